@@ -1,0 +1,343 @@
+//! The admin shell: page chrome, the signed-in page guard, embedded static files, security
+//! headers and the HTML catchers. Pages themselves live in `account` and `workspace`.
+
+pub mod account;
+pub mod i18n;
+pub mod workspace;
+
+use std::borrow::Cow;
+use std::path::PathBuf;
+use std::sync::LazyLock;
+
+use askama::Template;
+use rocket::fairing::{Fairing, Info, Kind};
+use rocket::http::{ContentType, Header, Status};
+use rocket::request::{FromRequest, Outcome, Request};
+use rocket::response::content::RawHtml;
+use rocket::response::Redirect;
+use rocket::{catch, get, routes, Either, Response, Route};
+use rust_embed::RustEmbed;
+use sha2::Digest;
+
+use crate::app::App;
+use crate::auth::guards::{authenticate, Staff};
+use crate::auth::permissions::Role;
+use crate::auth::sessions::Session;
+use crate::domain::Locale;
+use crate::util;
+use crate::workspaces::model::Workspace;
+use crate::workspaces::queries;
+use i18n::Strings;
+
+/// The HTTP routes of the admin shell.
+pub fn routes() -> Vec<Route> {
+    let mut r = routes![root, static_file];
+    r.extend(account::routes());
+    r.extend(workspace::routes());
+    r
+}
+
+#[derive(RustEmbed)]
+#[folder = "static/"]
+struct Assets;
+
+/// A short hash of every embedded static file: the cache-busting `?v=` of asset URLs.
+pub static ASSET_VERSION: LazyLock<String> = LazyLock::new(|| {
+    let mut h = sha2::Sha256::new();
+    let mut names: Vec<Cow<'static, str>> = Assets::iter().collect();
+    names.sort();
+    for name in names {
+        h.update(name.as_bytes());
+        if let Some(f) = Assets::get(&name) {
+            h.update(&f.data);
+        }
+    }
+    h.finalize()
+        .iter()
+        .take(6)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+});
+
+/// `GET /` — public: sends people to the admin.
+#[get("/")]
+fn root() -> Redirect {
+    Redirect::to("/admin")
+}
+
+/// An embedded static file with its content type and caching.
+pub struct StaticFile {
+    body: Cow<'static, [u8]>,
+    content_type: ContentType,
+    immutable: bool,
+}
+
+impl<'r> rocket::response::Responder<'r, 'static> for StaticFile {
+    fn respond_to(self, _: &'r Request<'_>) -> rocket::response::Result<'static> {
+        let cache = if self.immutable {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        };
+        Response::build()
+            .header(self.content_type)
+            .header(Header::new("Cache-Control", cache))
+            .sized_body(self.body.len(), std::io::Cursor::new(self.body))
+            .ok()
+    }
+}
+
+/// Looks up an embedded file by name.
+pub fn asset(name: &str, versioned: bool) -> Option<StaticFile> {
+    let file = Assets::get(name)?;
+    let ext = name.rsplit('.').next().unwrap_or("");
+    let content_type = ContentType::from_extension(ext).unwrap_or(ContentType::Binary);
+    Some(StaticFile {
+        body: file.data,
+        content_type,
+        immutable: versioned,
+    })
+}
+
+/// `GET /static/<path..>` — public: embedded CSS and JS; `?v=` URLs are cached for a year.
+#[get("/static/<path..>?<v>")]
+fn static_file(path: PathBuf, v: Option<&str>) -> Option<StaticFile> {
+    let name = path.to_str()?;
+    asset(name, v.is_some())
+}
+
+/// One workspace in the switcher.
+pub struct WsOption {
+    /// Id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Shown now.
+    pub current: bool,
+}
+
+/// Who is signed in, for the top bar.
+pub struct UserChrome {
+    /// Display name.
+    pub name: String,
+    /// Login.
+    pub email: String,
+}
+
+/// What every page's layout needs.
+pub struct Chrome {
+    /// The strings of the viewer's language.
+    pub t: &'static Strings,
+    /// Cache-busting asset version.
+    pub asset_v: &'static str,
+    /// The signed-in user, if any.
+    pub user: Option<UserChrome>,
+    /// CSRF token for the page's forms.
+    pub csrf: String,
+    /// Workspaces to switch between.
+    pub workspaces: Vec<WsOption>,
+    /// Current workspace name.
+    pub ws_name: String,
+    /// Which navigation entry is current.
+    pub active: &'static str,
+    /// A one-off notice: (kind, text).
+    pub flash: Option<(String, String)>,
+}
+
+impl Chrome {
+    /// Chrome for pages shown before sign-in.
+    pub fn public(locale: Locale, csrf: String) -> Chrome {
+        Chrome {
+            t: i18n::strings(locale),
+            asset_v: ASSET_VERSION.as_str(),
+            user: None,
+            csrf,
+            workspaces: vec![],
+            ws_name: String::new(),
+            active: "",
+            flash: None,
+        }
+    }
+}
+
+/// A signed-in staff member on an admin page, in their current workspace.
+pub struct Page {
+    /// Who.
+    pub staff: Staff,
+    /// Their browser session.
+    pub session: Session,
+    /// The workspace shown.
+    pub workspace: Workspace,
+    /// Their role in it.
+    pub role: Role,
+    /// All their workspaces.
+    pub memberships: Vec<(Workspace, Role)>,
+}
+
+impl Page {
+    /// The viewer's strings.
+    pub fn t(&self) -> &'static Strings {
+        i18n::strings(self.staff.user.locale)
+    }
+
+    /// The layout data for a page of section `active`.
+    pub fn chrome(&self, active: &'static str, flash: Option<(String, String)>) -> Chrome {
+        Chrome {
+            t: self.t(),
+            asset_v: ASSET_VERSION.as_str(),
+            user: Some(UserChrome {
+                name: self.staff.user.name.clone(),
+                email: self.staff.user.email.clone(),
+            }),
+            csrf: self.session.csrf.clone(),
+            workspaces: self
+                .memberships
+                .iter()
+                .map(|(w, _)| WsOption {
+                    id: w.id.clone(),
+                    name: w.name.clone(),
+                    current: w.id == self.workspace.id,
+                })
+                .collect(),
+            ws_name: self.workspace.name.clone(),
+            active,
+            flash,
+        }
+    }
+
+    /// 403 unless the form echoed this session's CSRF token.
+    pub fn check_csrf(&self, sent: Option<&str>) -> Result<(), Status> {
+        if util::ct_eq(sent.unwrap_or(""), &self.session.csrf) {
+            Ok(())
+        } else {
+            Err(Status::Forbidden)
+        }
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Page {
+    type Error = ();
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        // Pages use the session only; an API token is no way into the admin.
+        if req.headers().contains("Authorization") {
+            return Outcome::Error((Status::Unauthorized, ()));
+        }
+        let staff = match authenticate(req).await {
+            Ok(s) => s,
+            Err(_) => return Outcome::Error((Status::Unauthorized, ())),
+        };
+        let Some(session) = staff.session().cloned() else {
+            return Outcome::Error((Status::Unauthorized, ()));
+        };
+        let app = App::of(req);
+        let user_id = staff.user.id.clone();
+        let memberships = match app
+            .store
+            .read(move |c| queries::for_user(c, &user_id))
+            .await
+        {
+            Ok(m) => m,
+            Err(e) => return Outcome::Error((e.status, ())),
+        };
+        let current = session
+            .workspace_id
+            .as_deref()
+            .and_then(|id| memberships.iter().find(|(w, _)| w.id == id))
+            .or_else(|| memberships.first())
+            .cloned();
+        match current {
+            Some((workspace, role)) => Outcome::Success(Page {
+                staff,
+                session,
+                workspace,
+                role,
+                memberships,
+            }),
+            None => Outcome::Error((Status::Forbidden, ())),
+        }
+    }
+}
+
+/// Renders a template, or a 500 with the cause logged.
+pub fn render<T: Template>(t: &T) -> Result<RawHtml<String>, Status> {
+    t.render().map(RawHtml).map_err(|e| {
+        tracing::error!(cause = %e, "template failed");
+        Status::InternalServerError
+    })
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    chrome: Chrome,
+    title: String,
+    message: String,
+}
+
+/// A bilingual error page for `status`.
+pub fn error_page(status: Status) -> RawHtml<String> {
+    let (en, vi) = match status.code {
+        401 => ("Please sign in", "Vui lòng đăng nhập"),
+        403 => (
+            "Not allowed, or the form expired: reload and try again",
+            "Không được phép, hoặc biểu mẫu đã hết hạn: hãy tải lại trang",
+        ),
+        404 => ("Page not found", "Không tìm thấy trang"),
+        413 => ("The form is too large", "Biểu mẫu quá lớn"),
+        c if c >= 500 => (
+            "Something went wrong on our side",
+            "Đã xảy ra lỗi phía máy chủ",
+        ),
+        _ => (
+            "The request could not be handled",
+            "Không thể xử lý yêu cầu",
+        ),
+    };
+    let page = ErrorPage {
+        chrome: Chrome::public(Locale::En, String::new()),
+        title: format!("{} · {}", en, vi),
+        message: format!("{} {}", status.code, status.reason_lossy()),
+    };
+    page.render()
+        .map(RawHtml)
+        .unwrap_or_else(|_| RawHtml(format!("<h1>{}</h1>", status.code)))
+}
+
+/// HTML catcher for pages: a signed-out visitor is sent to the sign-in page.
+#[catch(default)]
+pub fn page_catcher(
+    status: Status,
+    req: &Request<'_>,
+) -> Either<(Status, RawHtml<String>), Redirect> {
+    if status == Status::Unauthorized && req.method() == rocket::http::Method::Get {
+        return Either::Right(Redirect::to("/login"));
+    }
+    Either::Left((status, error_page(status)))
+}
+
+/// Security headers on every answer; a strict CSP on pages that did not set their own.
+pub struct SecurityHeaders;
+
+/// The admin pages' policy: no inline script, nothing from elsewhere, no framing.
+pub const ADMIN_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+#[rocket::async_trait]
+impl Fairing for SecurityHeaders {
+    fn info(&self) -> Info {
+        Info {
+            name: "security headers",
+            kind: Kind::Response,
+        }
+    }
+
+    async fn on_response<'r>(&self, _: &'r Request<'_>, res: &mut Response<'r>) {
+        res.set_header(Header::new("X-Content-Type-Options", "nosniff"));
+        res.set_header(Header::new("Referrer-Policy", "same-origin"));
+        let is_html = res.content_type().map(|c| c.is_html()).unwrap_or(false);
+        if is_html && !res.headers().contains("Content-Security-Policy") {
+            res.set_header(Header::new("Content-Security-Policy", ADMIN_CSP));
+            res.set_header(Header::new("X-Frame-Options", "DENY"));
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! Authentication and authorisation: staff passwords and sessions, CSRF, API tokens, the
+//! permission table, sign-in throttling and the guards that put them together.
+
+pub mod guards;
+pub mod password;
+pub mod permissions;
+pub mod routes;
+pub mod sessions;
+pub mod throttle;
+pub mod tokens;
+pub mod users;

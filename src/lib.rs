@@ -1,0 +1,124 @@
+//! leadbox: a self-hosted sales-lead inbox in one binary.
+//!
+//! `rocket(figment)` builds the whole application; `main` and the tests both call it, so what
+//! the tests drive is what ships.
+
+pub mod admin;
+pub mod app;
+pub mod auth;
+pub mod bootstrap;
+pub mod config;
+pub mod domain;
+pub mod end_users;
+pub mod error;
+pub mod json;
+pub mod ops;
+pub mod store;
+pub mod util;
+pub mod workspaces;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rocket::fairing::AdHoc;
+use rocket::figment::Figment;
+use rocket::{catchers, Build, Rocket};
+
+use app::App;
+use auth::throttle::Throttle;
+use config::TrustedProxies;
+use ops::metrics::{Metrics, RequestMetrics};
+use store::Store;
+
+/// Builds the application on `figment` (see `config::figment`). The one place that mounts.
+pub fn rocket(figment: Figment) -> Rocket<Build> {
+    let metrics = Arc::new(Metrics::default());
+    let m = metrics.clone();
+    let mut routes = vec![];
+    routes.extend(ops::routes());
+    routes.extend(auth::routes::routes());
+    routes.extend(workspaces::routes());
+    routes.extend(end_users::routes());
+    routes.extend(admin::routes());
+    rocket::custom(figment)
+        .attach(AdHoc::try_on_ignite("leadbox", move |rocket| async move {
+            match start(rocket.figment().clone(), m).await {
+                Ok((app, figment)) => Ok(rocket.configure(figment).manage(app)),
+                Err(e) => {
+                    tracing::error!("{e}");
+                    eprintln!("leadbox: {e}");
+                    Err(rocket)
+                }
+            }
+        }))
+        .attach(AdHoc::on_liftoff("leadbox maintenance", |rocket| {
+            Box::pin(async move {
+                let Some(app) = rocket.state::<App>() else {
+                    return;
+                };
+                let store = app.store.clone();
+                let shutdown = rocket.shutdown();
+                let cfg = rocket.config();
+                tracing::info!(address = %cfg.address, port = cfg.port, "leadbox is listening");
+                rocket::tokio::spawn(maintenance(store, shutdown));
+            })
+        }))
+        .attach(RequestMetrics(metrics))
+        .attach(admin::SecurityHeaders)
+        .mount("/", routes)
+        .register("/api", catchers![error::api_catcher])
+        .register("/", catchers![admin::page_catcher])
+}
+
+/// Prepares the data folder and secret, opens the store and runs first-start bootstrap.
+async fn start(figment: Figment, metrics: Arc<Metrics>) -> Result<(App, Figment), String> {
+    let (config, figment) = config::prepare(figment)?;
+    let trusted = TrustedProxies::parse(&config.trusted_proxies.items())?;
+    let store = Store::open(&config.data_dir, config.writer_max_batch, metrics.clone())?;
+    let outcome = bootstrap::run(
+        &store,
+        config.bootstrap_email.clone(),
+        config.bootstrap_password.clone(),
+    )
+    .await?;
+    match &outcome {
+        bootstrap::Outcome::Ready => {}
+        bootstrap::Outcome::OwnerCreated => tracing::info!("bootstrap owner created"),
+        bootstrap::Outcome::SetupLink(token) => {
+            let base = config.public_url.clone().unwrap_or_else(|| {
+                let addr: String = figment
+                    .extract_inner("address")
+                    .unwrap_or_else(|_| "127.0.0.1".into());
+                let port: u16 = figment.extract_inner("port").unwrap_or(8000);
+                format!("http://{addr}:{port}")
+            });
+            let link = format!("{}/setup/{token}", base.trim_end_matches('/'));
+            tracing::warn!("no staff user yet: create the owner at {link}");
+            println!("leadbox: no staff user yet. Create the owner at {link}");
+        }
+    }
+    let app = App {
+        store,
+        metrics,
+        config,
+        trusted,
+        throttle: Throttle::default(),
+    };
+    Ok((app, figment))
+}
+
+/// Hourly clean-up: expired sessions. Ends with the server.
+async fn maintenance(store: Store, shutdown: rocket::Shutdown) {
+    let mut tick = rocket::tokio::time::interval(Duration::from_secs(3600));
+    rocket::tokio::pin!(shutdown);
+    loop {
+        rocket::tokio::select! {
+            _ = tick.tick() => {
+                if let Err(e) = store.write(|tx| auth::sessions::purge_expired(tx)).await {
+                    tracing::warn!(error = %e, "session purge failed");
+                }
+            }
+            _ = &mut shutdown => break,
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! The OpenAPI 3 document of the HTTP API. Each operation names the permission it needs
+//! (`x-permission`); a test fails when a mounted `/api` route is missing here.
+
+use serde_json::{json, Map, Value};
+
+/// One documented operation.
+struct Op {
+    method: &'static str,
+    path: &'static str,
+    summary: &'static str,
+    permission: &'static str,
+    body: Option<&'static str>,
+    success: u16,
+}
+
+const fn op(
+    method: &'static str,
+    path: &'static str,
+    summary: &'static str,
+    permission: &'static str,
+    body: Option<&'static str>,
+    success: u16,
+) -> Op {
+    Op {
+        method,
+        path,
+        summary,
+        permission,
+        body,
+        success,
+    }
+}
+
+const OPS: &[Op] = &[
+    op(
+        "get",
+        "/api/openapi.json",
+        "This document",
+        "public",
+        None,
+        200,
+    ),
+    op(
+        "post",
+        "/api/v1/auth/token",
+        "Trade staff email and password for an API token (throttled per account and IP)",
+        "public",
+        Some("TokenRequest"),
+        201,
+    ),
+    op(
+        "get",
+        "/api/v1/workspaces",
+        "The caller's workspaces with their settings",
+        "WorkspacePermissions.Read",
+        None,
+        200,
+    ),
+    op(
+        "post",
+        "/api/v1/workspaces",
+        "Create a workspace; the caller becomes its owner",
+        "WorkspacePermissions.Create",
+        Some("NewWorkspace"),
+        201,
+    ),
+    op(
+        "patch",
+        "/api/v1/workspaces/{id}",
+        "Change workspace settings (flat camelCase keys)",
+        "WorkspacePermissions.Update",
+        Some("WorkspaceSettings"),
+        200,
+    ),
+    op(
+        "put",
+        "/api/v1/users/{id}",
+        "Provision an end user server to server (201 created, 200 refreshed)",
+        "EndUserPermissions.Provision",
+        Some("EndUserProfile"),
+        200,
+    ),
+];
+
+fn string() -> Value {
+    json!({ "type": "string" })
+}
+
+fn schemas() -> Value {
+    json!({
+        "Error": {
+            "type": "object",
+            "required": ["success", "error"],
+            "properties": {
+                "success": { "type": "boolean", "enum": [false] },
+                "error": {
+                    "type": "object",
+                    "required": ["code", "message"],
+                    "properties": {
+                        "code": string(),
+                        "message": string(),
+                        "details": { "type": "object", "additionalProperties": true }
+                    }
+                }
+            }
+        },
+        "Success": {
+            "type": "object",
+            "required": ["success", "data"],
+            "properties": { "success": { "type": "boolean", "enum": [true] }, "data": {} }
+        },
+        "TokenRequest": {
+            "type": "object",
+            "required": ["email", "password"],
+            "properties": { "email": string(), "password": string(), "name": string() }
+        },
+        "NewWorkspace": {
+            "type": "object",
+            "required": ["name", "slug"],
+            "properties": {
+                "name": { "type": "string", "maxLength": 100 },
+                "slug": { "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$" }
+            }
+        },
+        "WorkspaceSettings": {
+            "type": "object",
+            "properties": {
+                "name": string(),
+                "allowedOrigins": { "type": "array", "items": string() },
+                "salesEmail": { "type": ["string", "null"], "format": "email" },
+                "schedulerUrl": { "type": ["string", "null"], "format": "uri" },
+                "crispWebsiteId": { "type": ["string", "null"] },
+                "thankYouUrl": { "type": ["string", "null"], "format": "uri" },
+                "defaultLocale": { "type": "string", "enum": ["en", "vi"] },
+                "userTokenSecret": { "type": ["string", "null"], "minLength": 32 },
+                "gstRate": { "type": "number", "minimum": 0, "maximum": 100 },
+                "plans": { "type": "array", "items": { "type": "object", "properties": {
+                    "code": string(), "userType": { "type": "string", "enum": [
+                        "industry", "service_vendor", "product_vendor", "logistics", "professional"] },
+                    "name": string(), "monthlyMin": { "type": "number" }, "monthlyMax": { "type": "number" } } } },
+                "addOns": { "type": "array", "items": { "type": "object", "properties": {
+                    "code": string(), "name": string(),
+                    "monthlyAmount": { "type": "number" }, "oneTimeAmount": { "type": "number" } } } },
+                "rateLimits": { "type": "object", "properties": {
+                    "publicPerIpPerMinute": { "type": "integer", "minimum": 0 },
+                    "publicPerWorkspacePerMinute": { "type": "integer", "minimum": 0 },
+                    "contactPerUserPerMinute": { "type": "integer", "minimum": 0 },
+                    "contactPerIpPerMinute": { "type": "integer", "minimum": 0 } } }
+            }
+        },
+        "EndUserProfile": {
+            "type": "object",
+            "properties": {
+                "email": string(), "name": string(), "company": string(),
+                "signupType": { "type": "string", "enum": ["industry", "vendor", "professional"] },
+                "vendorCategory": { "type": "string", "enum": ["service", "product", "logistics"] }
+            }
+        }
+    })
+}
+
+fn error_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } }
+    })
+}
+
+/// Builds the document.
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    for o in OPS {
+        let mut params = vec![];
+        for seg in o.path.split('/') {
+            if let Some(name) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                params.push(
+                    json!({ "name": name, "in": "path", "required": true, "schema": string() }),
+                );
+            }
+        }
+        if o.permission != "public" {
+            params.push(json!({
+                "name": "x-merchant-id", "in": "header", "required": false,
+                "description": "Workspace id or slug; optional when only one workspace exists",
+                "schema": string()
+            }));
+        }
+        let mut operation = json!({
+            "summary": o.summary,
+            "x-permission": o.permission,
+            "parameters": params,
+            "responses": {
+                o.success.to_string(): {
+                    "description": "Success",
+                    "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Success" } } }
+                },
+                "400": error_response("VALIDATION_ERROR or a specific code; details names each field"),
+                "401": error_response("UNAUTHORIZED"),
+                "403": error_response("FORBIDDEN"),
+                "404": error_response("NOT_FOUND"),
+                "429": error_response("RATE_LIMITED, with Retry-After"),
+            }
+        });
+        if o.permission == "public" {
+            operation["security"] = json!([]);
+        }
+        if let Some(body) = o.body {
+            operation["requestBody"] = json!({
+                "required": true,
+                "content": { "application/json": {
+                    "schema": { "$ref": format!("#/components/schemas/{body}") } } }
+            });
+        }
+        let entry = paths.entry(o.path.to_string()).or_insert_with(|| json!({}));
+        entry[o.method] = operation;
+    }
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "leadbox",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Self-hosted sales-lead inbox. Envelope: {success, data} or {success, error: {code, message, details}}."
+        },
+        "servers": [{ "url": "/" }],
+        "components": {
+            "schemas": schemas(),
+            "securitySchemes": {
+                "bearer": { "type": "http", "scheme": "bearer",
+                    "description": "An lbx_ API token or an end-user JWT" },
+                "session": { "type": "apiKey", "in": "cookie", "name": "lb_session",
+                    "description": "Staff session; unsafe methods also need X-CSRF-Token" }
+            }
+        },
+        "security": [{ "bearer": [] }, { "session": [] }],
+        "paths": paths,
+    })
+}

@@ -1,0 +1,205 @@
+//! Storage: SQLite in WAL mode with `synchronous=FULL`, a read pool, the single group-commit
+//! writer, embedded migrations, the event log and online backup.
+
+pub mod events;
+pub mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use r2d2::Pool;
+use r2d2_sqlite::SqliteConnectionManager;
+use rocket::tokio::sync::broadcast;
+use rusqlite::{Connection, OpenFlags};
+
+use crate::error::ApiError;
+use crate::ops::metrics::Metrics;
+pub use events::{Event, NewEvent};
+pub use writer::{Tx, Writer};
+
+mod embedded {
+    refinery::embed_migrations!("migrations");
+}
+
+/// The database file's name inside the data folder.
+pub const DB_FILE: &str = "leadbox.db";
+
+/// Shared handle to the database: pool for reads, writer for writes.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool<SqliteConnectionManager>,
+    writer: Writer,
+    path: PathBuf,
+    published: broadcast::Sender<Arc<Event>>,
+}
+
+/// Settings every connection gets; `synchronous` is per connection, so it is set on each.
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON;
+         PRAGMA synchronous = FULL;
+         PRAGMA temp_store = MEMORY;",
+    )
+}
+
+/// Opens the database file, switches it to WAL and applies pending migrations.
+///
+/// Done on one plain connection before any pool exists: switching a brand-new file to WAL from
+/// several pooled connections at once races.
+pub fn migrate(path: &Path) -> Result<usize, String> {
+    let mut conn = Connection::open(path).map_err(|e| format!("open {}: {e}", path.display()))?;
+    conn.busy_timeout(Duration::from_secs(10))
+        .map_err(|e| e.to_string())?;
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .map_err(|e| format!("enable WAL: {e}"))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(format!("the database refused WAL mode (got {mode})"));
+    }
+    configure(&conn).map_err(|e| e.to_string())?;
+    let report = embedded::migrations::runner()
+        .run(&mut conn)
+        .map_err(|e| format!("migrations: {e}"))?;
+    Ok(report.applied_migrations().len())
+}
+
+/// The newest migration version compiled into this binary.
+pub fn latest_migration() -> i64 {
+    embedded::migrations::runner()
+        .get_migrations()
+        .iter()
+        .map(|m| m.version() as i64)
+        .max()
+        .unwrap_or(0)
+}
+
+impl Store {
+    /// Opens (creating if needed) `data_dir/leadbox.db`, migrates it and starts the writer.
+    pub fn open(data_dir: &Path, max_batch: usize, metrics: Arc<Metrics>) -> Result<Store, String> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+        let path = data_dir.join(DB_FILE);
+        migrate(&path)?;
+        let manager = SqliteConnectionManager::file(&path)
+            .with_flags(
+                OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                    | OpenFlags::SQLITE_OPEN_URI,
+            )
+            .with_init(|c: &mut Connection| configure(c));
+        let pool = Pool::builder()
+            .max_size(8)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(5))
+            .build(manager)
+            .map_err(|e| format!("database pool: {e}"))?;
+        let conn = Connection::open(&path).map_err(|e| format!("writer connection: {e}"))?;
+        configure(&conn).map_err(|e| e.to_string())?;
+        let (published, _) = broadcast::channel(4096);
+        let writer = Writer::start(conn, max_batch, metrics, published.clone());
+        Ok(Store {
+            pool,
+            writer,
+            path,
+            published,
+        })
+    }
+
+    /// Runs a read on a pooled connection off the async workers.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        rocket::tokio::task::spawn_blocking(move || {
+            let conn = pool.get()?;
+            f(&conn)
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("read task: {e}")))?
+    }
+
+    /// Runs a write through the group-commit writer; answers once it is durable.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<T, ApiError> + Send + 'static,
+    {
+        self.writer.exec(f).await
+    }
+
+    /// Events committed from now on, in log order.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
+        self.published.subscribe()
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Connections in the read pool: (open, idle).
+    pub fn pool_state(&self) -> (u32, u32) {
+        let s = self.pool.state();
+        (s.connections, s.idle_connections)
+    }
+
+    /// True when the writer commits and every compiled-in migration is applied.
+    pub async fn ready(&self) -> Result<(), ApiError> {
+        let applied: i64 = self
+            .read(|c| {
+                Ok(c.query_row(
+                    "SELECT COALESCE(MAX(version), 0) FROM refinery_schema_history",
+                    [],
+                    |r| r.get(0),
+                )?)
+            })
+            .await?;
+        if applied < latest_migration() {
+            return Err(ApiError::unavailable("migrations are not applied"));
+        }
+        self.write(|tx| {
+            tx.execute_batch("SELECT 1")?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Copies the database to `dest` consistently while writes go on.
+    pub async fn backup(&self, dest: PathBuf) -> Result<(), ApiError> {
+        let src = self.path.clone();
+        rocket::tokio::task::spawn_blocking(move || backup_file(&src, &dest))
+            .await
+            .map_err(|e| ApiError::internal(format!("backup task: {e}")))?
+            .map_err(ApiError::internal)
+    }
+}
+
+/// Online backup of `src` into `dest`: one backup step holds one read snapshot, so the copy
+/// is consistent even while another process writes.
+pub fn backup_file(src: &Path, dest: &Path) -> Result<(), String> {
+    if dest.exists() {
+        return Err(format!("{} already exists", dest.display()));
+    }
+    let from = Connection::open_with_flags(src, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| format!("open {}: {e}", src.display()))?;
+    from.busy_timeout(Duration::from_secs(10))
+        .map_err(|e| e.to_string())?;
+    let mut to = Connection::open(dest).map_err(|e| format!("open {}: {e}", dest.display()))?;
+    {
+        let backup = rusqlite::backup::Backup::new(&from, &mut to).map_err(|e| e.to_string())?;
+        backup
+            .run_to_completion(-1, Duration::from_millis(0), None)
+            .map_err(|e| format!("backup: {e}"))?;
+    }
+    let check: String = to
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .map_err(|e| e.to_string())?;
+    if check != "ok" {
+        return Err(format!("the copy failed its integrity check: {check}"));
+    }
+    Ok(())
+}

@@ -1,0 +1,101 @@
+//! Small helpers shared by every capability: clock, ids, random secrets, hashing.
+
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+/// The current time in UTC, truncated to milliseconds so stored and returned values agree.
+pub fn now() -> OffsetDateTime {
+    let t = OffsetDateTime::now_utc();
+    t.replace_millisecond(t.millisecond()).unwrap_or(t)
+}
+
+/// Formats a timestamp as RFC 3339 UTC (`2026-01-02T03:04:05.678Z`).
+pub fn rfc3339(t: OffsetDateTime) -> String {
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+/// The current time as RFC 3339, the form every timestamp column holds.
+pub fn now_str() -> String {
+    rfc3339(now())
+}
+
+/// Parses an RFC 3339 timestamp.
+pub fn parse_rfc3339(s: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(s, &Rfc3339).ok()
+}
+
+/// A new time-ordered id with a kind prefix, e.g. `inq_0190…`.
+pub fn new_id(prefix: &str) -> String {
+    format!("{prefix}_{}", uuid::Uuid::now_v7())
+}
+
+/// A plain time-ordered uuid.
+pub fn new_uuid() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/// A random URL-safe string of `len` characters drawn from 62 symbols (≈5.95 bits each).
+pub fn random_string(len: usize) -> String {
+    let mut rng = rand::rngs::OsRng;
+    let mut out = String::with_capacity(len);
+    while out.len() < len {
+        let mut buf = [0u8; 64];
+        rng.fill_bytes(&mut buf);
+        for b in buf {
+            // Reject the top of the range so every symbol is equally likely.
+            if (b as usize) < ALPHABET.len() * 4 && out.len() < len {
+                out.push(ALPHABET[b as usize % ALPHABET.len()] as char);
+            }
+        }
+    }
+    out
+}
+
+/// Lower-case hex SHA-256 of a string: how secrets are kept at rest.
+pub fn sha256_hex(s: &str) -> String {
+    let digest = Sha256::digest(s.as_bytes());
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+/// Compares two secrets in time independent of where they differ.
+pub fn ct_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_strings_have_the_asked_length_and_differ() {
+        let a = random_string(40);
+        let b = random_string(40);
+        assert_eq!(a.len(), 40);
+        assert_ne!(a, b);
+        assert!(a.chars().all(|c| c.is_ascii_alphanumeric()));
+    }
+
+    #[test]
+    fn timestamps_round_trip_through_rfc3339() {
+        let t = now();
+        assert_eq!(parse_rfc3339(&rfc3339(t)), Some(t));
+    }
+
+    #[test]
+    fn constant_time_comparison_tells_equal_from_unequal() {
+        assert!(ct_eq("abc", "abc"));
+        assert!(!ct_eq("abc", "abd"));
+        assert!(!ct_eq("abc", "abcd"));
+    }
+}

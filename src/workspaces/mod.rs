@@ -1,0 +1,158 @@
+//! Workspaces: list, create, change settings. Membership and the `x-merchant-id` guard live
+//! in `guard`.
+
+pub mod guard;
+pub mod model;
+pub mod queries;
+
+use rocket::serde::json::Value;
+use rocket::{get, patch, post, routes, Route, State};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::app::App;
+use crate::auth::guards::Staff;
+use crate::auth::permissions::{Perm, Role};
+use crate::auth::users;
+use crate::domain;
+use crate::error::{ApiError, FieldErrors};
+use crate::json::{created, ok, ApiResult, Body};
+use crate::store::NewEvent;
+use crate::util;
+use model::SettingsPatch;
+
+/// The HTTP routes of this capability.
+pub fn routes() -> Vec<Route> {
+    routes![list, create, update]
+}
+
+/// `GET /api/v1/workspaces` — WorkspacePermissions.Read, per workspace: the caller's own.
+#[get("/api/v1/workspaces")]
+async fn list(app: &State<App>, staff: Staff) -> ApiResult {
+    let user_id = staff.user.id.clone();
+    let rows = app
+        .store
+        .read(move |c| queries::for_user(c, &user_id))
+        .await?;
+    let items: Vec<Value> = rows
+        .into_iter()
+        .filter(|(_, role)| role.can(Perm::WorkspaceRead))
+        .map(|(w, role)| {
+            let mut v = w.to_json();
+            v["role"] = json!(role);
+            v
+        })
+        .collect();
+    Ok(ok(json!({ "items": items })))
+}
+
+#[derive(Deserialize)]
+struct NewWorkspace {
+    name: Option<String>,
+    slug: Option<String>,
+}
+
+/// `POST /api/v1/workspaces` — WorkspacePermissions.Create (held in any workspace); the
+/// caller becomes the new workspace's owner.
+#[post("/api/v1/workspaces", data = "<body>")]
+async fn create(app: &State<App>, staff: Staff, body: Body<NewWorkspace>) -> ApiResult {
+    let mut errs = FieldErrors::default();
+    let name = errs.take("name", domain::required_text(body.0.name.as_deref(), 100));
+    let slug = errs.take(
+        "slug",
+        body.0
+            .slug
+            .as_deref()
+            .ok_or_else(|| "is required".to_string())
+            .and_then(domain::parse_slug),
+    );
+    errs.finish()?;
+    let (name, slug) = (name.unwrap_or_default(), slug.unwrap_or_default());
+    let user_id = staff.user.id.clone();
+    let ws = app
+        .store
+        .write(move |tx| {
+            let may = queries::for_user(tx, &user_id)?
+                .iter()
+                .any(|(_, r)| r.can(Perm::WorkspaceCreate));
+            if !may {
+                return Err(ApiError::forbidden(format!(
+                    "Creating workspaces needs {}",
+                    Perm::WorkspaceCreate.name()
+                )));
+            }
+            let ws = queries::insert(tx, &name, &slug)?;
+            users::set_membership(tx, &ws.id, &user_id, Role::Owner)?;
+            tx.append(NewEvent {
+                workspace_id: Some(ws.id.clone()),
+                topic: "workspace/created".into(),
+                subject_id: Some(ws.id.clone()),
+                actor_id: Some(user_id.clone()),
+                data: json!({ "slug": ws.slug }),
+            })?;
+            Ok(ws)
+        })
+        .await?;
+    let mut v = ws.to_json();
+    v["role"] = json!(Role::Owner);
+    Ok(created(v))
+}
+
+/// `PATCH /api/v1/workspaces/<id>` — WorkspacePermissions.Update.
+#[patch("/api/v1/workspaces/<id>", data = "<body>")]
+async fn update(app: &State<App>, staff: Staff, id: &str, body: Body<Value>) -> ApiResult {
+    let Some(obj) = body.0.as_object().cloned() else {
+        return Err(ApiError::validation("body", "must be a JSON object"));
+    };
+    let mut errs = FieldErrors::default();
+    let patch = SettingsPatch::parse(&obj, &mut errs);
+    let (ws, _) = update_settings(app, &staff, id.to_string(), patch, errs).await?;
+    Ok(ok(ws.to_json()))
+}
+
+/// Checks access, applies a parsed settings patch and records the change (shared with the
+/// settings page). Validation errors are reported only to members who may update.
+pub async fn update_settings(
+    app: &App,
+    staff: &Staff,
+    key: String,
+    patch: SettingsPatch,
+    errs: FieldErrors,
+) -> Result<(model::Workspace, Vec<&'static str>), ApiError> {
+    let user_id = staff.user.id.clone();
+    let k = key.clone();
+    let uid = user_id.clone();
+    app.store
+        .read(move |c| {
+            let ws = queries::by_id_or_slug(c, &k)?.ok_or_else(ApiError::not_found)?;
+            let role = users::role_in(c, &uid, &ws.id)?.ok_or_else(ApiError::not_found)?;
+            if !role.can(Perm::WorkspaceUpdate) {
+                return Err(ApiError::forbidden(format!(
+                    "Your role ({}) lacks {}",
+                    role.as_str(),
+                    Perm::WorkspaceUpdate.name()
+                )));
+            }
+            Ok(())
+        })
+        .await?;
+    errs.finish()?;
+    app.store
+        .write(move |tx| {
+            let mut ws = queries::by_id_or_slug(tx, &key)?.ok_or_else(ApiError::not_found)?;
+            let changed = ws.apply(patch);
+            if !changed.is_empty() {
+                ws.updated_at = util::now_str();
+                queries::update(tx, &ws)?;
+                tx.append(NewEvent {
+                    workspace_id: Some(ws.id.clone()),
+                    topic: "workspace/settings/updated".into(),
+                    subject_id: Some(ws.id.clone()),
+                    actor_id: Some(user_id),
+                    data: json!({ "changed": changed }),
+                })?;
+            }
+            Ok((ws, changed))
+        })
+        .await
+}

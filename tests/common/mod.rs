@@ -1,0 +1,179 @@
+//! Test helpers: each test gets its own data folder and a real Rocket over a real SQLite file,
+//! built by the same `leadbox::rocket` as the binary.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use rocket::http::{ContentType, Header, Status};
+use rocket::local::asynchronous::{Client, LocalResponse};
+use serde_json::{json, Value};
+
+pub const OWNER_EMAIL: &str = "owner@example.com";
+pub const OWNER_PASSWORD: &str = "owner-password-1";
+
+/// A temporary folder removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new() -> TempDir {
+        let p = std::env::temp_dir().join(format!("leadbox-test-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A running app with its bootstrap owner.
+pub struct TestApp {
+    pub client: Client,
+    pub dir: TempDir,
+}
+
+/// The figment tests use: a fresh data folder and the bootstrap owner.
+pub fn figment(dir: &Path) -> rocket::figment::Figment {
+    leadbox::config::figment_for(dir)
+        .merge(("bootstrap_email", OWNER_EMAIL))
+        .merge(("bootstrap_password", OWNER_PASSWORD))
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let dir = TempDir::new();
+        let client = Client::tracked(leadbox::rocket(figment(dir.path())))
+            .await
+            .expect("leadbox ignites");
+        TestApp { client, dir }
+    }
+
+    /// An app whose first start had no bootstrap credentials (setup link mode).
+    pub async fn spawn_without_owner() -> TestApp {
+        let dir = TempDir::new();
+        let client = Client::tracked(leadbox::rocket(leadbox::config::figment_for(dir.path())))
+            .await
+            .expect("leadbox ignites");
+        TestApp { client, dir }
+    }
+
+    pub fn db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.dir.path().join("leadbox.db")).unwrap()
+    }
+
+    /// An API token for the given staff credentials.
+    pub async fn token_for(&self, email: &str, password: &str) -> String {
+        let (status, body) = self
+            .post_json("/api/v1/auth/token", None, json!({ "email": email, "password": password }))
+            .await;
+        assert_eq!(status, Status::Created, "{body}");
+        body["data"]["token"].as_str().unwrap().to_string()
+    }
+
+    pub async fn owner_token(&self) -> String {
+        self.token_for(OWNER_EMAIL, OWNER_PASSWORD).await
+    }
+
+    /// Creates a staff user with `role` in the workspace `ws` (slug or id) and returns a token.
+    pub async fn user_with_role(&self, email: &str, role: &str, ws: &str) -> String {
+        let hash = leadbox::auth::password::hash_blocking("member-password-1").unwrap();
+        {
+            let db = self.db();
+            let ws_id: String = db
+                .query_row("SELECT id FROM workspaces WHERE slug = ?1 OR id = ?1", [ws], |r| r.get(0))
+                .unwrap();
+            let existing: Option<String> = db
+                .query_row("SELECT id FROM users WHERE email = ?1", [email], |r| r.get(0))
+                .ok();
+            let uid = existing.unwrap_or_else(|| {
+                let id = uuid::Uuid::new_v4().to_string();
+                db.execute(
+                    "INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, '2026-01-01T00:00:00Z')",
+                    [&id, email, email, &hash],
+                )
+                .unwrap();
+                id
+            });
+            db.execute(
+                "INSERT OR REPLACE INTO memberships (workspace_id, user_id, role, created_at) VALUES (?1, ?2, ?3, '2026-01-01T00:00:00Z')",
+                [&ws_id, &uid, role],
+            )
+            .unwrap();
+        }
+        self.token_for(email, "member-password-1").await
+    }
+
+    pub async fn send(
+        &self,
+        method: rocket::http::Method,
+        uri: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<(ContentType, String)>,
+    ) -> (Status, Value) {
+        let mut req = self.client.req(method, uri.to_string());
+        if let Some(t) = token {
+            req.add_header(Header::new("Authorization", format!("Bearer {t}")));
+        }
+        for (k, v) in headers {
+            req.add_header(Header::new(k.to_string(), v.to_string()));
+        }
+        if let Some((ct, b)) = body {
+            req.add_header(ct);
+            req.set_body(b);
+        }
+        let res = req.dispatch().await;
+        read(res).await
+    }
+
+    pub async fn get(&self, uri: &str, token: Option<&str>) -> (Status, Value) {
+        self.send(rocket::http::Method::Get, uri, token, &[], None).await
+    }
+
+    pub async fn post_json(&self, uri: &str, token: Option<&str>, body: Value) -> (Status, Value) {
+        self.send(rocket::http::Method::Post, uri, token, &[], Some((ContentType::JSON, body.to_string())))
+            .await
+    }
+
+    pub async fn patch_json(&self, uri: &str, token: Option<&str>, body: Value) -> (Status, Value) {
+        self.send(rocket::http::Method::Patch, uri, token, &[], Some((ContentType::JSON, body.to_string())))
+            .await
+    }
+
+    pub async fn put_json(&self, uri: &str, token: Option<&str>, body: Value) -> (Status, Value) {
+        self.send(rocket::http::Method::Put, uri, token, &[], Some((ContentType::JSON, body.to_string())))
+            .await
+    }
+
+    /// The id of a workspace by slug.
+    pub fn workspace_id(&self, slug: &str) -> String {
+        self.db()
+            .query_row("SELECT id FROM workspaces WHERE slug = ?1", [slug], |r| r.get(0))
+            .unwrap()
+    }
+}
+
+pub async fn read(res: LocalResponse<'_>) -> (Status, Value) {
+    let status = res.status();
+    let text = res.into_string().await.unwrap_or_default();
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, body)
+}
+
+/// Asserts the standard error envelope with `code`, and (when given) that `field` is named.
+pub fn assert_error(body: &Value, code: &str, field: Option<&str>) {
+    assert_eq!(body["success"], json!(false), "{body}");
+    assert_eq!(body["error"]["code"], json!(code), "{body}");
+    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    if let Some(f) = field {
+        assert!(
+            body["error"]["details"].get(f).is_some(),
+            "expected field `{f}` named in details: {body}"
+        );
+    }
+}
