@@ -177,3 +177,63 @@ pub fn assert_error(body: &Value, code: &str, field: Option<&str>) {
         );
     }
 }
+
+/// The value of the first hidden `_csrf` field of a page.
+pub fn csrf_of(html: &str) -> String {
+    let marker = "name=\"_csrf\" value=\"";
+    let start = html.find(marker).expect("page has a CSRF field") + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+/// Form-encodes pairs.
+pub fn form(pairs: &[(&str, &str)]) -> String {
+    fn enc(s: &str) -> String {
+        let mut out = String::new();
+        for b in s.bytes() {
+            match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+                b' ' => out.push('+'),
+                _ => out.push_str(&format!("%{b:02X}")),
+            }
+        }
+        out
+    }
+    pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
+}
+
+impl TestApp {
+    /// Signs in through the real login form; returns the session's CSRF token.
+    pub async fn sign_in(&self, email: &str, password: &str) -> String {
+        let page = self.client.get("/login").dispatch().await.into_string().await.unwrap();
+        let csrf = csrf_of(&page);
+        let res = self
+            .client
+            .post("/login")
+            .header(ContentType::Form)
+            .body(form(&[("email", email), ("password", password), ("_csrf", &csrf)]))
+            .dispatch()
+            .await;
+        assert_eq!(res.status(), Status::SeeOther, "sign-in should redirect");
+        let home = self.client.get("/admin").dispatch().await.into_string().await.unwrap();
+        csrf_of(&home)
+    }
+
+    /// Posts a form; returns status, Location and body.
+    pub async fn post_form(&self, uri: &str, pairs: &[(&str, &str)]) -> (Status, Option<String>, String) {
+        let res = self
+            .client
+            .post(uri.to_string())
+            .header(ContentType::Form)
+            .body(form(pairs))
+            .dispatch()
+            .await;
+        let status = res.status();
+        let location = res.headers().get_one("Location").map(str::to_string);
+        (status, location, res.into_string().await.unwrap_or_default())
+    }
+
+    pub async fn page(&self, uri: &str) -> (Status, String) {
+        let res = self.client.get(uri.to_string()).dispatch().await;
+        (res.status(), res.into_string().await.unwrap_or_default())
+    }
+}

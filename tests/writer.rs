@@ -1,0 +1,180 @@
+//! The group-commit writer: batching, per-job savepoints, panics, events after commit.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::TempDir;
+use leadbox::error::ApiError;
+use leadbox::ops::metrics::Metrics;
+use leadbox::store::{NewEvent, Store};
+use serde_json::json;
+
+fn open(dir: &TempDir, max_batch: usize) -> (Store, Arc<Metrics>) {
+    let metrics = Arc::new(Metrics::default());
+    let store = Store::open(dir.path(), max_batch, metrics.clone()).unwrap();
+    rusqlite::Connection::open(dir.path().join("leadbox.db"))
+        .unwrap()
+        .execute_batch("CREATE TABLE t (n INTEGER PRIMARY KEY)")
+        .unwrap();
+    (store, metrics)
+}
+
+fn batch_count(metrics: &Metrics) -> u64 {
+    let text = metrics.render((0, 0));
+    let line = text.lines().find(|l| l.starts_with("leadbox_writer_batch_size_count")).unwrap();
+    line.rsplit(' ').next().unwrap().parse().unwrap()
+}
+
+fn rows(dir: &TempDir) -> i64 {
+    rusqlite::Connection::open(dir.path().join("leadbox.db"))
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn concurrent_writes_are_committed_in_shared_batches() {
+    let dir = TempDir::new();
+    let (store, metrics) = open(&dir, 512);
+    let before = batch_count(&metrics);
+    let rt = rocket::tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let mut tasks = vec![];
+        for n in 0..300i64 {
+            let s = store.clone();
+            tasks.push(rocket::tokio::spawn(async move {
+                s.write(move |tx| {
+                    tx.execute("INSERT INTO t (n) VALUES (?1)", [n])?;
+                    Ok(())
+                })
+                .await
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+    });
+    assert_eq!(rows(&dir), 300);
+    let batches = batch_count(&metrics) - before;
+    assert!(batches < 300, "300 concurrent writes took {batches} commits: no group commit");
+}
+
+#[test]
+fn with_a_batch_of_one_every_write_is_its_own_transaction() {
+    let dir = TempDir::new();
+    let (store, metrics) = open(&dir, 1);
+    let before = batch_count(&metrics);
+    let rt = rocket::tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let mut tasks = vec![];
+        for n in 0..50i64 {
+            let s = store.clone();
+            tasks.push(rocket::tokio::spawn(async move {
+                s.write(move |tx| Ok(tx.execute("INSERT INTO t (n) VALUES (?1)", [n])?)).await
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+    });
+    assert_eq!(batch_count(&metrics) - before, 50);
+}
+
+#[test]
+fn a_failing_job_rolls_back_alone_and_its_batch_commits() {
+    let dir = TempDir::new();
+    let (store, _) = open(&dir, 512);
+    let rt = rocket::tokio::runtime::Runtime::new().unwrap();
+    let results = rt.block_on(async {
+        let mut tasks = vec![];
+        for n in 0..40i64 {
+            let s = store.clone();
+            tasks.push(rocket::tokio::spawn(async move {
+                s.write(move |tx| {
+                    tx.execute("INSERT INTO t (n) VALUES (?1)", [n])?;
+                    tx.append(NewEvent {
+                        workspace_id: None,
+                        topic: "test".into(),
+                        subject_id: Some(n.to_string()),
+                        actor_id: None,
+                        data: json!({}),
+                    })?;
+                    if n % 4 == 0 {
+                        return Err(ApiError::conflict("NOPE", "refused"));
+                    }
+                    Ok(n)
+                })
+                .await
+            }));
+        }
+        let mut out = vec![];
+        for t in tasks {
+            out.push(t.await.unwrap());
+        }
+        out
+    });
+    assert_eq!(results.iter().filter(|r| r.is_err()).count(), 10);
+    assert!(results.iter().filter_map(|r| r.as_ref().err()).all(|e| e.code == "NOPE"));
+    assert_eq!(rows(&dir), 30, "the refused jobs' rows are rolled back, the rest kept");
+    let events: i64 = rusqlite::Connection::open(dir.path().join("leadbox.db"))
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM events WHERE topic = 'test'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(events, 30, "and so are their events");
+}
+
+#[test]
+fn a_panicking_job_fails_alone_and_the_writer_keeps_going() {
+    let dir = TempDir::new();
+    let (store, _) = open(&dir, 512);
+    let rt = rocket::tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let r = store
+            .write(|tx| -> Result<(), ApiError> {
+                tx.execute("INSERT INTO t (n) VALUES (1)", [])?;
+                panic!("a bug in a job");
+            })
+            .await;
+        assert!(r.is_err());
+        store
+            .write(|tx| Ok(tx.execute("INSERT INTO t (n) VALUES (2)", [])?))
+            .await
+            .unwrap();
+    });
+    assert_eq!(rows(&dir), 1);
+}
+
+#[test]
+fn events_are_published_only_after_their_commit() {
+    let dir = TempDir::new();
+    let (store, _) = open(&dir, 512);
+    let rt = rocket::tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let mut rx = store.subscribe();
+        let ev = |topic: &str| NewEvent {
+            workspace_id: None,
+            topic: topic.into(),
+            subject_id: None,
+            actor_id: None,
+            data: json!({ "k": 1 }),
+        };
+        let e1 = ev("kept");
+        let _ = store
+            .write(move |tx| {
+                tx.append(ev("dropped"))?;
+                Err::<(), _>(ApiError::conflict("NO", "no"))
+            })
+            .await;
+        let id = store.write(move |tx| tx.append(e1)).await.unwrap();
+        let got = rx.recv().await.unwrap();
+        assert_eq!(got.topic, "kept");
+        assert_eq!(got.id, id);
+        // Visible to a fresh read connection by the time it is published.
+        let n: i64 = store
+            .read(move |c| Ok(c.query_row("SELECT COUNT(*) FROM events WHERE id = ?1", [id], |r| r.get(0))?))
+            .await
+            .unwrap();
+        assert_eq!(n, 1);
+    });
+}
