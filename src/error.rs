@@ -21,7 +21,7 @@ pub struct ApiError {
     /// A message for humans; never contains the internal cause.
     pub message: String,
     /// Per-field or per-code details.
-    pub details: Option<Value>,
+    pub details: Option<Box<Value>>,
     /// Seconds to wait, for 429 answers.
     pub retry_after: Option<u64>,
 }
@@ -40,7 +40,7 @@ impl ApiError {
 
     /// Adds details to the error.
     pub fn with_details(mut self, details: Value) -> Self {
-        self.details = Some(details);
+        self.details = Some(Box::new(details));
         self
     }
 
@@ -146,7 +146,7 @@ impl ApiError {
     pub fn body(&self) -> Value {
         let mut error = json!({ "code": self.code, "message": self.message });
         if let Some(d) = &self.details {
-            error["details"] = d.clone();
+            error["details"] = (**d).clone();
         }
         json!({ "success": false, "error": error })
     }

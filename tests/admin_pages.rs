@@ -24,8 +24,15 @@ async fn the_owner_signs_in_and_sees_the_shell_with_a_strict_csp() {
     app.sign_in(OWNER_EMAIL, OWNER_PASSWORD).await;
     let res = app.client.get("/admin").dispatch().await;
     assert_eq!(res.status(), Status::Ok);
-    let csp = res.headers().get_one("Content-Security-Policy").unwrap().to_string();
-    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+    let csp = res
+        .headers()
+        .get_one("Content-Security-Policy")
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
     assert!(csp.contains("frame-ancestors 'none'"));
     let html = res.into_string().await.unwrap();
     for nav in ["Overview", "Settings", "Members", "API tokens", "Sign out"] {
@@ -37,12 +44,23 @@ async fn the_owner_signs_in_and_sees_the_shell_with_a_strict_csp() {
 #[rocket::async_test]
 async fn the_session_cookie_is_http_only_and_same_site() {
     let app = TestApp::spawn().await;
-    let page = app.client.get("/login").dispatch().await.into_string().await.unwrap();
+    let page = app
+        .client
+        .get("/login")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
     let res = app
         .client
         .post("/login")
         .header(ContentType::Form)
-        .body(common::form(&[("email", OWNER_EMAIL), ("password", OWNER_PASSWORD), ("_csrf", &csrf_of(&page))]))
+        .body(common::form(&[
+            ("email", OWNER_EMAIL),
+            ("password", OWNER_PASSWORD),
+            ("_csrf", &csrf_of(&page)),
+        ]))
         .dispatch()
         .await;
     let cookie = res
@@ -51,15 +69,32 @@ async fn the_session_cookie_is_http_only_and_same_site() {
         .find(|c| c.starts_with("lb_session="))
         .expect("a session cookie")
         .to_string();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
 }
 
 #[rocket::async_test]
 async fn a_wrong_password_re_renders_the_form_with_401_and_keeps_the_email() {
     let app = TestApp::spawn().await;
-    let page = app.client.get("/login").dispatch().await.into_string().await.unwrap();
+    let page = app
+        .client
+        .get("/login")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
     let (s, _, html) = app
-        .post_form("/login", &[("email", OWNER_EMAIL), ("password", "bad-password"), ("_csrf", &csrf_of(&page))])
+        .post_form(
+            "/login",
+            &[
+                ("email", OWNER_EMAIL),
+                ("password", "bad-password"),
+                ("_csrf", &csrf_of(&page)),
+            ],
+        )
         .await;
     assert_eq!(s, Status::Unauthorized);
     assert!(html.contains("Wrong email or password"));
@@ -71,7 +106,14 @@ async fn a_login_form_without_its_csrf_token_is_refused() {
     let app = TestApp::spawn().await;
     app.client.get("/login").dispatch().await;
     let (s, _, html) = app
-        .post_form("/login", &[("email", OWNER_EMAIL), ("password", OWNER_PASSWORD), ("_csrf", "forged")])
+        .post_form(
+            "/login",
+            &[
+                ("email", OWNER_EMAIL),
+                ("password", OWNER_PASSWORD),
+                ("_csrf", "forged"),
+            ],
+        )
         .await;
     assert_eq!(s, Status::Forbidden);
     assert!(html.contains("expired"));
@@ -83,13 +125,23 @@ async fn a_login_form_without_its_csrf_token_is_refused() {
 async fn admin_forms_without_the_session_csrf_token_are_403() {
     let app = TestApp::spawn().await;
     let csrf = app.sign_in(OWNER_EMAIL, OWNER_PASSWORD).await;
-    for uri in ["/admin/settings", "/admin/tokens", "/admin/members", "/logout", "/admin/locale"] {
-        let (s, _, _) = app.post_form(uri, &[("_csrf", "wrong"), ("name", "x"), ("locale", "vi")]).await;
+    for uri in [
+        "/admin/settings",
+        "/admin/tokens",
+        "/admin/members",
+        "/logout",
+        "/admin/locale",
+    ] {
+        let (s, _, _) = app
+            .post_form(uri, &[("_csrf", "wrong"), ("name", "x"), ("locale", "vi")])
+            .await;
         assert_eq!(s, Status::Forbidden, "{uri}");
         let (s, _, _) = app.post_form(uri, &[("name", "x")]).await;
         assert_eq!(s, Status::Forbidden, "{uri} without token");
     }
-    let (s, _, _) = app.post_form("/admin/tokens", &[("_csrf", &csrf), ("name", "ok")]).await;
+    let (s, _, _) = app
+        .post_form("/admin/tokens", &[("_csrf", &csrf), ("name", "ok")])
+        .await;
     assert_eq!(s, Status::Created);
 }
 
@@ -126,7 +178,10 @@ async fn signing_out_ends_the_session_server_side() {
     let csrf = app.sign_in(OWNER_EMAIL, OWNER_PASSWORD).await;
     let (s, loc, _) = app.post_form("/logout", &[("_csrf", &csrf)]).await;
     assert_eq!((s, loc.as_deref()), (Status::SeeOther, Some("/login")));
-    let n: i64 = app.db().query_row("SELECT COUNT(*) FROM sessions", [], |r| r.get(0)).unwrap();
+    let n: i64 = app
+        .db()
+        .query_row("SELECT COUNT(*) FROM sessions", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(n, 0);
     let (s, _) = app.page("/admin").await;
     assert_eq!(s, Status::SeeOther);
@@ -136,7 +191,12 @@ async fn signing_out_ends_the_session_server_side() {
 async fn an_expired_session_is_signed_out() {
     let app = TestApp::spawn().await;
     app.sign_in(OWNER_EMAIL, OWNER_PASSWORD).await;
-    app.db().execute("UPDATE sessions SET expires_at = '2020-01-01T00:00:00Z'", []).unwrap();
+    app.db()
+        .execute(
+            "UPDATE sessions SET expires_at = '2020-01-01T00:00:00Z'",
+            [],
+        )
+        .unwrap();
     let (s, _) = app.page("/admin").await;
     assert_eq!(s, Status::SeeOther);
 }
@@ -149,24 +209,54 @@ async fn the_setup_link_creates_the_owner_once() {
     // The token is only printed; tests read it by replacing the stored hash with a known one.
     let token = "known-setup-token-for-the-test-0001";
     app.db()
-        .execute("UPDATE setup_tokens SET token_hash = ?1", [leadbox::util::sha256_hex(token)])
+        .execute(
+            "UPDATE setup_tokens SET token_hash = ?1",
+            [leadbox::util::sha256_hex(token)],
+        )
         .unwrap();
     let (s, html) = app.page(&format!("/setup/{token}")).await;
     assert_eq!(s, Status::Ok);
     let csrf = csrf_of(&html);
     let uri = format!("/setup/{token}");
     let (s, _, html) = app
-        .post_form(&uri, &[("_csrf", &csrf), ("name", "Ada"), ("email", "bad"), ("password", "short"), ("confirm", "short")])
+        .post_form(
+            &uri,
+            &[
+                ("_csrf", &csrf),
+                ("name", "Ada"),
+                ("email", "bad"),
+                ("password", "short"),
+                ("confirm", "short"),
+            ],
+        )
         .await;
     assert_eq!(s, Status::BadRequest);
     assert!(html.contains("value=\"Ada\""), "values kept");
     assert!(html.contains("must be a valid email address") && html.contains("at least 8"));
     let (s, _, _) = app
-        .post_form(&uri, &[("_csrf", &csrf), ("name", "Ada"), ("email", "ada@example.com"), ("password", "long-enough-1"), ("confirm", "different-1")])
+        .post_form(
+            &uri,
+            &[
+                ("_csrf", &csrf),
+                ("name", "Ada"),
+                ("email", "ada@example.com"),
+                ("password", "long-enough-1"),
+                ("confirm", "different-1"),
+            ],
+        )
         .await;
     assert_eq!(s, Status::BadRequest);
     let (s, loc, _) = app
-        .post_form(&uri, &[("_csrf", &csrf), ("name", "Ada"), ("email", "ada@example.com"), ("password", "long-enough-1"), ("confirm", "long-enough-1")])
+        .post_form(
+            &uri,
+            &[
+                ("_csrf", &csrf),
+                ("name", "Ada"),
+                ("email", "ada@example.com"),
+                ("password", "long-enough-1"),
+                ("confirm", "long-enough-1"),
+            ],
+        )
         .await;
     assert_eq!((s, loc.as_deref()), (Status::SeeOther, Some("/admin")));
     let (s, html) = app.page("/admin").await;
@@ -186,13 +276,31 @@ async fn the_settings_page_saves_and_re_renders_errors_with_values_kept() {
     let app = TestApp::spawn().await;
     let csrf = app.sign_in(OWNER_EMAIL, OWNER_PASSWORD).await;
     let mut fields = vec![
-        ("_csrf", csrf.as_str()), ("name", "Acme"), ("allowed_origins", "https://www.acme.test\nhttps://acme.test"),
-        ("sales_email", "sales@acme.test"), ("scheduler_url", ""), ("crisp_website_id", ""), ("thank_you_url", ""),
-        ("default_locale", "en"), ("user_token_secret", ""), ("gst_rate", "18"), ("plans", "[]"), ("add_ons", ""),
-        ("rl_public_ip", "20"), ("rl_public_ws", "600"), ("rl_contact_user", "5"), ("rl_contact_ip", "30"),
+        ("_csrf", csrf.as_str()),
+        ("name", "Acme"),
+        (
+            "allowed_origins",
+            "https://www.acme.test\nhttps://acme.test",
+        ),
+        ("sales_email", "sales@acme.test"),
+        ("scheduler_url", ""),
+        ("crisp_website_id", ""),
+        ("thank_you_url", ""),
+        ("default_locale", "en"),
+        ("user_token_secret", ""),
+        ("gst_rate", "18"),
+        ("plans", "[]"),
+        ("add_ons", ""),
+        ("rl_public_ip", "20"),
+        ("rl_public_ws", "600"),
+        ("rl_contact_user", "5"),
+        ("rl_contact_ip", "30"),
     ];
     let (s, loc, _) = app.post_form("/admin/settings", &fields).await;
-    assert_eq!((s, loc.as_deref()), (Status::SeeOther, Some("/admin/settings")));
+    assert_eq!(
+        (s, loc.as_deref()),
+        (Status::SeeOther, Some("/admin/settings"))
+    );
     let (_, html) = app.page("/admin/settings").await;
     assert!(html.contains("Settings saved."));
     assert!(html.contains("https://www.acme.test\nhttps://acme.test"));
@@ -202,8 +310,14 @@ async fn the_settings_page_saves_and_re_renders_errors_with_values_kept() {
     let (s, _, html) = app.post_form("/admin/settings", &fields).await;
     assert_eq!(s, Status::BadRequest);
     assert!(html.contains("salesEmail") && html.contains("plans"));
-    assert!(html.contains("value=\"not-an-email\""), "typed values are kept");
-    assert!(html.contains("Acme &#60;b&#62;bold&#60;/b&#62;") && !html.contains("<b>bold</b>"), "user input is escaped");
+    assert!(
+        html.contains("value=\"not-an-email\""),
+        "typed values are kept"
+    );
+    assert!(
+        html.contains("Acme &#60;b&#62;bold&#60;/b&#62;") && !html.contains("<b>bold</b>"),
+        "user input is escaped"
+    );
 }
 
 #[rocket::async_test]
@@ -211,25 +325,75 @@ async fn members_can_be_added_re_roled_and_the_last_owner_is_kept() {
     let app = TestApp::spawn().await;
     let csrf = app.sign_in(OWNER_EMAIL, OWNER_PASSWORD).await;
     let (s, _, html) = app
-        .post_form("/admin/members", &[("_csrf", &csrf), ("name", "Sam"), ("email", "sam@example.com"), ("password", "short"), ("role", "sales")])
+        .post_form(
+            "/admin/members",
+            &[
+                ("_csrf", &csrf),
+                ("name", "Sam"),
+                ("email", "sam@example.com"),
+                ("password", "short"),
+                ("role", "sales"),
+            ],
+        )
         .await;
     assert_eq!(s, Status::BadRequest);
     assert!(html.contains("at least 8"));
     let (s, _, _) = app
-        .post_form("/admin/members", &[("_csrf", &csrf), ("name", "Sam"), ("email", "sam@example.com"), ("password", "sam-password-1"), ("role", "sales")])
+        .post_form(
+            "/admin/members",
+            &[
+                ("_csrf", &csrf),
+                ("name", "Sam"),
+                ("email", "sam@example.com"),
+                ("password", "sam-password-1"),
+                ("role", "sales"),
+            ],
+        )
         .await;
     assert_eq!(s, Status::SeeOther);
     let sam_token = app.token_for("sam@example.com", "sam-password-1").await;
     let (_, b) = app.get("/api/v1/workspaces", Some(&sam_token)).await;
     assert_eq!(b["data"]["items"][0]["role"], json!("sales"));
-    let owner_id: String = app.db().query_row("SELECT id FROM users WHERE email = ?1", [OWNER_EMAIL], |r| r.get(0)).unwrap();
-    app.post_form(&format!("/admin/members/{owner_id}/role"), &[("_csrf", &csrf), ("role", "admin")]).await;
+    let owner_id: String = app
+        .db()
+        .query_row(
+            "SELECT id FROM users WHERE email = ?1",
+            [OWNER_EMAIL],
+            |r| r.get(0),
+        )
+        .unwrap();
+    app.post_form(
+        &format!("/admin/members/{owner_id}/role"),
+        &[("_csrf", &csrf), ("role", "admin")],
+    )
+    .await;
     let (_, html) = app.page("/admin/members").await;
-    assert!(html.contains("at least one owner"), "demoting the last owner is refused");
-    let role: String = app.db().query_row("SELECT role FROM memberships WHERE user_id = ?1", [&owner_id], |r| r.get(0)).unwrap();
+    assert!(
+        html.contains("at least one owner"),
+        "demoting the last owner is refused"
+    );
+    let role: String = app
+        .db()
+        .query_row(
+            "SELECT role FROM memberships WHERE user_id = ?1",
+            [&owner_id],
+            |r| r.get(0),
+        )
+        .unwrap();
     assert_eq!(role, "owner");
-    let sam_id: String = app.db().query_row("SELECT id FROM users WHERE email = 'sam@example.com'", [], |r| r.get(0)).unwrap();
-    app.post_form(&format!("/admin/members/{sam_id}/remove"), &[("_csrf", &csrf)]).await;
+    let sam_id: String = app
+        .db()
+        .query_row(
+            "SELECT id FROM users WHERE email = 'sam@example.com'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    app.post_form(
+        &format!("/admin/members/{sam_id}/remove"),
+        &[("_csrf", &csrf)],
+    )
+    .await;
     let (s, _) = app.get("/api/v1/workspaces", Some(&sam_token)).await;
     assert_eq!(s, Status::Ok);
     let (_, b) = app.get("/api/v1/workspaces", Some(&sam_token)).await;
@@ -239,24 +403,48 @@ async fn members_can_be_added_re_roled_and_the_last_owner_is_kept() {
 #[rocket::async_test]
 async fn admins_cannot_make_owners_and_viewers_cannot_manage_members() {
     let app = TestApp::spawn().await;
-    app.user_with_role("admin-member@example.com", "admin", "default").await;
-    let csrf = app.sign_in("admin-member@example.com", "member-password-1").await;
+    app.user_with_role("admin-member@example.com", "admin", "default")
+        .await;
+    let csrf = app
+        .sign_in("admin-member@example.com", "member-password-1")
+        .await;
     let (s, _, html) = app
-        .post_form("/admin/members", &[("_csrf", &csrf), ("email", "x@example.com"), ("password", "x-password-1"), ("role", "owner")])
+        .post_form(
+            "/admin/members",
+            &[
+                ("_csrf", &csrf),
+                ("email", "x@example.com"),
+                ("password", "x-password-1"),
+                ("role", "owner"),
+            ],
+        )
         .await;
     assert_eq!(s, Status::BadRequest);
     assert!(html.contains("Only an owner"));
     let app2 = TestApp::spawn().await;
-    app2.user_with_role("viewer-member@example.com", "viewer", "default").await;
-    let csrf = app2.sign_in("viewer-member@example.com", "member-password-1").await;
+    app2.user_with_role("viewer-member@example.com", "viewer", "default")
+        .await;
+    let csrf = app2
+        .sign_in("viewer-member@example.com", "member-password-1")
+        .await;
     let (s, _, _) = app2
-        .post_form("/admin/members", &[("_csrf", &csrf), ("email", "x@example.com"), ("password", "x-password-1"), ("role", "sales")])
+        .post_form(
+            "/admin/members",
+            &[
+                ("_csrf", &csrf),
+                ("email", "x@example.com"),
+                ("password", "x-password-1"),
+                ("role", "sales"),
+            ],
+        )
         .await;
     assert_eq!(s, Status::Forbidden);
     let (s, html) = app2.page("/admin/settings").await;
     assert_eq!(s, Status::Ok);
     assert!(html.contains("can read these settings but not change them"));
-    let (s, _, _) = app2.post_form("/admin/settings", &[("_csrf", &csrf), ("name", "X")]).await;
+    let (s, _, _) = app2
+        .post_form("/admin/settings", &[("_csrf", &csrf), ("name", "X")])
+        .await;
     assert_eq!(s, Status::Forbidden);
 }
 
@@ -264,7 +452,9 @@ async fn admins_cannot_make_owners_and_viewers_cannot_manage_members() {
 async fn a_token_made_on_the_page_is_shown_once_and_can_be_revoked() {
     let app = TestApp::spawn().await;
     let csrf = app.sign_in(OWNER_EMAIL, OWNER_PASSWORD).await;
-    let (s, _, html) = app.post_form("/admin/tokens", &[("_csrf", &csrf), ("name", "CRM sync")]).await;
+    let (s, _, html) = app
+        .post_form("/admin/tokens", &[("_csrf", &csrf), ("name", "CRM sync")])
+        .await;
     assert_eq!(s, Status::Created);
     let start = html.find("id=\"new-token\"").unwrap();
     let start = start + html[start..].find("lbx_").unwrap();
@@ -273,14 +463,23 @@ async fn a_token_made_on_the_page_is_shown_once_and_can_be_revoked() {
     assert_eq!(s, Status::Ok);
     let (_, again) = app.page("/admin/tokens").await;
     assert!(!again.contains(&token), "the secret is never shown again");
-    let id: String = app.db().query_row("SELECT id FROM api_tokens", [], |r| r.get(0)).unwrap();
-    let (s, _, _) = app.post_form(&format!("/admin/tokens/{id}/revoke"), &[("_csrf", &csrf)]).await;
+    let id: String = app
+        .db()
+        .query_row("SELECT id FROM api_tokens", [], |r| r.get(0))
+        .unwrap();
+    let (s, _, _) = app
+        .post_form(&format!("/admin/tokens/{id}/revoke"), &[("_csrf", &csrf)])
+        .await;
     assert_eq!(s, Status::SeeOther);
     let (s, _) = app.get("/api/v1/workspaces", Some(&token)).await;
     assert_eq!(s, Status::Unauthorized);
-    let (s, _, _) = app.post_form("/admin/tokens/tok_nope/revoke", &[("_csrf", &csrf)]).await;
+    let (s, _, _) = app
+        .post_form("/admin/tokens/tok_nope/revoke", &[("_csrf", &csrf)])
+        .await;
     assert_eq!(s, Status::NotFound);
-    let (s, _, html) = app.post_form("/admin/tokens", &[("_csrf", &csrf), ("name", "")]).await;
+    let (s, _, html) = app
+        .post_form("/admin/tokens", &[("_csrf", &csrf), ("name", "")])
+        .await;
     assert_eq!(s, Status::BadRequest);
     assert!(html.contains("is required"));
 }
@@ -289,11 +488,17 @@ async fn a_token_made_on_the_page_is_shown_once_and_can_be_revoked() {
 async fn each_staff_user_chooses_their_language() {
     let app = TestApp::spawn().await;
     let csrf = app.sign_in(OWNER_EMAIL, OWNER_PASSWORD).await;
-    let (s, _, _) = app.post_form("/admin/locale", &[("_csrf", &csrf), ("locale", "vi")]).await;
+    let (s, _, _) = app
+        .post_form("/admin/locale", &[("_csrf", &csrf), ("locale", "vi")])
+        .await;
     assert_eq!(s, Status::SeeOther);
     let (_, html) = app.page("/admin").await;
-    assert!(html.contains("lang=\"vi\"") && html.contains("Tổng quan") && html.contains("Đăng xuất"));
-    let (s, _, _) = app.post_form("/admin/locale", &[("_csrf", &csrf), ("locale", "xx")]).await;
+    assert!(
+        html.contains("lang=\"vi\"") && html.contains("Tổng quan") && html.contains("Đăng xuất")
+    );
+    let (s, _, _) = app
+        .post_form("/admin/locale", &[("_csrf", &csrf), ("locale", "xx")])
+        .await;
     assert_eq!(s, Status::BadRequest);
 }
 
@@ -327,7 +532,11 @@ async fn static_assets_are_embedded_and_cache_busted() {
     let res = app.client.get(url).dispatch().await;
     assert_eq!(res.status(), Status::Ok);
     assert_eq!(res.content_type(), Some(ContentType::CSS));
-    assert!(res.headers().get_one("Cache-Control").unwrap().contains("immutable"));
+    assert!(res
+        .headers()
+        .get_one("Cache-Control")
+        .unwrap()
+        .contains("immutable"));
     let res = app.client.get("/static/../Cargo.toml").dispatch().await;
     assert_ne!(res.status(), Status::Ok);
 }

@@ -10,7 +10,11 @@ use serde_json::json;
 async fn the_bootstrap_owner_gets_a_token_that_authenticates_api_calls() {
     let app = TestApp::spawn().await;
     let (status, body) = app
-        .post_json("/api/v1/auth/token", None, json!({ "email": OWNER_EMAIL, "password": OWNER_PASSWORD, "name": "ci" }))
+        .post_json(
+            "/api/v1/auth/token",
+            None,
+            json!({ "email": OWNER_EMAIL, "password": OWNER_PASSWORD, "name": "ci" }),
+        )
         .await;
     assert_eq!(status, Status::Created);
     let token = body["data"]["token"].as_str().unwrap();
@@ -29,7 +33,11 @@ async fn tokens_are_stored_only_as_hashes() {
     let token = app.owner_token().await;
     let db = app.db();
     let stored: i64 = db
-        .query_row("SELECT COUNT(*) FROM api_tokens WHERE token_hash = ?1 OR lookup = ?1", [&token], |r| r.get(0))
+        .query_row(
+            "SELECT COUNT(*) FROM api_tokens WHERE token_hash = ?1 OR lookup = ?1",
+            [&token],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(stored, 0, "the raw token must not be in the database");
 }
@@ -38,7 +46,11 @@ async fn tokens_are_stored_only_as_hashes() {
 async fn a_login_email_is_case_insensitive() {
     let app = TestApp::spawn().await;
     let (status, _) = app
-        .post_json("/api/v1/auth/token", None, json!({ "email": "OWNER@Example.com", "password": OWNER_PASSWORD }))
+        .post_json(
+            "/api/v1/auth/token",
+            None,
+            json!({ "email": "OWNER@Example.com", "password": OWNER_PASSWORD }),
+        )
         .await;
     assert_eq!(status, Status::Created);
 }
@@ -47,10 +59,18 @@ async fn a_login_email_is_case_insensitive() {
 async fn a_wrong_password_or_unknown_account_is_401_with_the_same_answer() {
     let app = TestApp::spawn().await;
     let (s1, b1) = app
-        .post_json("/api/v1/auth/token", None, json!({ "email": OWNER_EMAIL, "password": "nope-nope-nope" }))
+        .post_json(
+            "/api/v1/auth/token",
+            None,
+            json!({ "email": OWNER_EMAIL, "password": "nope-nope-nope" }),
+        )
         .await;
     let (s2, b2) = app
-        .post_json("/api/v1/auth/token", None, json!({ "email": "ghost@example.com", "password": "nope-nope-nope" }))
+        .post_json(
+            "/api/v1/auth/token",
+            None,
+            json!({ "email": "ghost@example.com", "password": "nope-nope-nope" }),
+        )
         .await;
     assert_eq!(s1, Status::Unauthorized);
     assert_eq!(s2, Status::Unauthorized);
@@ -66,17 +86,29 @@ async fn missing_and_malformed_credentials_name_the_field() {
     assert_error(&b, "VALIDATION_ERROR", Some("email"));
     assert_error(&b, "VALIDATION_ERROR", Some("password"));
     let (s, b) = app
-        .post_json("/api/v1/auth/token", None, json!({ "email": "not-an-email", "password": "x" }))
+        .post_json(
+            "/api/v1/auth/token",
+            None,
+            json!({ "email": "not-an-email", "password": "x" }),
+        )
         .await;
     assert_eq!(s, Status::BadRequest);
     assert_error(&b, "VALIDATION_ERROR", Some("email"));
     let (s, b) = app
-        .post_json("/api/v1/auth/token", None, json!({ "email": 42, "password": "x" }))
+        .post_json(
+            "/api/v1/auth/token",
+            None,
+            json!({ "email": 42, "password": "x" }),
+        )
         .await;
     assert_eq!(s, Status::BadRequest);
     assert_error(&b, "VALIDATION_ERROR", Some("email"));
     let (s, b) = app
-        .post_json("/api/v1/auth/token", None, json!({ "email": OWNER_EMAIL, "password": "x".repeat(2000) }))
+        .post_json(
+            "/api/v1/auth/token",
+            None,
+            json!({ "email": OWNER_EMAIL, "password": "x".repeat(2000) }),
+        )
         .await;
     assert_eq!(s, Status::BadRequest);
     assert_error(&b, "VALIDATION_ERROR", Some("password"));
@@ -87,13 +119,25 @@ async fn malformed_json_is_a_400_naming_the_body() {
     let app = TestApp::spawn().await;
     for raw in ["{", "{\"email\": }", "[1,2", "nul", "", "   "] {
         let (s, b) = app
-            .send(Method::Post, "/api/v1/auth/token", None, &[], Some((ContentType::JSON, raw.to_string())))
+            .send(
+                Method::Post,
+                "/api/v1/auth/token",
+                None,
+                &[],
+                Some((ContentType::JSON, raw.to_string())),
+            )
             .await;
         assert_eq!(s, Status::BadRequest, "{raw:?}");
         assert_error(&b, "VALIDATION_ERROR", Some("body"));
     }
     let (s, b) = app
-        .send(Method::Post, "/api/v1/auth/token", None, &[], Some((ContentType::JSON, "[]".into())))
+        .send(
+            Method::Post,
+            "/api/v1/auth/token",
+            None,
+            &[],
+            Some((ContentType::JSON, "[]".into())),
+        )
         .await;
     assert_eq!(s, Status::BadRequest);
     assert_error(&b, "VALIDATION_ERROR", None);
@@ -103,11 +147,19 @@ async fn malformed_json_is_a_400_naming_the_body() {
 async fn a_body_that_is_not_json_is_415() {
     let app = TestApp::spawn().await;
     let (s, b) = app
-        .send(Method::Post, "/api/v1/auth/token", None, &[], Some((ContentType::Text, "hello".into())))
+        .send(
+            Method::Post,
+            "/api/v1/auth/token",
+            None,
+            &[],
+            Some((ContentType::Text, "hello".into())),
+        )
         .await;
     assert_eq!(s, Status::UnsupportedMediaType);
     assert_error(&b, "UNSUPPORTED_MEDIA_TYPE", Some("contentType"));
-    let (s, b) = app.send(Method::Post, "/api/v1/auth/token", None, &[], None).await;
+    let (s, b) = app
+        .send(Method::Post, "/api/v1/auth/token", None, &[], None)
+        .await;
     assert_eq!(s, Status::UnsupportedMediaType);
     assert_error(&b, "UNSUPPORTED_MEDIA_TYPE", None);
 }
@@ -117,7 +169,13 @@ async fn a_body_over_64_kib_is_413() {
     let app = TestApp::spawn().await;
     let big = json!({ "email": OWNER_EMAIL, "password": "x".repeat(70 * 1024) }).to_string();
     let (s, b) = app
-        .send(Method::Post, "/api/v1/auth/token", None, &[], Some((ContentType::JSON, big)))
+        .send(
+            Method::Post,
+            "/api/v1/auth/token",
+            None,
+            &[],
+            Some((ContentType::JSON, big)),
+        )
         .await;
     assert_eq!(s, Status::PayloadTooLarge);
     assert_error(&b, "PAYLOAD_TOO_LARGE", None);
@@ -129,7 +187,11 @@ async fn repeated_failures_on_one_account_are_throttled_with_retry_after() {
     let mut last = Status::Ok;
     for _ in 0..12 {
         let (s, b) = app
-            .post_json("/api/v1/auth/token", None, json!({ "email": OWNER_EMAIL, "password": "wrong-wrong" }))
+            .post_json(
+                "/api/v1/auth/token",
+                None,
+                json!({ "email": OWNER_EMAIL, "password": "wrong-wrong" }),
+            )
             .await;
         last = s;
         if s == Status::TooManyRequests {
@@ -146,8 +208,17 @@ async fn repeated_failures_on_one_account_are_throttled_with_retry_after() {
         .body(json!({ "email": OWNER_EMAIL, "password": OWNER_PASSWORD }).to_string())
         .dispatch()
         .await;
-    assert_eq!(res.status(), Status::TooManyRequests, "even the right password waits");
-    let retry: u64 = res.headers().get_one("Retry-After").unwrap().parse().unwrap();
+    assert_eq!(
+        res.status(),
+        Status::TooManyRequests,
+        "even the right password waits"
+    );
+    let retry: u64 = res
+        .headers()
+        .get_one("Retry-After")
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=60).contains(&retry), "{retry}");
 }
 
@@ -155,7 +226,11 @@ async fn repeated_failures_on_one_account_are_throttled_with_retry_after() {
 async fn bad_bearer_headers_are_401() {
     let app = TestApp::spawn().await;
     let token = app.owner_token().await;
-    let forged = format!("{}{}", &token[..token.len() - 1], if token.ends_with('A') { 'B' } else { 'A' });
+    let forged = format!(
+        "{}{}",
+        &token[..token.len() - 1],
+        if token.ends_with('A') { 'B' } else { 'A' }
+    );
     for auth in [
         "Bearer".to_string(),
         "Bearer ".to_string(),
@@ -165,7 +240,13 @@ async fn bad_bearer_headers_are_401() {
         "Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig".to_string(),
     ] {
         let (s, b) = app
-            .send(Method::Get, "/api/v1/workspaces", None, &[("Authorization", &auth)], None)
+            .send(
+                Method::Get,
+                "/api/v1/workspaces",
+                None,
+                &[("Authorization", &auth)],
+                None,
+            )
             .await;
         assert_eq!(s, Status::Unauthorized, "{auth}");
         assert_error(&b, "UNAUTHORIZED", None);
@@ -179,7 +260,10 @@ async fn a_revoked_token_stops_working() {
     let app = TestApp::spawn().await;
     let token = app.owner_token().await;
     app.db()
-        .execute("UPDATE api_tokens SET revoked_at = '2026-01-01T00:00:00Z'", [])
+        .execute(
+            "UPDATE api_tokens SET revoked_at = '2026-01-01T00:00:00Z'",
+            [],
+        )
         .unwrap();
     let (s, _) = app.get("/api/v1/workspaces", Some(&token)).await;
     assert_eq!(s, Status::Unauthorized);
@@ -190,7 +274,10 @@ async fn an_expired_token_stops_working() {
     let app = TestApp::spawn().await;
     let token = app.owner_token().await;
     app.db()
-        .execute("UPDATE api_tokens SET expires_at = '2020-01-01T00:00:00Z'", [])
+        .execute(
+            "UPDATE api_tokens SET expires_at = '2020-01-01T00:00:00Z'",
+            [],
+        )
         .unwrap();
     let (s, _) = app.get("/api/v1/workspaces", Some(&token)).await;
     assert_eq!(s, Status::Unauthorized);
@@ -202,7 +289,9 @@ async fn unknown_api_routes_and_methods_answer_in_the_envelope() {
     let (s, b) = app.get("/api/v1/nothing-here", None).await;
     assert_eq!(s, Status::NotFound);
     assert_error(&b, "NOT_FOUND", None);
-    let (s, b) = app.send(Method::Delete, "/api/v1/workspaces", None, &[], None).await;
+    let (s, b) = app
+        .send(Method::Delete, "/api/v1/workspaces", None, &[], None)
+        .await;
     assert_eq!(s, Status::NotFound);
     assert_error(&b, "NOT_FOUND", None);
 }

@@ -18,7 +18,9 @@ async fn health_and_readiness_answer() {
 #[rocket::async_test]
 async fn readiness_fails_when_a_migration_is_missing() {
     let app = TestApp::spawn().await;
-    app.db().execute("DELETE FROM refinery_schema_history", []).unwrap();
+    app.db()
+        .execute("DELETE FROM refinery_schema_history", [])
+        .unwrap();
     let (s, b) = app.get("/readyz", None).await;
     assert_eq!(s, Status::ServiceUnavailable, "{b}");
 }
@@ -30,10 +32,16 @@ async fn metrics_count_requests_per_route_and_writer_batches() {
     app.get("/api/v1/workspaces", None).await;
     let res = app.client.get("/metrics").dispatch().await;
     assert_eq!(res.status(), Status::Ok);
-    assert!(res.content_type().unwrap().to_string().starts_with("text/plain"));
+    assert!(res
+        .content_type()
+        .unwrap()
+        .to_string()
+        .starts_with("text/plain"));
     let text = res.into_string().await.unwrap();
     assert!(text.contains(r#"leadbox_http_requests_total{method="POST",route="/api/v1/auth/token",status="201"} 1"#), "{text}");
-    assert!(text.contains(r#"leadbox_http_requests_total{method="GET",route="/api/v1/workspaces",status="401"} 1"#));
+    assert!(text.contains(
+        r#"leadbox_http_requests_total{method="GET",route="/api/v1/workspaces",status="401"} 1"#
+    ));
     assert!(text.contains(r#"leadbox_http_request_duration_seconds_bucket{method="POST",route="/api/v1/auth/token",le="+Inf"} 1"#));
     assert!(text.contains("leadbox_writer_batch_size_count"));
     assert!(text.contains("leadbox_writer_commit_seconds_sum"));
@@ -55,10 +63,12 @@ async fn the_openapi_document_covers_every_mounted_api_route() {
         }
         let openapi_path: String = path
             .split('/')
-            .map(|seg| match seg.strip_prefix('<').and_then(|s| s.strip_suffix('>')) {
-                Some(name) => format!("{{{}}}", name.trim_end_matches("..")),
-                None => seg.to_string(),
-            })
+            .map(
+                |seg| match seg.strip_prefix('<').and_then(|s| s.strip_suffix('>')) {
+                    Some(name) => format!("{{{}}}", name.trim_end_matches("..")),
+                    None => seg.to_string(),
+                },
+            )
             .collect::<Vec<_>>()
             .join("/");
         let method = route.method.as_str().to_lowercase();
@@ -66,8 +76,14 @@ async fn the_openapi_document_covers_every_mounted_api_route() {
         if op.is_null() {
             missing.push(format!("{method} {openapi_path}"));
         } else {
-            assert!(op["x-permission"].is_string(), "{method} {openapi_path} names no permission");
+            assert!(
+                op["x-permission"].is_string(),
+                "{method} {openapi_path} names no permission"
+            );
         }
     }
-    assert!(missing.is_empty(), "routes missing from /api/openapi.json: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "routes missing from /api/openapi.json: {missing:?}"
+    );
 }

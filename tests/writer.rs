@@ -22,7 +22,10 @@ fn open(dir: &TempDir, max_batch: usize) -> (Store, Arc<Metrics>) {
 
 fn batch_count(metrics: &Metrics) -> u64 {
     let text = metrics.render((0, 0));
-    let line = text.lines().find(|l| l.starts_with("leadbox_writer_batch_size_count")).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("leadbox_writer_batch_size_count"))
+        .unwrap();
     line.rsplit(' ').next().unwrap().parse().unwrap()
 }
 
@@ -57,7 +60,10 @@ fn concurrent_writes_are_committed_in_shared_batches() {
     });
     assert_eq!(rows(&dir), 300);
     let batches = batch_count(&metrics) - before;
-    assert!(batches < 300, "300 concurrent writes took {batches} commits: no group commit");
+    assert!(
+        batches < 300,
+        "300 concurrent writes took {batches} commits: no group commit"
+    );
 }
 
 #[test]
@@ -71,7 +77,8 @@ fn with_a_batch_of_one_every_write_is_its_own_transaction() {
         for n in 0..50i64 {
             let s = store.clone();
             tasks.push(rocket::tokio::spawn(async move {
-                s.write(move |tx| Ok(tx.execute("INSERT INTO t (n) VALUES (?1)", [n])?)).await
+                s.write(move |tx| Ok(tx.execute("INSERT INTO t (n) VALUES (?1)", [n])?))
+                    .await
             }));
         }
         for t in tasks {
@@ -115,11 +122,22 @@ fn a_failing_job_rolls_back_alone_and_its_batch_commits() {
         out
     });
     assert_eq!(results.iter().filter(|r| r.is_err()).count(), 10);
-    assert!(results.iter().filter_map(|r| r.as_ref().err()).all(|e| e.code == "NOPE"));
-    assert_eq!(rows(&dir), 30, "the refused jobs' rows are rolled back, the rest kept");
+    assert!(results
+        .iter()
+        .filter_map(|r| r.as_ref().err())
+        .all(|e| e.code == "NOPE"));
+    assert_eq!(
+        rows(&dir),
+        30,
+        "the refused jobs' rows are rolled back, the rest kept"
+    );
     let events: i64 = rusqlite::Connection::open(dir.path().join("leadbox.db"))
         .unwrap()
-        .query_row("SELECT COUNT(*) FROM events WHERE topic = 'test'", [], |r| r.get(0))
+        .query_row(
+            "SELECT COUNT(*) FROM events WHERE topic = 'test'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(events, 30, "and so are their events");
 }
@@ -172,7 +190,13 @@ fn events_are_published_only_after_their_commit() {
         assert_eq!(got.id, id);
         // Visible to a fresh read connection by the time it is published.
         let n: i64 = store
-            .read(move |c| Ok(c.query_row("SELECT COUNT(*) FROM events WHERE id = ?1", [id], |r| r.get(0))?))
+            .read(move |c| {
+                Ok(
+                    c.query_row("SELECT COUNT(*) FROM events WHERE id = ?1", [id], |r| {
+                        r.get(0)
+                    })?,
+                )
+            })
             .await
             .unwrap();
         assert_eq!(n, 1);

@@ -31,7 +31,7 @@ use i18n::Strings;
 
 /// The HTTP routes of the admin shell.
 pub fn routes() -> Vec<Route> {
-    let mut r = routes![root, static_file];
+    let mut r = routes![root, static_file, favicon];
     r.extend(account::routes());
     r.extend(workspace::routes());
     r
@@ -63,6 +63,12 @@ pub static ASSET_VERSION: LazyLock<String> = LazyLock::new(|| {
 #[get("/")]
 fn root() -> Redirect {
     Redirect::to("/admin")
+}
+
+/// `GET /favicon.ico` — public: browsers ask for it whatever the page says.
+#[get("/favicon.ico")]
+fn favicon() -> Option<StaticFile> {
+    asset("favicon.svg", false)
 }
 
 /// An embedded static file with its content type and caching.

@@ -254,7 +254,7 @@ async fn save_settings(
         Err(e) if e.code == "VALIDATION_ERROR" => {
             let errors: BTreeMap<String, String> = e
                 .details
-                .and_then(|d| serde_json::from_value(d).ok())
+                .and_then(|d| serde_json::from_value(*d).ok())
                 .unwrap_or_default();
             let values = SettingsValues {
                 name: f.name.unwrap_or_default(),

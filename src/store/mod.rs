@@ -167,15 +167,6 @@ impl Store {
         })
         .await
     }
-
-    /// Copies the database to `dest` consistently while writes go on.
-    pub async fn backup(&self, dest: PathBuf) -> Result<(), ApiError> {
-        let src = self.path.clone();
-        rocket::tokio::task::spawn_blocking(move || backup_file(&src, &dest))
-            .await
-            .map_err(|e| ApiError::internal(format!("backup task: {e}")))?
-            .map_err(ApiError::internal)
-    }
 }
 
 /// Online backup of `src` into `dest`: one backup step holds one read snapshot, so the copy
@@ -192,7 +183,7 @@ pub fn backup_file(src: &Path, dest: &Path) -> Result<(), String> {
     {
         let backup = rusqlite::backup::Backup::new(&from, &mut to).map_err(|e| e.to_string())?;
         backup
-            .run_to_completion(-1, Duration::from_millis(0), None)
+            .run_to_completion(i32::MAX, Duration::from_millis(0), None)
             .map_err(|e| format!("backup: {e}"))?;
     }
     let check: String = to

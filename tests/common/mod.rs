@@ -2,6 +2,8 @@
 //! built by the same `leadbox::rocket` as the binary.
 #![allow(dead_code)]
 
+pub mod server;
+
 use std::path::{Path, PathBuf};
 
 use rocket::http::{ContentType, Header, Status};
@@ -69,7 +71,11 @@ impl TestApp {
     /// An API token for the given staff credentials.
     pub async fn token_for(&self, email: &str, password: &str) -> String {
         let (status, body) = self
-            .post_json("/api/v1/auth/token", None, json!({ "email": email, "password": password }))
+            .post_json(
+                "/api/v1/auth/token",
+                None,
+                json!({ "email": email, "password": password }),
+            )
             .await;
         assert_eq!(status, Status::Created, "{body}");
         body["data"]["token"].as_str().unwrap().to_string()
@@ -85,10 +91,16 @@ impl TestApp {
         {
             let db = self.db();
             let ws_id: String = db
-                .query_row("SELECT id FROM workspaces WHERE slug = ?1 OR id = ?1", [ws], |r| r.get(0))
+                .query_row(
+                    "SELECT id FROM workspaces WHERE slug = ?1 OR id = ?1",
+                    [ws],
+                    |r| r.get(0),
+                )
                 .unwrap();
             let existing: Option<String> = db
-                .query_row("SELECT id FROM users WHERE email = ?1", [email], |r| r.get(0))
+                .query_row("SELECT id FROM users WHERE email = ?1", [email], |r| {
+                    r.get(0)
+                })
                 .ok();
             let uid = existing.unwrap_or_else(|| {
                 let id = uuid::Uuid::new_v4().to_string();
@@ -132,28 +144,49 @@ impl TestApp {
     }
 
     pub async fn get(&self, uri: &str, token: Option<&str>) -> (Status, Value) {
-        self.send(rocket::http::Method::Get, uri, token, &[], None).await
+        self.send(rocket::http::Method::Get, uri, token, &[], None)
+            .await
     }
 
     pub async fn post_json(&self, uri: &str, token: Option<&str>, body: Value) -> (Status, Value) {
-        self.send(rocket::http::Method::Post, uri, token, &[], Some((ContentType::JSON, body.to_string())))
-            .await
+        self.send(
+            rocket::http::Method::Post,
+            uri,
+            token,
+            &[],
+            Some((ContentType::JSON, body.to_string())),
+        )
+        .await
     }
 
     pub async fn patch_json(&self, uri: &str, token: Option<&str>, body: Value) -> (Status, Value) {
-        self.send(rocket::http::Method::Patch, uri, token, &[], Some((ContentType::JSON, body.to_string())))
-            .await
+        self.send(
+            rocket::http::Method::Patch,
+            uri,
+            token,
+            &[],
+            Some((ContentType::JSON, body.to_string())),
+        )
+        .await
     }
 
     pub async fn put_json(&self, uri: &str, token: Option<&str>, body: Value) -> (Status, Value) {
-        self.send(rocket::http::Method::Put, uri, token, &[], Some((ContentType::JSON, body.to_string())))
-            .await
+        self.send(
+            rocket::http::Method::Put,
+            uri,
+            token,
+            &[],
+            Some((ContentType::JSON, body.to_string())),
+        )
+        .await
     }
 
     /// The id of a workspace by slug.
     pub fn workspace_id(&self, slug: &str) -> String {
         self.db()
-            .query_row("SELECT id FROM workspaces WHERE slug = ?1", [slug], |r| r.get(0))
+            .query_row("SELECT id FROM workspaces WHERE slug = ?1", [slug], |r| {
+                r.get(0)
+            })
             .unwrap()
     }
 }
@@ -169,7 +202,12 @@ pub async fn read(res: LocalResponse<'_>) -> (Status, Value) {
 pub fn assert_error(body: &Value, code: &str, field: Option<&str>) {
     assert_eq!(body["success"], json!(false), "{body}");
     assert_eq!(body["error"]["code"], json!(code), "{body}");
-    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
     if let Some(f) = field {
         assert!(
             body["error"]["details"].get(f).is_some(),
@@ -191,35 +229,63 @@ pub fn form(pairs: &[(&str, &str)]) -> String {
         let mut out = String::new();
         for b in s.bytes() {
             match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    out.push(b as char)
+                }
                 b' ' => out.push('+'),
                 _ => out.push_str(&format!("%{b:02X}")),
             }
         }
         out
     }
-    pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 impl TestApp {
     /// Signs in through the real login form; returns the session's CSRF token.
     pub async fn sign_in(&self, email: &str, password: &str) -> String {
-        let page = self.client.get("/login").dispatch().await.into_string().await.unwrap();
+        let page = self
+            .client
+            .get("/login")
+            .dispatch()
+            .await
+            .into_string()
+            .await
+            .unwrap();
         let csrf = csrf_of(&page);
         let res = self
             .client
             .post("/login")
             .header(ContentType::Form)
-            .body(form(&[("email", email), ("password", password), ("_csrf", &csrf)]))
+            .body(form(&[
+                ("email", email),
+                ("password", password),
+                ("_csrf", &csrf),
+            ]))
             .dispatch()
             .await;
         assert_eq!(res.status(), Status::SeeOther, "sign-in should redirect");
-        let home = self.client.get("/admin").dispatch().await.into_string().await.unwrap();
+        let home = self
+            .client
+            .get("/admin")
+            .dispatch()
+            .await
+            .into_string()
+            .await
+            .unwrap();
         csrf_of(&home)
     }
 
     /// Posts a form; returns status, Location and body.
-    pub async fn post_form(&self, uri: &str, pairs: &[(&str, &str)]) -> (Status, Option<String>, String) {
+    pub async fn post_form(
+        &self,
+        uri: &str,
+        pairs: &[(&str, &str)],
+    ) -> (Status, Option<String>, String) {
         let res = self
             .client
             .post(uri.to_string())
@@ -229,7 +295,11 @@ impl TestApp {
             .await;
         let status = res.status();
         let location = res.headers().get_one("Location").map(str::to_string);
-        (status, location, res.into_string().await.unwrap_or_default())
+        (
+            status,
+            location,
+            res.into_string().await.unwrap_or_default(),
+        )
     }
 
     pub async fn page(&self, uri: &str) -> (Status, String) {
