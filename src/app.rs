@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use crate::auth::throttle::Throttle;
 use crate::config::{Config, TrustedProxies};
+use crate::inquiries::spam::SpamGuard;
 use crate::ops::metrics::Metrics;
+use crate::ratelimit::Limits;
 use crate::store::Store;
 
 /// Shared application state.
@@ -18,10 +20,34 @@ pub struct App {
     /// Proxies whose forwarding headers are believed.
     pub trusted: TrustedProxies,
     /// Sign-in throttles.
-    pub throttle: Throttle,
+    pub throttle: Arc<Throttle>,
+    /// Per-workspace rate limits.
+    pub limits: Arc<Limits>,
+    /// Signs and checks the public form's spam tokens.
+    pub spam: SpamGuard,
+}
+
+/// What the background clean-up needs, owned so it can outlive a request.
+#[derive(Clone)]
+pub struct Housekeeping {
+    /// The database.
+    pub store: Store,
+    /// Sign-in throttles to sweep.
+    pub throttle: Arc<Throttle>,
+    /// Rate limiters to sweep.
+    pub limits: Arc<Limits>,
 }
 
 impl App {
+    /// Handles for the background clean-up.
+    pub fn housekeeping(&self) -> Housekeeping {
+        Housekeeping {
+            store: self.store.clone(),
+            throttle: self.throttle.clone(),
+            limits: self.limits.clone(),
+        }
+    }
+
     /// The state of a running Rocket; every instance built by `leadbox::rocket` manages one.
     pub fn of<'a>(req: &'a rocket::Request<'_>) -> &'a App {
         req.rocket()

@@ -11,8 +11,12 @@ pub mod config;
 pub mod domain;
 pub mod end_users;
 pub mod error;
+pub mod inquiries;
 pub mod json;
+pub mod lifecycle;
 pub mod ops;
+pub mod paging;
+pub mod ratelimit;
 pub mod store;
 pub mod util;
 pub mod workspaces;
@@ -27,7 +31,9 @@ use rocket::{catchers, Build, Rocket};
 use app::App;
 use auth::throttle::Throttle;
 use config::TrustedProxies;
+use inquiries::spam::SpamGuard;
 use ops::metrics::{Metrics, RequestMetrics};
+use ratelimit::Limits;
 use store::Store;
 
 /// Builds the application on `figment` (see `config::figment`). The one place that mounts.
@@ -39,6 +45,7 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
     routes.extend(auth::routes::routes());
     routes.extend(workspaces::routes());
     routes.extend(end_users::routes());
+    routes.extend(inquiries::routes());
     routes.extend(admin::routes());
     rocket::custom(figment)
         .attach(AdHoc::try_on_ignite("leadbox", move |rocket| async move {
@@ -56,11 +63,10 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
                 let Some(app) = rocket.state::<App>() else {
                     return;
                 };
-                let store = app.store.clone();
                 let shutdown = rocket.shutdown();
                 let cfg = rocket.config();
                 tracing::info!(address = %cfg.address, port = cfg.port, "leadbox is listening");
-                rocket::tokio::spawn(maintenance(store, shutdown));
+                rocket::tokio::spawn(maintenance(app.housekeeping(), shutdown));
             })
         }))
         .attach(RequestMetrics(metrics))
@@ -97,28 +103,49 @@ async fn start(figment: Figment, metrics: Arc<Metrics>) -> Result<(App, Figment)
             println!("leadbox: no staff user yet. Create the owner at {link}");
         }
     }
+    let secret: String = figment
+        .extract_inner("secret_key")
+        .map_err(|e| format!("secret key: {e}"))?;
     let app = App {
         store,
         metrics,
         config,
         trusted,
-        throttle: Throttle::default(),
+        throttle: Arc::new(Throttle::default()),
+        limits: Arc::new(Limits::default()),
+        spam: SpamGuard::new(&secret),
     };
     Ok((app, figment))
 }
 
-/// Hourly clean-up: expired sessions. Ends with the server.
-async fn maintenance(store: Store, shutdown: rocket::Shutdown) {
+/// Spam is kept this long, then purged.
+pub const SPAM_RETENTION_DAYS: i64 = 30;
+
+/// Hourly clean-up: expired sessions, spam past its retention, idle rate-limit keys.
+async fn maintenance(h: app::Housekeeping, shutdown: rocket::Shutdown) {
     let mut tick = rocket::tokio::time::interval(Duration::from_secs(3600));
     rocket::tokio::pin!(shutdown);
     loop {
         rocket::tokio::select! {
             _ = tick.tick() => {
-                if let Err(e) = store.write(|tx| auth::sessions::purge_expired(tx)).await {
-                    tracing::warn!(error = %e, "session purge failed");
+                if let Err(e) = clean_up(&h).await {
+                    tracing::warn!(error = %e, "clean-up failed");
                 }
             }
             _ = &mut shutdown => break,
         }
     }
+}
+
+/// One clean-up pass (also run by tests).
+pub async fn clean_up(h: &app::Housekeeping) -> Result<usize, error::ApiError> {
+    h.throttle.sweep();
+    h.limits.sweep();
+    let before = util::rfc3339(util::now() - time::Duration::days(SPAM_RETENTION_DAYS));
+    h.store
+        .write(move |tx| {
+            auth::sessions::purge_expired(tx)?;
+            inquiries::queries::purge_spam(tx, &before)
+        })
+        .await
 }

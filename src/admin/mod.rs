@@ -2,6 +2,7 @@
 //! headers and the HTML catchers. Pages themselves live in `account` and `workspace`.
 
 pub mod account;
+pub mod csv;
 pub mod i18n;
 pub mod workspace;
 
@@ -76,6 +77,13 @@ pub struct StaticFile {
     body: Cow<'static, [u8]>,
     content_type: ContentType,
     immutable: bool,
+}
+
+impl StaticFile {
+    /// The file's contents.
+    pub fn bytes(&self) -> &[u8] {
+        &self.body
+    }
 }
 
 impl<'r> rocket::response::Responder<'r, 'static> for StaticFile {

@@ -80,6 +80,34 @@ const OPS: &[Op] = &[
         Some("EndUserProfile"),
         200,
     ),
+    op(
+        "post",
+        "/api/public/forms/{key}/inquiries",
+        "Submit an inquiry (JSON 201, or a form post answered 303); spam-protected, CORS from allowedOrigins",
+        "public",
+        Some("InquiryInput"),
+        201,
+    ),
+    op(
+        "get",
+        "/api/public/forms/{key}/challenge",
+        "A signed time token (_ts) and a proof-of-work challenge (_pow = challenge:nonce)",
+        "public",
+        None,
+        200,
+    ),
+    op("get", "/api/v1/inquiries", "List inquiries (filters status, type, assigneeId, q, spam, deleted, from, to; paging and sorting)", "InquiryPermissions.Find", None, 200),
+    op("get", "/api/v1/inquiries/count", "Count inquiries with the same filters", "InquiryPermissions.Count", None, 200),
+    op("get", "/api/v1/inquiries/{id}", "One inquiry with its timeline", "InquiryPermissions.FindById", None, 200),
+    op("post", "/api/v1/inquiries", "Enter an inquiry by hand", "InquiryPermissions.Create", Some("InquiryInput"), 201),
+    op("patch", "/api/v1/inquiries/{id}", "Edit contact and business fields", "InquiryPermissions.Update", Some("InquiryInput"), 200),
+    op("delete", "/api/v1/inquiries/{id}", "Soft delete (hidden, kept, restorable)", "InquiryPermissions.Delete", None, 200),
+    op("post", "/api/v1/inquiries/{id}/restore", "Undo a delete", "InquiryPermissions.Delete", None, 200),
+    op("post", "/api/v1/inquiries/{id}/assign", "Assign (NEW, ASSIGNED, REPLIED)", "InquiryPermissions.Assign", Some("AssignBody"), 200),
+    op("post", "/api/v1/inquiries/{id}/reply", "Record a reply (ASSIGNED, REPLIED)", "InquiryPermissions.Reply", Some("ReplyBody"), 200),
+    op("post", "/api/v1/inquiries/{id}/convert", "Mark converted (REPLIED)", "InquiryPermissions.Resolve", None, 200),
+    op("post", "/api/v1/inquiries/{id}/lose", "Mark lost with a reason (any non-terminal status)", "InquiryPermissions.Resolve", Some("LoseBody"), 200),
+    op("post", "/api/v1/inquiries/{id}/not-spam", "Release from the spam folder into the inbox as NEW", "InquiryPermissions.Update", None, 200),
 ];
 
 fn string() -> Value {
@@ -148,6 +176,26 @@ fn schemas() -> Value {
                     "contactPerIpPerMinute": { "type": "integer", "minimum": 0 } } }
             }
         },
+        "InquiryInput": {
+            "type": "object",
+            "required": ["name", "email", "message"],
+            "properties": {
+                "type": { "type": "string", "enum": ["sales", "partnership", "support", "other"], "default": "sales" },
+                "name": { "type": "string", "maxLength": 200 },
+                "email": { "type": "string", "format": "email", "maxLength": 254 },
+                "phone": string(), "businessName": string(), "businessWebsite": string(),
+                "businessSize": string(), "industry": string(),
+                "subject": { "type": "string", "maxLength": 200 },
+                "message": { "type": "string", "maxLength": 5000 },
+                "locale": { "type": "string", "enum": ["en", "vi"] },
+                "_gotcha": { "type": "string", "description": "Honeypot: leave empty" },
+                "_ts": { "type": "string", "description": "Time token from the form page or /challenge" },
+                "_pow": { "type": "string", "description": "Solved proof of work: challenge:nonce" }
+            }
+        },
+        "AssignBody": { "type": "object", "required": ["assigneeId"], "properties": { "assigneeId": string() } },
+        "ReplyBody": { "type": "object", "required": ["body"], "properties": { "body": { "type": "string", "maxLength": 10000 } } },
+        "LoseBody": { "type": "object", "required": ["reason"], "properties": { "reason": { "type": "string", "maxLength": 1000 } } },
         "EndUserProfile": {
             "type": "object",
             "properties": {

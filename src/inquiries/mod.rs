@@ -1,0 +1,21 @@
+//! Inquiries: the public form and its spam defences, the lifecycle, the management API and the
+//! admin pages.
+
+pub mod api;
+pub mod model;
+pub mod pages;
+pub mod public;
+pub mod public_text;
+pub mod queries;
+pub mod service;
+pub mod spam;
+
+use rocket::Route;
+
+/// The HTTP routes of this capability.
+pub fn routes() -> Vec<Route> {
+    let mut r = api::routes();
+    r.extend(public::routes());
+    r.extend(pages::routes());
+    r
+}

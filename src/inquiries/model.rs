@@ -1,0 +1,375 @@
+//! An inquiry: its fields, how input becomes one (JSON or form post, camelCase or snake_case),
+//! and its JSON form.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Map, Value};
+
+use crate::domain::{self, Email};
+use crate::error::FieldErrors;
+use crate::lifecycle::Status;
+
+/// Inquiry types.
+pub const TYPES: [&str; 4] = ["sales", "partnership", "support", "other"];
+
+/// Submission fields after key normalisation (`business_name` → `businessName`).
+pub type Fields = BTreeMap<String, Value>;
+
+/// Normalises a field name to camelCase.
+pub fn camel(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut upper = false;
+    for c in key.chars() {
+        if c == '_' && !out.is_empty() {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Builds normalised fields from a JSON object.
+pub fn fields_from_json(obj: Map<String, Value>) -> Fields {
+    obj.into_iter().map(|(k, v)| (camel(&k), v)).collect()
+}
+
+/// Decodes `application/x-www-form-urlencoded`; a repeated name keeps its first value.
+pub fn fields_from_form(body: &str) -> Fields {
+    let mut out = Fields::new();
+    for pair in body.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let key = camel(&percent_decode(k));
+        out.entry(key)
+            .or_insert_with(|| Value::String(percent_decode(v)));
+    }
+    out
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+                match u8::from_str_radix(hex, 16) {
+                    Ok(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A string field: absent, null or "" are None; other types are an error.
+fn text(f: &Fields, key: &str) -> Result<Option<String>, String> {
+    match f.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err("must be a string".into()),
+    }
+}
+
+/// The contact and business fields of an inquiry.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Contact {
+    /// `sales`, `partnership`, `support` or `other`.
+    pub kind: String,
+    /// Who.
+    pub name: String,
+    /// How to reach them.
+    pub email: String,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Company.
+    pub business_name: Option<String>,
+    /// Company site.
+    pub business_website: Option<String>,
+    /// Company size, as they said it.
+    pub business_size: Option<String>,
+    /// Industry.
+    pub industry: Option<String>,
+    /// Subject line.
+    pub subject: Option<String>,
+    /// What they wrote.
+    pub message: String,
+    /// Their language.
+    pub locale: Option<String>,
+}
+
+fn phone(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    let ok = s.len() <= 50
+        && s.chars().filter(|c| c.is_ascii_digit()).count() >= 5
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || " +-().x/".contains(c));
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err("must be a phone number (digits, spaces, + - ( ) .)".into())
+    }
+}
+
+fn website(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    let with_scheme = if s.contains("://") {
+        s.to_string()
+    } else {
+        format!("https://{s}")
+    };
+    let url =
+        domain::parse_url(&with_scheme).map_err(|_| "must be a website address".to_string())?;
+    let host = url
+        .split("://")
+        .nth(1)
+        .unwrap_or("")
+        .split(['/', '?', '#', ':'])
+        .next()
+        .unwrap_or("");
+    if !host.contains('.') && host != "localhost" {
+        return Err("must be a website address".into());
+    }
+    Ok(url)
+}
+
+/// One optional field through its parser; records the error under `key`.
+fn opt(
+    f: &Fields,
+    errs: &mut FieldErrors,
+    key: &str,
+    parse: impl Fn(&str) -> Result<String, String>,
+) -> Option<Option<String>> {
+    match text(f, key).and_then(|v| v.map(|s| parse(&s)).transpose()) {
+        Ok(v) => Some(v),
+        Err(m) => {
+            errs.add(key, m);
+            None
+        }
+    }
+}
+
+fn bounded(max: usize) -> impl Fn(&str) -> Result<String, String> {
+    move |s| domain::required_text(Some(s), max)
+}
+
+impl Contact {
+    /// Parses a complete submission; every bad field is named.
+    pub fn parse(f: &Fields, errs: &mut FieldErrors) -> Option<Contact> {
+        let kind = opt(f, errs, "type", |s| {
+            let t = s.trim().to_lowercase();
+            if TYPES.contains(&t.as_str()) {
+                Ok(t)
+            } else {
+                Err("must be one of sales, partnership, support, other".into())
+            }
+        });
+        let name = opt(f, errs, "name", bounded(200));
+        let email = opt(f, errs, "email", |s| Email::parse(s).map(Email::into_inner));
+        let phone = opt(f, errs, "phone", phone);
+        let business_name = opt(f, errs, "businessName", bounded(200));
+        let business_website = opt(f, errs, "businessWebsite", website);
+        let business_size = opt(f, errs, "businessSize", bounded(50));
+        let industry = opt(f, errs, "industry", bounded(100));
+        let subject = opt(f, errs, "subject", bounded(200));
+        let message = opt(f, errs, "message", bounded(5000));
+        let locale = opt(f, errs, "locale", |s| {
+            domain::Locale::parse(s).map(|l| l.as_str().to_string())
+        });
+        for (key, v) in [("name", &name), ("email", &email), ("message", &message)] {
+            if matches!(v, Some(None)) {
+                errs.add(key, "is required");
+            }
+        }
+        if !errs.is_empty() {
+            return None;
+        }
+        Some(Contact {
+            kind: kind.flatten().unwrap_or_else(|| "sales".into()),
+            name: name.flatten()?,
+            email: email.flatten()?,
+            phone: phone.flatten(),
+            business_name: business_name.flatten(),
+            business_website: business_website.flatten(),
+            business_size: business_size.flatten(),
+            industry: industry.flatten(),
+            subject: subject.flatten(),
+            message: message.flatten()?,
+            locale: locale.flatten(),
+        })
+    }
+
+    /// Applies the fields present in a PATCH; required fields cannot be cleared.
+    pub fn patch(&self, f: &Fields, errs: &mut FieldErrors) -> Contact {
+        let mut merged: Fields = self.to_fields();
+        for (k, v) in f {
+            if merged.contains_key(k) || KNOWN.contains(&k.as_str()) {
+                merged.insert(k.clone(), v.clone());
+            }
+        }
+        Contact::parse(&merged, errs).unwrap_or_else(|| self.clone())
+    }
+
+    fn to_fields(&self) -> Fields {
+        let mut m = Fields::new();
+        let mut put = |k: &str, v: Option<&String>| {
+            m.insert(k.to_string(), v.map(|s| json!(s)).unwrap_or(Value::Null));
+        };
+        put("type", Some(&self.kind));
+        put("name", Some(&self.name));
+        put("email", Some(&self.email));
+        put("phone", self.phone.as_ref());
+        put("businessName", self.business_name.as_ref());
+        put("businessWebsite", self.business_website.as_ref());
+        put("businessSize", self.business_size.as_ref());
+        put("industry", self.industry.as_ref());
+        put("subject", self.subject.as_ref());
+        put("message", Some(&self.message));
+        put("locale", self.locale.as_ref());
+        m
+    }
+}
+
+const KNOWN: [&str; 11] = [
+    "type",
+    "name",
+    "email",
+    "phone",
+    "businessName",
+    "businessWebsite",
+    "businessSize",
+    "industry",
+    "subject",
+    "message",
+    "locale",
+];
+
+/// An inquiry as stored.
+#[derive(Debug, Clone)]
+pub struct Inquiry {
+    /// `inq_…`.
+    pub id: String,
+    /// Owner workspace.
+    pub workspace_id: String,
+    /// Contact and business fields.
+    pub contact: Contact,
+    /// Lifecycle status.
+    pub status: Status,
+    /// Who owns it.
+    pub assignee_id: Option<String>,
+    /// Judged spam.
+    pub spam: bool,
+    /// Why.
+    pub spam_reasons: Vec<String>,
+    /// `public_form` or `staff`.
+    pub source: String,
+    /// Captured.
+    pub created_at: String,
+    /// Last changed.
+    pub updated_at: String,
+    /// Last reply.
+    pub replied_at: Option<String>,
+    /// Won.
+    pub converted_at: Option<String>,
+    /// Why lost.
+    pub lost_reason: Option<String>,
+    /// Soft-deleted.
+    pub deleted_at: Option<String>,
+}
+
+impl Inquiry {
+    /// The API representation.
+    pub fn to_json(&self) -> Value {
+        let c = &self.contact;
+        json!({
+            "id": self.id,
+            "workspaceId": self.workspace_id,
+            "type": c.kind,
+            "name": c.name,
+            "email": c.email,
+            "phone": c.phone,
+            "businessName": c.business_name,
+            "businessWebsite": c.business_website,
+            "businessSize": c.business_size,
+            "industry": c.industry,
+            "subject": c.subject,
+            "message": c.message,
+            "locale": c.locale,
+            "status": self.status.as_str(),
+            "statusLabel": self.status.label_json(),
+            "assigneeId": self.assignee_id,
+            "spam": self.spam,
+            "spamReasons": self.spam_reasons,
+            "source": self.source,
+            "createdAt": self.created_at,
+            "updatedAt": self.updated_at,
+            "repliedAt": self.replied_at,
+            "convertedAt": self.converted_at,
+            "lostReason": self.lost_reason,
+            "deleted": self.deleted_at.is_some(),
+            "deletedAt": self.deleted_at,
+        })
+    }
+
+    /// What the `…/inquiry/submitted` notification carries.
+    pub fn submitted_data(&self) -> Value {
+        json!({
+            "id": self.id,
+            "type": self.contact.kind,
+            "name": self.contact.name,
+            "email": self.contact.email,
+            "businessName": self.contact.business_name,
+            "subject": self.contact.subject,
+            "createdAt": self.created_at,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snake_case_form_names_become_camel_case() {
+        let f =
+            fields_from_form("business_name=Acme+Ltd&email=a%40b.co&message=hi%21&name=A&name=B");
+        assert_eq!(f["businessName"], json!("Acme Ltd"));
+        assert_eq!(f["email"], json!("a@b.co"));
+        assert_eq!(f["message"], json!("hi!"));
+        assert_eq!(f["name"], json!("A"));
+        assert_eq!(fields_from_form("x=%zz%")["x"], json!("%zz%"));
+    }
+
+    #[test]
+    fn a_minimal_inquiry_defaults_to_sales() {
+        let mut errs = FieldErrors::default();
+        let f = fields_from_json(
+            json!({"name": "Ada", "email": "ada@example.com", "message": "Hi"})
+                .as_object()
+                .unwrap()
+                .clone(),
+        );
+        let c = Contact::parse(&f, &mut errs).unwrap();
+        assert_eq!(c.kind, "sales");
+        assert!(errs.is_empty());
+    }
+
+    #[test]
+    fn websites_without_a_scheme_get_https() {
+        assert_eq!(website("acme.com").unwrap(), "https://acme.com");
+        assert!(website("not a site").is_err());
+        assert!(website("nodot").is_err());
+    }
+}

@@ -1,0 +1,556 @@
+//! The public capture path: the submit endpoint (JSON or plain form post), CORS, rate limits,
+//! the spam verdict, the proof-of-work challenge, the hosted form page and `/embed.js`.
+
+use std::collections::BTreeMap;
+use std::io::Cursor;
+use std::net::IpAddr;
+
+use askama::Template;
+use rocket::data::{Data, FromData, Outcome as DataOutcome};
+use rocket::http::{ContentType, Header, Status};
+use rocket::request::{FromRequest, Outcome, Request};
+use rocket::response::{self, Responder, Response};
+use rocket::{get, options, post, routes, Route, State};
+use serde_json::{json, Value};
+
+use super::model::{fields_from_form, fields_from_json, Contact, Fields};
+use super::public_text::{localize, text, PublicText};
+use super::service;
+use super::spam;
+use crate::admin::ASSET_VERSION;
+use crate::app::App;
+use crate::auth::guards::client_ip;
+use crate::domain::Locale;
+use crate::error::{stash, ApiError, FieldErrors};
+use crate::json::{parse_json, read_limited};
+use crate::workspaces::model::Workspace;
+use crate::workspaces::queries as workspaces;
+
+/// The HTTP routes of the public capture path (all public, spam-protected).
+pub fn routes() -> Vec<Route> {
+    routes![
+        submit,
+        challenge,
+        preflight,
+        form_page,
+        thanks_page,
+        embed_js
+    ]
+}
+
+/// A submission body: JSON or `application/x-www-form-urlencoded`.
+pub struct Submission {
+    fields: Fields,
+    is_form: bool,
+}
+
+#[rocket::async_trait]
+impl<'r> FromData<'r> for Submission {
+    type Error = ();
+    async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> DataOutcome<'r, Self> {
+        let ct = req.content_type().cloned();
+        let is_form = ct.as_ref().map(|c| c.is_form()).unwrap_or(false);
+        let is_json = ct.as_ref().map(|c| c.is_json()).unwrap_or(false);
+        if !is_form && !is_json {
+            let e = ApiError::for_status(Status::UnsupportedMediaType).with_details(json!({
+                "contentType": "must be application/json or application/x-www-form-urlencoded"
+            }));
+            return DataOutcome::Error((stash(req, e), ()));
+        }
+        let bytes = match read_limited(data).await {
+            Ok(b) => b,
+            Err(e) => return DataOutcome::Error((stash(req, e), ())),
+        };
+        let fields = if is_form {
+            match std::str::from_utf8(&bytes) {
+                Ok(s) => fields_from_form(s),
+                Err(_) => {
+                    let e = ApiError::validation("body", "must be UTF-8");
+                    return DataOutcome::Error((stash(req, e), ()));
+                }
+            }
+        } else {
+            match parse_json::<serde_json::Map<String, Value>>(&bytes) {
+                Ok(obj) => fields_from_json(obj),
+                Err(e) => return DataOutcome::Error((stash(req, e), ())),
+            }
+        };
+        DataOutcome::Success(Submission { fields, is_form })
+    }
+}
+
+/// Who is calling: browser origin, host asked for, client IP.
+pub struct Caller {
+    origin: Option<String>,
+    host: Option<String>,
+    ip: Option<IpAddr>,
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Caller {
+    type Error = std::convert::Infallible;
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        Outcome::Success(Caller {
+            origin: req.headers().get_one("Origin").map(str::to_string),
+            host: req.headers().get_one("Host").map(str::to_string),
+            ip: client_ip(req),
+        })
+    }
+}
+
+impl Caller {
+    /// Ok(Some(origin)) for an allowed cross-origin browser, Ok(None) without CORS involved,
+    /// Err for an origin the workspace does not allow.
+    fn cors(&self, ws: &Workspace) -> Result<Option<String>, ApiError> {
+        let Some(origin) = self.origin.as_deref() else {
+            return Ok(None);
+        };
+        let authority = origin.split_once("://").map(|(_, a)| a);
+        if authority.is_some() && authority == self.host.as_deref() {
+            return Ok(None); // same origin: leadbox's own hosted form
+        }
+        let normal = origin.trim_end_matches('/').to_ascii_lowercase();
+        if ws.allowed_origins.contains(&normal) {
+            Ok(Some(origin.to_string()))
+        } else {
+            Err(ApiError::forbidden("This origin may not use this form")
+                .with_details(json!({ "origin": "is not in the workspace's allowedOrigins" })))
+        }
+    }
+}
+
+/// An answer of the public path: JSON for scripts, HTML for plain form posts.
+pub struct PublicAnswer {
+    status: Status,
+    body: PublicBody,
+    headers: Vec<Header<'static>>,
+}
+
+enum PublicBody {
+    Json(Value),
+    Html(String),
+    Text(ContentType, String),
+    Empty,
+}
+
+impl<'r> Responder<'r, 'static> for PublicAnswer {
+    fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
+        let mut res = Response::build();
+        res.status(self.status);
+        match self.body {
+            PublicBody::Json(v) => {
+                let s = v.to_string();
+                res.header(ContentType::JSON)
+                    .sized_body(s.len(), Cursor::new(s));
+            }
+            PublicBody::Html(s) => {
+                res.header(ContentType::HTML)
+                    .sized_body(s.len(), Cursor::new(s));
+            }
+            PublicBody::Text(ct, s) => {
+                res.header(ct).sized_body(s.len(), Cursor::new(s));
+            }
+            PublicBody::Empty => {}
+        }
+        for h in self.headers {
+            res.header(h);
+        }
+        res.ok()
+    }
+}
+
+fn cors_headers(origin: Option<String>) -> Vec<Header<'static>> {
+    match origin {
+        Some(o) => vec![
+            Header::new("Access-Control-Allow-Origin", o),
+            Header::new("Vary", "Origin"),
+        ],
+        None => vec![Header::new("Vary", "Origin")],
+    }
+}
+
+fn json_error(e: ApiError, cors: Option<String>) -> PublicAnswer {
+    let mut headers = cors_headers(cors);
+    if let Some(s) = e.retry_after {
+        headers.push(Header::new("Retry-After", s.to_string()));
+    }
+    PublicAnswer {
+        status: e.status,
+        body: PublicBody::Json(e.body()),
+        headers,
+    }
+}
+
+/// The policy of the public pages: framable only by the workspace's allowed origins.
+fn public_csp(ws: Option<&Workspace>) -> Header<'static> {
+    let (ancestors, form_action) = match ws {
+        Some(w) => {
+            let thanks = w
+                .thank_you_url
+                .as_deref()
+                .and_then(|u| crate::domain::parse_origin(&origin_of(u)).ok())
+                .unwrap_or_default();
+            (w.allowed_origins.join(" "), thanks)
+        }
+        None => (String::new(), String::new()),
+    };
+    Header::new(
+        "Content-Security-Policy",
+        format!(
+            "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self' {form_action}; frame-ancestors 'self' {ancestors}"
+        ),
+    )
+}
+
+fn origin_of(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => format!(
+            "{scheme}://{}",
+            rest.split(['/', '?', '#']).next().unwrap_or("")
+        ),
+        None => String::new(),
+    }
+}
+
+/// The hosted form page.
+#[derive(Template)]
+#[template(path = "public_form.html")]
+struct FormPage {
+    t: &'static PublicText,
+    asset_v: &'static str,
+    key: String,
+    ts: String,
+    values: BTreeMap<String, String>,
+    errors: BTreeMap<String, String>,
+    kinds: Vec<(&'static str, &'static str)>,
+}
+
+impl FormPage {
+    fn value(&self, k: &str) -> &str {
+        self.values.get(k).map(String::as_str).unwrap_or("")
+    }
+}
+
+fn html_page(status: Status, ws: Option<&Workspace>, html: String) -> PublicAnswer {
+    PublicAnswer {
+        status,
+        body: PublicBody::Html(html),
+        headers: vec![public_csp(ws)],
+    }
+}
+
+fn render_form(
+    app: &App,
+    ws: &Workspace,
+    locale: Locale,
+    values: &Fields,
+    errors: BTreeMap<String, String>,
+    status: Status,
+) -> PublicAnswer {
+    let t = text(locale);
+    let page = FormPage {
+        t,
+        asset_v: ASSET_VERSION.as_str(),
+        key: ws.public_key.clone(),
+        ts: app.spam.issue_ts(&ws.id),
+        values: values
+            .iter()
+            .filter(|(k, _)| !k.starts_with('_'))
+            .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+            .collect(),
+        errors: errors
+            .into_iter()
+            .map(|(k, m)| (k, localize(locale, &m)))
+            .collect(),
+        kinds: vec![
+            ("sales", t.kind_sales),
+            ("partnership", t.kind_partnership),
+            ("support", t.kind_support),
+            ("other", t.kind_other),
+        ],
+    };
+    match page.render() {
+        Ok(html) => html_page(status, Some(ws), html),
+        Err(e) => json_error(ApiError::internal(format!("template: {e}")), None),
+    }
+}
+
+fn message_page(
+    status: Status,
+    locale: Locale,
+    pick: fn(&PublicText) -> &'static str,
+) -> PublicAnswer {
+    let t = text(locale);
+    let html = SimplePage {
+        t,
+        asset_v: ASSET_VERSION.as_str(),
+        title: t.title,
+        body: pick(t),
+    }
+    .render()
+    .unwrap_or_default();
+    html_page(status, None, html)
+}
+
+#[derive(Template)]
+#[template(path = "public_message.html")]
+struct SimplePage {
+    t: &'static PublicText,
+    asset_v: &'static str,
+    title: &'static str,
+    body: &'static str,
+}
+
+async fn workspace_by_key(app: &App, key: &str) -> Result<Option<Workspace>, ApiError> {
+    if !key.starts_with("pk_") || key.len() > 64 {
+        return Ok(None);
+    }
+    let k = key.to_string();
+    app.store
+        .read(move |c| workspaces::by_public_key(c, &k))
+        .await
+}
+
+fn locale_of(fields: &Fields, ws: Option<&Workspace>) -> Locale {
+    fields
+        .get("_lang")
+        .or_else(|| fields.get("locale"))
+        .and_then(Value::as_str)
+        .and_then(|l| Locale::parse(l).ok())
+        .or(ws.map(|w| w.default_locale))
+        .unwrap_or_default()
+}
+
+/// The spam verdict: the reasons this submission looks automated (empty = clean).
+fn spam_reasons(app: &App, ws: &Workspace, f: &Fields) -> Vec<String> {
+    let mut reasons = vec![];
+    let s = |k: &str| {
+        f.get(k)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    if s("_gotcha").is_some() {
+        reasons.push(spam::HONEYPOT.to_string());
+    }
+    if let Some(ts) = s("_ts") {
+        reasons.extend(app.spam.check_ts(&ws.id, ts).map(str::to_string));
+    }
+    if let Some(proof) = s("_pow") {
+        reasons.extend(app.spam.check_proof(&ws.id, proof).map(str::to_string));
+    }
+    reasons
+}
+
+/// `POST /api/public/forms/<key>/inquiries` — public: captures an inquiry.
+#[post("/api/public/forms/<key>/inquiries", data = "<sub>")]
+async fn submit(app: &State<App>, key: &str, caller: Caller, sub: Submission) -> PublicAnswer {
+    let Submission { fields, is_form } = sub;
+    let ws = match workspace_by_key(app, key).await {
+        Ok(Some(ws)) => ws,
+        Ok(None) if is_form => {
+            return message_page(Status::NotFound, locale_of(&fields, None), |t| t.not_found)
+        }
+        Ok(None) => return json_error(ApiError::not_found(), None),
+        Err(e) => return json_error(e, None),
+    };
+    let locale = locale_of(&fields, Some(&ws));
+    let cors = match caller.cors(&ws) {
+        Ok(c) => c,
+        Err(_) if is_form => return message_page(Status::Forbidden, locale, |t| t.not_allowed),
+        Err(e) => return json_error(e, None),
+    };
+    let limits = ws.rate_limits;
+    let ip = caller.ip.map(|i| i.to_string()).unwrap_or_default();
+    let limited = app
+        .limits
+        .check(
+            "public_ip",
+            limits.public_per_ip_per_minute,
+            &format!("{}|{ip}", ws.id),
+        )
+        .and_then(|_| {
+            app.limits
+                .check("public_ws", limits.public_per_workspace_per_minute, &ws.id)
+        });
+    if let Err(e) = limited {
+        if is_form {
+            let mut page = message_page(Status::TooManyRequests, locale, |t| t.too_many);
+            page.headers.push(Header::new(
+                "Retry-After",
+                e.retry_after.unwrap_or(60).to_string(),
+            ));
+            return page;
+        }
+        return json_error(e, cors);
+    }
+    let mut errs = FieldErrors::default();
+    let contact = Contact::parse(&fields, &mut errs);
+    let contact = match (contact, errs.is_empty()) {
+        (Some(c), true) => c,
+        _ if is_form => {
+            return render_form(
+                app,
+                &ws,
+                locale,
+                &fields,
+                errs.into_map(),
+                Status::BadRequest,
+            )
+        }
+        _ => {
+            let e = errs
+                .finish()
+                .err()
+                .unwrap_or_else(|| ApiError::validation("body", "is incomplete"));
+            return json_error(e, cors);
+        }
+    };
+    let reasons = spam_reasons(app, &ws, &fields);
+    let inquiry =
+        match service::create(app, ws.id.clone(), contact, "public_form", None, reasons).await {
+            Ok(i) => i,
+            Err(e) => return json_error(e, cors),
+        };
+    if is_form {
+        let target = ws
+            .thank_you_url
+            .clone()
+            .unwrap_or_else(|| format!("/f/{}/thanks?lang={}", ws.public_key, locale.as_str()));
+        return PublicAnswer {
+            status: Status::SeeOther,
+            body: PublicBody::Empty,
+            headers: vec![Header::new("Location", target)],
+        };
+    }
+    PublicAnswer {
+        status: Status::Created,
+        body: PublicBody::Json(json!({
+            "success": true,
+            "data": { "id": inquiry.id, "status": "NEW", "createdAt": inquiry.created_at }
+        })),
+        headers: cors_headers(cors),
+    }
+}
+
+/// `GET /api/public/forms/<key>/challenge` — public: a time token and a proof-of-work puzzle.
+#[get("/api/public/forms/<key>/challenge")]
+async fn challenge(app: &State<App>, key: &str, caller: Caller) -> PublicAnswer {
+    let ws = match workspace_by_key(app, key).await {
+        Ok(Some(ws)) => ws,
+        Ok(None) => return json_error(ApiError::not_found(), None),
+        Err(e) => return json_error(e, None),
+    };
+    let cors = match caller.cors(&ws) {
+        Ok(c) => c,
+        Err(e) => return json_error(e, None),
+    };
+    let mut headers = cors_headers(cors);
+    headers.push(Header::new("Cache-Control", "no-store"));
+    PublicAnswer {
+        status: Status::Ok,
+        body: PublicBody::Json(json!({
+            "success": true,
+            "data": {
+                "ts": app.spam.issue_ts(&ws.id),
+                "challenge": app.spam.challenge(&ws.id),
+                "difficulty": spam::DIFFICULTY,
+            }
+        })),
+        headers,
+    }
+}
+
+/// `OPTIONS /api/public/forms/<key>/…` — public: CORS preflight for allowed origins only.
+#[options("/api/public/forms/<key>/<_rest..>")]
+async fn preflight(
+    app: &State<App>,
+    key: &str,
+    _rest: std::path::PathBuf,
+    caller: Caller,
+) -> PublicAnswer {
+    let ws = match workspace_by_key(app, key).await {
+        Ok(Some(ws)) => ws,
+        Ok(None) => return json_error(ApiError::not_found(), None),
+        Err(e) => return json_error(e, None),
+    };
+    match caller.cors(&ws) {
+        Ok(cors) => {
+            let mut headers = cors_headers(cors);
+            headers.push(Header::new(
+                "Access-Control-Allow-Methods",
+                "POST, GET, OPTIONS",
+            ));
+            headers.push(Header::new(
+                "Access-Control-Allow-Headers",
+                "Content-Type, Accept",
+            ));
+            headers.push(Header::new("Access-Control-Max-Age", "600"));
+            PublicAnswer {
+                status: Status::NoContent,
+                body: PublicBody::Empty,
+                headers,
+            }
+        }
+        Err(e) => json_error(e, None),
+    }
+}
+
+/// `GET /f/<key>` — public: the hosted, frame-able (by allowed origins) form page.
+#[get("/f/<key>?<lang>")]
+async fn form_page(app: &State<App>, key: &str, lang: Option<&str>) -> PublicAnswer {
+    let requested = lang.and_then(|l| Locale::parse(l).ok());
+    match workspace_by_key(app, key).await {
+        Ok(Some(ws)) => {
+            let locale = requested.unwrap_or(ws.default_locale);
+            render_form(
+                app,
+                &ws,
+                locale,
+                &Fields::new(),
+                BTreeMap::new(),
+                Status::Ok,
+            )
+        }
+        Ok(None) => message_page(Status::NotFound, requested.unwrap_or_default(), |t| {
+            t.not_found
+        }),
+        Err(e) => json_error(e, None),
+    }
+}
+
+/// `GET /f/<key>/thanks` — public: the bilingual thank-you page.
+#[get("/f/<key>/thanks?<lang>")]
+async fn thanks_page(app: &State<App>, key: &str, lang: Option<&str>) -> PublicAnswer {
+    let ws = workspace_by_key(app, key).await.ok().flatten();
+    let locale = lang
+        .and_then(|l| Locale::parse(l).ok())
+        .or(ws.as_ref().map(|w| w.default_locale))
+        .unwrap_or_default();
+    let t = text(locale);
+    let html = SimplePage {
+        t,
+        asset_v: ASSET_VERSION.as_str(),
+        title: t.thanks_title,
+        body: t.thanks_body,
+    }
+    .render()
+    .unwrap_or_default();
+    html_page(Status::Ok, ws.as_ref(), html)
+}
+
+/// `GET /embed.js` — public: enhances a pasted form snippet.
+#[get("/embed.js")]
+fn embed_js() -> PublicAnswer {
+    let body = crate::admin::asset("embed.js", false)
+        .map(|f| String::from_utf8_lossy(f.bytes()).into_owned())
+        .unwrap_or_default();
+    PublicAnswer {
+        status: Status::Ok,
+        body: PublicBody::Text(ContentType::JavaScript, body),
+        headers: vec![
+            Header::new("Cache-Control", "public, max-age=300"),
+            Header::new("Access-Control-Allow-Origin", "*"),
+        ],
+    }
+}

@@ -1,0 +1,259 @@
+//! Inquiry SQL: inserts, reads, filtered lists, lifecycle updates, spam purge.
+
+use rusqlite::types::ToSql;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::model::{Contact, Inquiry};
+use crate::error::ApiError;
+use crate::lifecycle::Status;
+
+const COLUMNS: &str = "id, workspace_id, type, name, email, phone, business_name, business_website,
+     business_size, industry, subject, message, locale, status, assignee_id, spam, spam_reasons,
+     source, created_at, updated_at, replied_at, converted_at, lost_reason, deleted_at";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Inquiry> {
+    let status: String = r.get(13)?;
+    let reasons: String = r.get(16)?;
+    Ok(Inquiry {
+        id: r.get(0)?,
+        workspace_id: r.get(1)?,
+        contact: Contact {
+            kind: r.get(2)?,
+            name: r.get(3)?,
+            email: r.get(4)?,
+            phone: r.get(5)?,
+            business_name: r.get(6)?,
+            business_website: r.get(7)?,
+            business_size: r.get(8)?,
+            industry: r.get(9)?,
+            subject: r.get(10)?,
+            message: r.get(11)?,
+            locale: r.get(12)?,
+        },
+        status: Status::parse(&status).unwrap_or(Status::New),
+        assignee_id: r.get(14)?,
+        spam: r.get::<_, i64>(15)? != 0,
+        spam_reasons: serde_json::from_str(&reasons).unwrap_or_default(),
+        source: r.get(17)?,
+        created_at: r.get(18)?,
+        updated_at: r.get(19)?,
+        replied_at: r.get(20)?,
+        converted_at: r.get(21)?,
+        lost_reason: r.get(22)?,
+        deleted_at: r.get(23)?,
+    })
+}
+
+/// Stores a new inquiry.
+pub fn insert(conn: &Connection, i: &Inquiry) -> Result<(), ApiError> {
+    let c = &i.contact;
+    conn.prepare_cached(
+        "INSERT INTO inquiries (id, workspace_id, type, name, email, phone, business_name,
+             business_website, business_size, industry, subject, message, locale, status,
+             spam, spam_reasons, source, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)",
+    )?
+    .execute(params![
+        i.id,
+        i.workspace_id,
+        c.kind,
+        c.name,
+        c.email,
+        c.phone,
+        c.business_name,
+        c.business_website,
+        c.business_size,
+        c.industry,
+        c.subject,
+        c.message,
+        c.locale,
+        i.status.as_str(),
+        i.spam as i64,
+        serde_json::to_string(&i.spam_reasons).unwrap_or_else(|_| "[]".into()),
+        i.source,
+        i.created_at,
+    ])?;
+    Ok(())
+}
+
+/// One inquiry of a workspace (deleted ones included); None when it is not there.
+pub fn get(conn: &Connection, workspace_id: &str, id: &str) -> Result<Option<Inquiry>, ApiError> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM inquiries WHERE workspace_id = ?1 AND id = ?2"
+        ))?
+        .query_row([workspace_id, id], from_row)
+        .optional()?)
+}
+
+/// Writes back every mutable column of `i`.
+pub fn update(conn: &Connection, i: &Inquiry) -> Result<(), ApiError> {
+    let c = &i.contact;
+    conn.prepare_cached(
+        "UPDATE inquiries SET type = ?3, name = ?4, email = ?5, phone = ?6, business_name = ?7,
+             business_website = ?8, business_size = ?9, industry = ?10, subject = ?11,
+             message = ?12, locale = ?13, status = ?14, assignee_id = ?15, spam = ?16,
+             spam_reasons = ?17, updated_at = ?18, replied_at = ?19, converted_at = ?20,
+             lost_reason = ?21, deleted_at = ?22
+         WHERE workspace_id = ?1 AND id = ?2",
+    )?
+    .execute(params![
+        i.workspace_id,
+        i.id,
+        c.kind,
+        c.name,
+        c.email,
+        c.phone,
+        c.business_name,
+        c.business_website,
+        c.business_size,
+        c.industry,
+        c.subject,
+        c.message,
+        c.locale,
+        i.status.as_str(),
+        i.assignee_id,
+        i.spam as i64,
+        serde_json::to_string(&i.spam_reasons).unwrap_or_else(|_| "[]".into()),
+        i.updated_at,
+        i.replied_at,
+        i.converted_at,
+        i.lost_reason,
+        i.deleted_at,
+    ])?;
+    Ok(())
+}
+
+/// List filters, already validated.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Only this status.
+    pub status: Option<Status>,
+    /// Only this type.
+    pub kind: Option<String>,
+    /// Only this assignee (`none` = unassigned).
+    pub assignee_id: Option<String>,
+    /// Words in name, email, company, subject or message.
+    pub q: Option<String>,
+    /// The spam folder instead of the inbox.
+    pub spam: bool,
+    /// The bin (soft-deleted) instead of the inbox.
+    pub deleted: bool,
+    /// Created at or after (RFC 3339).
+    pub from: Option<String>,
+    /// Created before (RFC 3339).
+    pub to: Option<String>,
+}
+
+/// Sort column and direction, already validated.
+#[derive(Debug, Clone, Copy)]
+pub struct Sort {
+    /// Column name (from a fixed list).
+    pub column: &'static str,
+    /// Ascending.
+    pub asc: bool,
+}
+
+fn where_clause(workspace_id: &str, f: &Filter) -> (String, Vec<Box<dyn ToSql>>) {
+    let mut sql = String::from("workspace_id = ? AND spam = ? AND deleted_at IS ");
+    sql.push_str(if f.deleted { "NOT NULL" } else { "NULL" });
+    let mut args: Vec<Box<dyn ToSql>> =
+        vec![Box::new(workspace_id.to_string()), Box::new(f.spam as i64)];
+    if let Some(s) = f.status {
+        sql.push_str(" AND status = ?");
+        args.push(Box::new(s.as_str()));
+    }
+    if let Some(t) = &f.kind {
+        sql.push_str(" AND type = ?");
+        args.push(Box::new(t.clone()));
+    }
+    match f.assignee_id.as_deref() {
+        Some("none") => sql.push_str(" AND assignee_id IS NULL"),
+        Some(a) => {
+            sql.push_str(" AND assignee_id = ?");
+            args.push(Box::new(a.to_string()));
+        }
+        None => {}
+    }
+    if let Some(q) = &f.q {
+        let like = format!(
+            "%{}%",
+            q.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        sql.push_str(
+            " AND (name LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\' OR business_name LIKE ? ESCAPE '\\'
+               OR subject LIKE ? ESCAPE '\\' OR message LIKE ? ESCAPE '\\')",
+        );
+        for _ in 0..5 {
+            args.push(Box::new(like.clone()));
+        }
+    }
+    if let Some(from) = &f.from {
+        sql.push_str(" AND created_at >= ?");
+        args.push(Box::new(from.clone()));
+    }
+    if let Some(to) = &f.to {
+        sql.push_str(" AND created_at < ?");
+        args.push(Box::new(to.clone()));
+    }
+    (sql, args)
+}
+
+/// How many inquiries match.
+pub fn count(conn: &Connection, workspace_id: &str, f: &Filter) -> Result<i64, ApiError> {
+    let (w, args) = where_clause(workspace_id, f);
+    let params: Vec<&dyn ToSql> = args.iter().map(|b| b.as_ref()).collect();
+    Ok(conn
+        .prepare_cached(&format!("SELECT COUNT(*) FROM inquiries WHERE {w}"))?
+        .query_row(params.as_slice(), |r| r.get(0))?)
+}
+
+/// One page of matching inquiries.
+pub fn list(
+    conn: &Connection,
+    workspace_id: &str,
+    f: &Filter,
+    sort: Sort,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<Inquiry>, ApiError> {
+    let (w, mut args) = where_clause(workspace_id, f);
+    args.push(Box::new(limit));
+    args.push(Box::new(offset));
+    let params: Vec<&dyn ToSql> = args.iter().map(|b| b.as_ref()).collect();
+    let dir = if sort.asc { "ASC" } else { "DESC" };
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM inquiries WHERE {w} ORDER BY {} {dir}, id {dir} LIMIT ? OFFSET ?",
+        sort.column
+    ))?;
+    let rows = stmt.query_map(params.as_slice(), from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Deletes spam older than `before` together with its events; returns how many.
+pub fn purge_spam(conn: &Connection, before: &str) -> Result<usize, ApiError> {
+    conn.execute(
+        "DELETE FROM events WHERE subject_id IN
+           (SELECT id FROM inquiries WHERE spam = 1 AND created_at < ?1)",
+        [before],
+    )?;
+    Ok(conn.execute(
+        "DELETE FROM inquiries WHERE spam = 1 AND created_at < ?1",
+        [before],
+    )?)
+}
+
+/// Display names of a workspace's members, for timelines and assignee pickers.
+pub fn member_names(
+    conn: &Connection,
+    workspace_id: &str,
+) -> Result<Vec<(String, String)>, ApiError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.id, u.name FROM memberships m JOIN users u ON u.id = m.user_id
+         WHERE m.workspace_id = ?1 ORDER BY u.name",
+    )?;
+    let rows = stmt.query_map([workspace_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

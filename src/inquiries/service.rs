@@ -1,0 +1,285 @@
+//! What can happen to an inquiry, shared by the API and the admin pages. Every change runs as
+//! one writer job: read, check, update and append its event, atomically.
+
+use serde_json::{json, Value};
+
+use super::model::{Contact, Fields, Inquiry};
+use super::queries::{self, Filter, Sort};
+use crate::app::App;
+use crate::auth::users;
+use crate::domain;
+use crate::error::{ApiError, FieldErrors};
+use crate::lifecycle::{Action, Status};
+use crate::store::{events, NewEvent, Tx};
+use crate::util;
+
+/// Topic of a new inquiry that reached the inbox.
+pub const SUBMITTED: &str = "observation/outreach/inquiry/submitted";
+/// Topic of every later change.
+pub const UPDATED: &str = "observation/outreach/inquiry/updated";
+/// Topic of a submission judged spam (kept in the log, never notified).
+pub const SPAM_RECEIVED: &str = "observation/outreach/inquiry/spam-received";
+
+/// A change a staff member makes.
+#[derive(Debug, Clone)]
+pub enum Step {
+    /// Lifecycle: assign to this member.
+    Assign(String),
+    /// Lifecycle: record a reply.
+    Reply(String),
+    /// Lifecycle: won.
+    Convert,
+    /// Lifecycle: lost, with the reason.
+    Lose(String),
+    /// Edit contact and business fields.
+    Edit(Fields),
+    /// Hide (soft delete).
+    Delete,
+    /// Undo a delete.
+    Restore,
+    /// Release from the spam folder into the inbox as NEW.
+    NotSpam,
+}
+
+/// Stores a new inquiry and its event in one transaction.
+pub async fn create(
+    app: &App,
+    workspace_id: String,
+    contact: Contact,
+    source: &'static str,
+    actor: Option<String>,
+    spam_reasons: Vec<String>,
+) -> Result<Inquiry, ApiError> {
+    let now = util::now_str();
+    let inquiry = Inquiry {
+        id: util::new_id("inq"),
+        workspace_id,
+        contact,
+        status: Status::New,
+        assignee_id: None,
+        spam: !spam_reasons.is_empty(),
+        spam_reasons,
+        source: source.into(),
+        created_at: now.clone(),
+        updated_at: now,
+        replied_at: None,
+        converted_at: None,
+        lost_reason: None,
+        deleted_at: None,
+    };
+    app.store
+        .write(move |tx| {
+            queries::insert(tx, &inquiry)?;
+            let (topic, data) = if inquiry.spam {
+                (
+                    SPAM_RECEIVED,
+                    json!({ "id": inquiry.id, "reasons": inquiry.spam_reasons }),
+                )
+            } else {
+                (SUBMITTED, inquiry.submitted_data())
+            };
+            tx.append(NewEvent {
+                workspace_id: Some(inquiry.workspace_id.clone()),
+                topic: topic.into(),
+                subject_id: Some(inquiry.id.clone()),
+                actor_id: actor,
+                data,
+            })?;
+            Ok(inquiry)
+        })
+        .await
+}
+
+/// Checks the free text of a step (outside the writer, so bad input never queues).
+pub fn validate(step: &Step) -> Result<(), ApiError> {
+    match step {
+        Step::Assign(a) if a.trim().is_empty() => {
+            Err(ApiError::validation("assigneeId", "is required"))
+        }
+        Step::Reply(body) => domain::required_text(Some(body), 10_000)
+            .map(|_| ())
+            .map_err(|m| ApiError::validation("body", m)),
+        Step::Lose(reason) => domain::required_text(Some(reason), 1_000)
+            .map(|_| ())
+            .map_err(|m| ApiError::validation("reason", m)),
+        _ => Ok(()),
+    }
+}
+
+fn apply_in_tx(
+    tx: &mut Tx<'_>,
+    workspace_id: &str,
+    id: &str,
+    actor: &str,
+    step: Step,
+) -> Result<Inquiry, ApiError> {
+    let mut inq = queries::get(tx, workspace_id, id)?.ok_or_else(ApiError::not_found)?;
+    let before = inq.status;
+    let now = util::now_str();
+    let mut data = json!({ "id": inq.id });
+    let is_lifecycle = matches!(
+        step,
+        Step::Assign(_) | Step::Reply(_) | Step::Convert | Step::Lose(_)
+    );
+    if inq.deleted_at.is_some() && !matches!(step, Step::Restore) {
+        return Err(ApiError::not_found());
+    }
+    if inq.spam && (is_lifecycle || matches!(step, Step::Edit(_))) {
+        return Err(ApiError::conflict(
+            "INVALID_TRANSITION",
+            "This inquiry is in the spam folder; mark it not spam first",
+        ));
+    }
+    let change = match step {
+        Step::Assign(assignee) => {
+            inq.status = inq.status.after(Action::Assign)?;
+            if users::role_in(tx, &assignee, workspace_id)?.is_none() {
+                return Err(ApiError::validation(
+                    "assigneeId",
+                    "must be a member of this workspace",
+                ));
+            }
+            data["assigneeId"] = json!(assignee);
+            inq.assignee_id = Some(assignee);
+            "assigned"
+        }
+        Step::Reply(body) => {
+            inq.status = inq.status.after(Action::Reply)?;
+            inq.replied_at = Some(now.clone());
+            data["body"] = json!(body.trim());
+            "replied"
+        }
+        Step::Convert => {
+            inq.status = inq.status.after(Action::Convert)?;
+            inq.converted_at = Some(now.clone());
+            "converted"
+        }
+        Step::Lose(reason) => {
+            inq.status = inq.status.after(Action::Lose)?;
+            data["reason"] = json!(reason.trim());
+            inq.lost_reason = Some(reason.trim().to_string());
+            "lost"
+        }
+        Step::Edit(fields) => {
+            let mut errs = FieldErrors::default();
+            let edited = inq.contact.patch(&fields, &mut errs);
+            errs.finish()?;
+            let changed: Vec<&str> = fields.keys().map(String::as_str).collect();
+            data["fields"] = json!(changed);
+            inq.contact = edited;
+            "edited"
+        }
+        Step::Delete => {
+            inq.deleted_at = Some(now.clone());
+            "deleted"
+        }
+        Step::Restore => {
+            if inq.deleted_at.is_none() {
+                return Err(ApiError::conflict(
+                    "INVALID_TRANSITION",
+                    "This inquiry is not deleted",
+                ));
+            }
+            inq.deleted_at = None;
+            "restored"
+        }
+        Step::NotSpam => {
+            if !inq.spam {
+                return Err(ApiError::conflict(
+                    "INVALID_TRANSITION",
+                    "This inquiry is not marked as spam",
+                ));
+            }
+            inq.spam = false;
+            inq.status = Status::New;
+            "marked_not_spam"
+        }
+    };
+    inq.updated_at = now;
+    queries::update(tx, &inq)?;
+    data["change"] = json!(change);
+    data["status"] = json!(inq.status.as_str());
+    data["previousStatus"] = json!(before.as_str());
+    tx.append(NewEvent {
+        workspace_id: Some(workspace_id.into()),
+        topic: UPDATED.into(),
+        subject_id: Some(inq.id.clone()),
+        actor_id: Some(actor.into()),
+        data,
+    })?;
+    if change == "marked_not_spam" {
+        // Released into the inbox: it is submitted now, and notified like any new lead.
+        tx.append(NewEvent {
+            workspace_id: Some(workspace_id.into()),
+            topic: SUBMITTED.into(),
+            subject_id: Some(inq.id.clone()),
+            actor_id: Some(actor.into()),
+            data: inq.submitted_data(),
+        })?;
+    }
+    Ok(inq)
+}
+
+/// Applies a staff change; 404 for another workspace's inquiry, 409 for a refused transition.
+pub async fn apply(
+    app: &App,
+    workspace_id: String,
+    id: String,
+    actor: String,
+    step: Step,
+) -> Result<Inquiry, ApiError> {
+    validate(&step)?;
+    app.store
+        .write(move |tx| apply_in_tx(tx, &workspace_id, &id, &actor, step))
+        .await
+}
+
+/// An inquiry with its timeline: `[{eventId, type, actor: {id, name} | null, at, data}]`.
+pub async fn find(
+    app: &App,
+    workspace_id: String,
+    id: String,
+) -> Result<(Inquiry, Vec<Value>), ApiError> {
+    app.store
+        .read(move |c| {
+            let inq = queries::get(c, &workspace_id, &id)?.ok_or_else(ApiError::not_found)?;
+            let names = queries::member_names(c, &workspace_id)?;
+            let timeline = events::for_subject(c, &workspace_id, &id)?
+                .into_iter()
+                .map(|e| {
+                    let kind = if e.topic == SUBMITTED {
+                        "submitted".to_string()
+                    } else if e.topic == SPAM_RECEIVED {
+                        "spam_received".to_string()
+                    } else {
+                        e.data["change"].as_str().unwrap_or("updated").to_string()
+                    };
+                    let actor = e.actor_id.as_ref().map(|a| {
+                        let name = names.iter().find(|(id, _)| id == a).map(|(_, n)| n.clone());
+                        json!({ "id": a, "name": name })
+                    });
+                    json!({ "eventId": e.id, "type": kind, "actor": actor, "at": e.created_at, "data": e.data })
+                })
+                .collect();
+            Ok((inq, timeline))
+        })
+        .await
+}
+
+/// A page of inquiries and the total.
+pub async fn list(
+    app: &App,
+    workspace_id: String,
+    filter: Filter,
+    sort: Sort,
+    page: i64,
+    limit: i64,
+) -> Result<(Vec<Inquiry>, i64), ApiError> {
+    app.store
+        .read(move |c| {
+            let total = queries::count(c, &workspace_id, &filter)?;
+            let items = queries::list(c, &workspace_id, &filter, sort, limit, (page - 1) * limit)?;
+            Ok((items, total))
+        })
+        .await
+}

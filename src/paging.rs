@@ -1,0 +1,125 @@
+//! List conventions shared by every collection: `page`, `limit`, `sortBy`, `sortOrder`, date
+//! ranges, and the `{items, pagination}` answer.
+
+use serde_json::{json, Value};
+use time::macros::format_description;
+
+use crate::error::FieldErrors;
+use crate::util;
+
+/// A validated page request.
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    /// 1-based page.
+    pub page: i64,
+    /// Items per page (1–100).
+    pub limit: i64,
+}
+
+/// Parses `page` (default 1) and `limit` (default 20, at most 100).
+pub fn parse_page(page: Option<&str>, limit: Option<&str>, errs: &mut FieldErrors) -> Page {
+    let page = match page.map(str::trim) {
+        None | Some("") => 1,
+        Some(p) => match p.parse::<i64>() {
+            Ok(n) if (1..=1_000_000).contains(&n) => n,
+            _ => {
+                errs.add("page", "must be a whole number from 1");
+                1
+            }
+        },
+    };
+    let limit = match limit.map(str::trim) {
+        None | Some("") => 20,
+        Some(l) => match l.parse::<i64>() {
+            Ok(n) if (1..=100).contains(&n) => n,
+            _ => {
+                errs.add("limit", "must be a whole number from 1 to 100");
+                20
+            }
+        },
+    };
+    Page { page, limit }
+}
+
+/// Picks the column for `sortBy` from `allowed` (API name → column); the first is the default.
+pub fn parse_sort(
+    sort_by: Option<&str>,
+    sort_order: Option<&str>,
+    allowed: &[(&str, &'static str)],
+    errs: &mut FieldErrors,
+) -> (&'static str, bool) {
+    let column = match sort_by.map(str::trim) {
+        None | Some("") => allowed[0].1,
+        Some(s) => match allowed.iter().find(|(name, _)| *name == s) {
+            Some((_, col)) => col,
+            None => {
+                let names: Vec<&str> = allowed.iter().map(|(n, _)| *n).collect();
+                errs.add("sortBy", format!("must be one of {}", names.join(", ")));
+                allowed[0].1
+            }
+        },
+    };
+    let asc = match sort_order.map(|s| s.trim().to_ascii_lowercase()) {
+        None => false,
+        Some(o) if o.is_empty() || o == "desc" => false,
+        Some(o) if o == "asc" => true,
+        Some(_) => {
+            errs.add("sortOrder", "must be asc or desc");
+            false
+        }
+    };
+    (column, asc)
+}
+
+/// Parses a range bound: RFC 3339, or a date (`YYYY-MM-DD`, whole day; `end` moves to the next
+/// day so the range includes it).
+pub fn parse_bound(
+    field: &str,
+    raw: Option<&str>,
+    end: bool,
+    errs: &mut FieldErrors,
+) -> Option<String> {
+    let s = raw.map(str::trim).filter(|s| !s.is_empty())?;
+    if let Some(t) = util::parse_rfc3339(s) {
+        return Some(util::rfc3339(t));
+    }
+    let fmt = format_description!("[year]-[month]-[day]");
+    match time::Date::parse(s, fmt) {
+        Ok(d) => {
+            let d = if end { d.next_day().unwrap_or(d) } else { d };
+            Some(util::rfc3339(d.midnight().assume_utc()))
+        }
+        Err(_) => {
+            errs.add(
+                field,
+                "must be a date (YYYY-MM-DD) or an RFC 3339 timestamp",
+            );
+            None
+        }
+    }
+}
+
+/// Parses a boolean query flag.
+pub fn parse_flag(field: &str, raw: Option<&str>, errs: &mut FieldErrors) -> bool {
+    match raw.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("") | Some("false") | Some("0") => false,
+        Some("true") | Some("1") => true,
+        Some(_) => {
+            errs.add(field, "must be true or false");
+            false
+        }
+    }
+}
+
+/// `{items, pagination: {currentPage, pageSize, totalItems, totalPages}}`.
+pub fn paged(items: Vec<Value>, page: Page, total: i64) -> Value {
+    json!({
+        "items": items,
+        "pagination": {
+            "currentPage": page.page,
+            "pageSize": page.limit,
+            "totalItems": total,
+            "totalPages": (total + page.limit - 1) / page.limit,
+        }
+    })
+}
