@@ -26,6 +26,7 @@ use std::time::Duration;
 
 use rocket::fairing::AdHoc;
 use rocket::figment::Figment;
+use rocket::shield::{Frame, Shield};
 use rocket::{catchers, Build, Rocket};
 
 use app::App;
@@ -69,6 +70,8 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
                 rocket::tokio::spawn(maintenance(app.housekeeping(), shutdown));
             })
         }))
+        // Framing is decided per page (admin: never; hosted form: allowed origins), not globally.
+        .attach(Shield::default().disable::<Frame>())
         .attach(RequestMetrics(metrics))
         .attach(admin::SecurityHeaders)
         .mount("/", routes)

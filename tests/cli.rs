@@ -41,7 +41,11 @@ fn version_and_migrate_work_without_a_server() {
     assert!(ok && out.contains(env!("CARGO_PKG_VERSION")), "{out}");
     let (ok, out, err) = leadbox(&dir, &["migrate"], "");
     assert!(ok, "{err}");
-    let applied: usize = out.split_whitespace().nth(1).and_then(|n| n.parse().ok()).unwrap_or(0);
+    let applied: usize = out
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
     assert!(applied >= 2, "{out}");
     let (ok, out, _) = leadbox(&dir, &["migrate"], "");
     assert!(ok && out.contains("0 migration(s) applied"), "{out}");

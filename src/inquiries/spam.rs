@@ -198,7 +198,11 @@ mod tests {
             .map(|n| format!("{c2}:{n}"))
             .find(|s| leading_zero_bits(&Sha256::digest(s.as_bytes())) < DIFFICULTY)
             .unwrap();
-        assert_eq!(g.check_proof("w1", &wrong), Some(BAD_PROOF), "an unsolved nonce");
+        assert_eq!(
+            g.check_proof("w1", &wrong),
+            Some(BAD_PROOF),
+            "an unsolved nonce"
+        );
         assert_eq!(g.check_proof("w1", "nonsense"), Some(BAD_PROOF));
         let tampered = c2.replacen(".16.", ".1.", 1);
         assert_eq!(

@@ -41,7 +41,8 @@ impl Ctx {
 }
 
 /// Resolves the workspace for `staff`: the header, else the session's current workspace,
-/// else the appliance's only workspace; 400 `MERCHANT_REQUIRED` when none of these applies,
+/// else the appliance's only workspace, else the caller's only membership; 400
+/// `MERCHANT_REQUIRED` when none of these applies,
 /// 404 when it is unknown or the caller is not a member.
 pub async fn resolve(
     app: &App,
@@ -74,15 +75,22 @@ pub async fn resolve(
                         Some(id) => queries::by_id_or_slug(c, &id)?,
                         None => None,
                     };
+                    let only_membership = || -> Result<Option<Workspace>, ApiError> {
+                        let mine = queries::for_user(c, &user_id)?;
+                        Ok(if mine.len() == 1 { mine.into_iter().next().map(|(w, _)| w) } else { None })
+                    };
                     match from_session {
                         Some(ws) => ws,
-                        None => queries::the_only_one(c)?.ok_or_else(|| {
-                            ApiError::new(
-                                rocket::http::Status::BadRequest,
-                                "MERCHANT_REQUIRED",
-                                "Several workspaces exist: send x-merchant-id with a workspace id or slug",
-                            )
-                        })?,
+                        None => match queries::the_only_one(c)? {
+                            Some(ws) => ws,
+                            None => only_membership()?.ok_or_else(|| {
+                                ApiError::new(
+                                    rocket::http::Status::BadRequest,
+                                    "MERCHANT_REQUIRED",
+                                    "Several workspaces exist: send x-merchant-id with a workspace id or slug",
+                                )
+                            })?,
+                        },
                     }
                 }
             };

@@ -307,3 +307,44 @@ impl TestApp {
         (res.status(), res.into_string().await.unwrap_or_default())
     }
 }
+
+impl TestApp {
+    /// The default workspace's public form key.
+    pub fn public_key(&self) -> String {
+        self.db()
+            .query_row(
+                "SELECT public_key FROM workspaces WHERE slug = 'default'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    }
+
+    /// Changes settings of the default workspace through the API.
+    pub async fn settings(&self, token: &str, body: Value) {
+        let (s, b) = self
+            .patch_json("/api/v1/workspaces/default", Some(token), body)
+            .await;
+        assert_eq!(s, Status::Ok, "{b}");
+    }
+
+    /// Submits a public inquiry as JSON; returns status and body.
+    pub async fn submit(&self, body: Value) -> (Status, Value) {
+        let uri = format!("/api/public/forms/{}/inquiries", self.public_key());
+        self.post_json(&uri, None, body).await
+    }
+
+    /// Submits a valid inquiry and returns its id.
+    pub async fn new_inquiry(&self, name: &str) -> String {
+        let (s, b) = self
+            .submit(json!({ "name": name, "email": "lead@example.com", "message": "Please call me", "businessName": "Acme" }))
+            .await;
+        assert_eq!(s, Status::Created, "{b}");
+        b["data"]["id"].as_str().unwrap().to_string()
+    }
+}
+
+/// A valid inquiry body.
+pub fn inquiry() -> Value {
+    json!({ "name": "Ada Lovelace", "email": "ada@example.com", "message": "We would like a demo." })
+}
