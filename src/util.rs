@@ -12,10 +12,14 @@ pub fn now() -> OffsetDateTime {
     t.replace_millisecond(t.millisecond()).unwrap_or(t)
 }
 
-/// Formats a timestamp as RFC 3339 UTC (`2026-01-02T03:04:05.678Z`).
+/// Formats a timestamp as RFC 3339 UTC with exactly three fractional digits
+/// (`2026-01-02T03:04:05.670Z`): fixed width, so stored timestamps sort as strings.
 pub fn rfc3339(t: OffsetDateTime) -> String {
+    const FORMAT: &[time::format_description::BorrowedFormatItem<'_>] = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
     t.to_offset(time::UtcOffset::UTC)
-        .format(&Rfc3339)
+        .format(FORMAT)
         .unwrap_or_default()
 }
 
@@ -103,6 +107,16 @@ mod tests {
         assert_eq!(a.len(), 40);
         assert_ne!(a, b);
         assert!(a.chars().all(|c| c.is_ascii_alphanumeric()));
+    }
+
+    #[test]
+    fn timestamps_have_a_fixed_width_so_they_sort_as_strings() {
+        let a = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+        let b = a + time::Duration::milliseconds(250);
+        let c = a + time::Duration::milliseconds(252);
+        assert_eq!(rfc3339(a), "2023-11-14T22:13:20.000Z");
+        assert_eq!(rfc3339(b), "2023-11-14T22:13:20.250Z");
+        assert!(rfc3339(a) < rfc3339(b) && rfc3339(b) < rfc3339(c));
     }
 
     #[test]

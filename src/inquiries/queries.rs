@@ -225,7 +225,7 @@ pub fn list(
     let params: Vec<&dyn ToSql> = args.iter().map(|b| b.as_ref()).collect();
     let dir = if sort.asc { "ASC" } else { "DESC" };
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM inquiries WHERE {w} ORDER BY {} {dir}, id {dir} LIMIT ? OFFSET ?",
+        "SELECT {COLUMNS} FROM inquiries WHERE {w} ORDER BY {} {dir}, rowid {dir} LIMIT ? OFFSET ?",
         sort.column
     ))?;
     let rows = stmt.query_map(params.as_slice(), from_row)?;
