@@ -248,11 +248,18 @@ fn render_form(
     status: Status,
 ) -> PublicAnswer {
     let t = text(locale);
+    // A page shown again after a mistake keeps the visitor's original time token (or one
+    // already past the trap): they have spent their time on the first attempt.
+    let ts = match values.get("_ts").and_then(Value::as_str) {
+        Some(old) if app.spam.check_ts(&ws.id, old).is_none() => old.to_string(),
+        _ if !errors.is_empty() => app.spam.issue_ts_at(&ws.id, spam::now_ms() - spam::MIN_FILL_MS),
+        _ => app.spam.issue_ts(&ws.id),
+    };
     let page = FormPage {
         t,
         asset_v: ASSET_VERSION.as_str(),
         key: ws.public_key.clone(),
-        ts: app.spam.issue_ts(&ws.id),
+        ts,
         values: values
             .iter()
             .filter(|(k, _)| !k.starts_with('_'))

@@ -29,7 +29,8 @@ pub struct SpamGuard {
     used: Mutex<HashMap<String, i64>>,
 }
 
-fn now_ms() -> i64 {
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
