@@ -252,7 +252,9 @@ fn render_form(
     // already past the trap): they have spent their time on the first attempt.
     let ts = match values.get("_ts").and_then(Value::as_str) {
         Some(old) if app.spam.check_ts(&ws.id, old).is_none() => old.to_string(),
-        _ if !errors.is_empty() => app.spam.issue_ts_at(&ws.id, spam::now_ms() - spam::MIN_FILL_MS),
+        _ if !errors.is_empty() => app
+            .spam
+            .issue_ts_at(&ws.id, spam::now_ms() - spam::MIN_FILL_MS),
         _ => app.spam.issue_ts(&ws.id),
     };
     let page = FormPage {
