@@ -17,6 +17,7 @@ pub mod lifecycle;
 pub mod ops;
 pub mod paging;
 pub mod ratelimit;
+pub mod realtime;
 pub mod store;
 pub mod util;
 pub mod workspaces;
@@ -47,6 +48,7 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
     routes.extend(workspaces::routes());
     routes.extend(end_users::routes());
     routes.extend(inquiries::routes());
+    routes.extend(realtime::routes());
     routes.extend(admin::routes());
     rocket::custom(figment)
         .attach(AdHoc::try_on_ignite("leadbox", move |rocket| async move {

@@ -169,7 +169,7 @@ fn events_are_published_only_after_their_commit() {
     let (store, _) = open(&dir, 512);
     let rt = rocket::tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let mut rx = store.subscribe();
+        let mut rx = store.hub().subscribe().unwrap();
         let ev = |topic: &str| NewEvent {
             workspace_id: None,
             topic: topic.into(),

@@ -10,6 +10,7 @@ use super::tokens;
 use super::users::{self, StaffUser};
 use crate::app::App;
 use crate::error::{stash, ApiError};
+use crate::store::Store;
 use crate::util;
 
 /// The client's address: the socket peer, or `X-Forwarded-For` when the peer is trusted.
@@ -103,43 +104,47 @@ pub fn bearer<'a>(req: &'a Request<'_>) -> Option<Result<&'a str, ApiError>> {
     Some(Ok(token))
 }
 
+/// Authenticates a staff member by an `lbx_` API token (also used by the socket's `auth`).
+pub async fn staff_from_token(store: &Store, token: &str) -> Result<Staff, ApiError> {
+    if !token.starts_with(tokens::PREFIX) {
+        return Err(ApiError::unauthorized());
+    }
+    let token = token.to_string();
+    let found = store
+        .read(move |c| {
+            let Some(v) = tokens::verify(c, &token)? else {
+                return Ok(None);
+            };
+            Ok(users::by_id(c, &v.user_id)?.map(|u| (u, v)))
+        })
+        .await?;
+    let Some((user, v)) = found else {
+        return Err(ApiError::unauthorized());
+    };
+    let stale = v
+        .last_used_at
+        .as_deref()
+        .and_then(util::parse_rfc3339)
+        .map(|t| util::now() - t > time::Duration::minutes(1))
+        .unwrap_or(true);
+    if stale {
+        let store = store.clone();
+        let id = v.token_id.clone();
+        rocket::tokio::spawn(async move {
+            let _ = store.write(move |tx| tokens::touch(tx, &id)).await;
+        });
+    }
+    Ok(Staff {
+        user,
+        via: Via::Token(v.token_id),
+    })
+}
+
 /// Authenticates a staff member by API token or session cookie (without the CSRF check).
 pub async fn authenticate(req: &Request<'_>) -> Result<Staff, ApiError> {
     let app = App::of(req);
     if let Some(token) = bearer(req) {
-        let token = token?.to_string();
-        if !token.starts_with(tokens::PREFIX) {
-            return Err(ApiError::unauthorized());
-        }
-        let found = app
-            .store
-            .read(move |c| {
-                let Some(v) = tokens::verify(c, &token)? else {
-                    return Ok(None);
-                };
-                Ok(users::by_id(c, &v.user_id)?.map(|u| (u, v)))
-            })
-            .await?;
-        let Some((user, v)) = found else {
-            return Err(ApiError::unauthorized());
-        };
-        let stale = v
-            .last_used_at
-            .as_deref()
-            .and_then(util::parse_rfc3339)
-            .map(|t| util::now() - t > time::Duration::minutes(1))
-            .unwrap_or(true);
-        if stale {
-            let store = app.store.clone();
-            let id = v.token_id.clone();
-            rocket::tokio::spawn(async move {
-                let _ = store.write(move |tx| tokens::touch(tx, &id)).await;
-            });
-        }
-        return Ok(Staff {
-            user,
-            via: Via::Token(v.token_id),
-        });
+        return staff_from_token(&app.store, token?).await;
     }
     let Some(cookie) = req.cookies().get_private(sessions::COOKIE) else {
         return Err(ApiError::unauthorized());

@@ -10,11 +10,11 @@ use std::time::Duration;
 
 use r2d2::Pool;
 use r2d2_sqlite::SqliteConnectionManager;
-use rocket::tokio::sync::broadcast;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::error::ApiError;
 use crate::ops::metrics::Metrics;
+use crate::realtime::hub::Hub;
 pub use events::{Event, NewEvent};
 pub use writer::{Tx, Writer};
 
@@ -31,7 +31,7 @@ pub struct Store {
     pool: Pool<SqliteConnectionManager>,
     writer: Writer,
     path: PathBuf,
-    published: broadcast::Sender<Arc<Event>>,
+    hub: Arc<Hub>,
 }
 
 /// Settings every connection gets; `synchronous` is per connection, so it is set on each.
@@ -97,13 +97,13 @@ impl Store {
             .map_err(|e| format!("database pool: {e}"))?;
         let conn = Connection::open(&path).map_err(|e| format!("writer connection: {e}"))?;
         configure(&conn).map_err(|e| e.to_string())?;
-        let (published, _) = broadcast::channel(4096);
-        let writer = Writer::start(conn, max_batch, metrics, published.clone());
+        let hub = Hub::new(metrics.clone());
+        let writer = Writer::start(conn, max_batch, metrics, hub.clone());
         Ok(Store {
             pool,
             writer,
             path,
-            published,
+            hub,
         })
     }
 
@@ -131,9 +131,9 @@ impl Store {
         self.writer.exec(f).await
     }
 
-    /// Events committed from now on, in log order.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
-        self.published.subscribe()
+    /// The hub that fans committed events out to sockets.
+    pub fn hub(&self) -> &Arc<Hub> {
+        &self.hub
     }
 
     /// The database file.

@@ -10,12 +10,13 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Instant;
 
-use rocket::tokio::sync::{broadcast, mpsc, oneshot};
+use rocket::tokio::sync::{mpsc, oneshot};
 use rusqlite::Connection;
 
 use super::events::{Event, NewEvent};
 use crate::error::ApiError;
 use crate::ops::metrics::Metrics;
+use crate::realtime::hub::Hub;
 
 /// What a job sees: the connection inside the open transaction, and the events it appends.
 pub struct Tx<'c> {
@@ -55,12 +56,12 @@ impl Writer {
         conn: Connection,
         max_batch: usize,
         metrics: Arc<Metrics>,
-        published: broadcast::Sender<Arc<Event>>,
+        hub: Arc<Hub>,
     ) -> Writer {
         let (tx, rx) = mpsc::channel::<Job>(8192);
         std::thread::Builder::new()
             .name("leadbox-writer".into())
-            .spawn(move || run(conn, rx, max_batch.max(1), metrics, published))
+            .spawn(move || run(conn, rx, max_batch.max(1), metrics, hub))
             .expect("the writer thread must start");
         Writer { tx }
     }
@@ -94,7 +95,7 @@ fn run(
     mut rx: mpsc::Receiver<Job>,
     max_batch: usize,
     metrics: Arc<Metrics>,
-    published: broadcast::Sender<Arc<Event>>,
+    hub: Arc<Hub>,
 ) {
     let mut batch: Vec<Job> = Vec::with_capacity(max_batch);
     while let Some(first) = rx.blocking_recv() {
@@ -110,9 +111,9 @@ fn run(
         let (finishers, events, outcome) = commit_batch(&conn, &mut batch);
         metrics.observe_batch(size, started.elapsed().as_secs_f64());
         if outcome.is_ok() {
+            // Only after the commit: a notification never announces an unsaved lead.
             for ev in events {
-                // No receiver is fine: nobody is listening yet.
-                let _ = published.send(Arc::new(ev));
+                hub.publish(ev);
             }
         }
         for finish in finishers {

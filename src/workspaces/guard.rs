@@ -9,6 +9,7 @@ use crate::auth::guards::{Staff, Via};
 use crate::auth::permissions::{Perm, Role};
 use crate::auth::users;
 use crate::error::{stash, ApiError};
+use crate::store::Store;
 
 /// Header naming the workspace (id or slug).
 pub const HEADER: &str = "x-merchant-id";
@@ -45,7 +46,7 @@ impl Ctx {
 /// `MERCHANT_REQUIRED` when none of these applies,
 /// 404 when it is unknown or the caller is not a member.
 pub async fn resolve(
-    app: &App,
+    store: &Store,
     staff: &Staff,
     header: Option<String>,
 ) -> Result<(Workspace, Role), ApiError> {
@@ -54,7 +55,7 @@ pub async fn resolve(
         Via::Session(s) => s.workspace_id.clone(),
         Via::Token(_) => None,
     };
-    app.store
+    store
         .read(move |c| {
             let ws = match header.as_deref().map(str::trim) {
                 Some("") => None,
@@ -110,7 +111,7 @@ impl<'r> FromRequest<'r> for Ctx {
             Outcome::Forward(f) => return Outcome::Forward(f),
         };
         let header = req.headers().get_one(HEADER).map(str::to_string);
-        match resolve(App::of(req), &staff, header).await {
+        match resolve(&App::of(req).store, &staff, header).await {
             Ok((workspace, role)) => Outcome::Success(Ctx {
                 staff,
                 workspace,

@@ -2,6 +2,7 @@
 //! built by the same `leadbox::rocket` as the binary.
 #![allow(dead_code)]
 
+pub mod live;
 pub mod server;
 
 use std::path::{Path, PathBuf};
