@@ -154,6 +154,9 @@ pub struct Strings {
     pub embed_hosted: &'static str,
     pub embed_origins: &'static str,
     pub copy: &'static str,
+    pub new_lead: &'static str,
+    pub open: &'static str,
+    pub live_off: &'static str,
 }
 
 /// English.
@@ -306,6 +309,9 @@ pub const EN: Strings = Strings {
     embed_hosted: "Or link to the hosted form page:",
     embed_origins: "Allowed origins now:",
     copy: "Copy",
+    new_lead: "New inquiry",
+    open: "Open",
+    live_off: "Live updates paused; reconnecting…",
 };
 
 /// Vietnamese.
@@ -458,6 +464,9 @@ pub const VI: Strings = Strings {
     embed_hosted: "Hoặc dẫn tới trang biểu mẫu có sẵn:",
     embed_origins: "Nguồn được phép hiện tại:",
     copy: "Sao chép",
+    new_lead: "Yêu cầu mới",
+    open: "Mở",
+    live_off: "Tạm dừng cập nhật trực tiếp; đang kết nối lại…",
 };
 
 /// The catalogue of a language.

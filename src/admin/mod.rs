@@ -156,6 +156,8 @@ pub struct Chrome {
     pub active: &'static str,
     /// A one-off notice: (kind, text).
     pub flash: Option<(String, String)>,
+    /// Leads waiting in NEW (the live badge starts from it).
+    pub new_count: i64,
 }
 
 impl Chrome {
@@ -170,6 +172,7 @@ impl Chrome {
             ws_name: String::new(),
             active: "",
             flash: None,
+            new_count: 0,
         }
     }
 }
@@ -186,6 +189,8 @@ pub struct Page {
     pub role: Role,
     /// All their workspaces.
     pub memberships: Vec<(Workspace, Role)>,
+    /// Leads in NEW in this workspace.
+    pub new_count: i64,
 }
 
 impl Page {
@@ -216,6 +221,7 @@ impl Page {
             ws_name: self.workspace.name.clone(),
             active,
             flash,
+            new_count: self.new_count,
         }
     }
 
@@ -260,16 +266,23 @@ impl<'r> FromRequest<'r> for Page {
             .and_then(|id| memberships.iter().find(|(w, _)| w.id == id))
             .or_else(|| memberships.first())
             .cloned();
-        match current {
-            Some((workspace, role)) => Outcome::Success(Page {
-                staff,
-                session,
-                workspace,
-                role,
-                memberships,
-            }),
-            None => Outcome::Error((Status::Forbidden, ())),
-        }
+        let Some((workspace, role)) = current else {
+            return Outcome::Error((Status::Forbidden, ()));
+        };
+        let ws = workspace.id.clone();
+        let new_count = app
+            .store
+            .read(move |c| crate::inquiries::queries::count_new(c, &ws))
+            .await
+            .unwrap_or(0);
+        Outcome::Success(Page {
+            staff,
+            session,
+            workspace,
+            role,
+            memberships,
+            new_count,
+        })
     }
 }
 

@@ -44,10 +44,10 @@ async function waitReady(base, child) {
   throw new Error("leadbox did not become ready");
 }
 
-/** Starts leadbox; returns {base, port, stop, dataDir, log}. */
-export async function startLeadbox(env = {}) {
-  const dataDir = mkdtempSync(join(tmpdir(), "leadbox-browser-"));
-  const port = await freePort();
+/** Starts leadbox; returns {base, port, stop, restart, dataDir, log}. */
+export async function startLeadbox(env = {}, reuse = null) {
+  const dataDir = reuse ? reuse.dataDir : mkdtempSync(join(tmpdir(), "leadbox-browser-"));
+  const port = reuse ? reuse.port : await freePort();
   const log = [];
   const child = spawn(binary(), [], {
     env: {
@@ -66,14 +66,22 @@ export async function startLeadbox(env = {}) {
   child.stderr.on("data", (d) => log.push(String(d)));
   const base = `http://127.0.0.1:${port}`;
   await waitReady(base, child);
-  const stop = async () => {
+  const halt = async () => {
     if (child.exitCode === null) {
       child.kill("SIGTERM");
       await new Promise((r) => child.once("exit", r));
     }
+  };
+  const stop = async () => {
+    await halt();
     rmSync(dataDir, { recursive: true, force: true });
   };
-  return { base, port, stop, dataDir, log, child };
+  // Stops and starts again on the same port and data; returns the new handle.
+  const restart = async () => {
+    await halt();
+    return startLeadbox(env, { dataDir, port });
+  };
+  return { base, port, stop, restart, dataDir, log, child };
 }
 
 /** Launches headless Debian Chromium. */
