@@ -133,9 +133,12 @@ fn same_origin(req: &Request<'_>) -> bool {
 #[get("/api/v1/ws")]
 fn ws(socket: WebSocket, app: &State<App>, pre: PreAuth, shutdown: Shutdown) -> Channel<'static> {
     let s = Socket::new(app, pre.0, shutdown);
+    // Bounded per-socket buffering: a client that stops reading fails its own socket (and
+    // resumes from the log when it reconnects) instead of growing the server's memory.
     let config = rocket_ws::Config {
         max_message_size: Some(64 << 10),
         max_frame_size: Some(64 << 10),
+        max_write_buffer_size: 1 << 20,
         ..Default::default()
     };
     socket
