@@ -17,11 +17,16 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
 fn env(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 async fn http(port: u16, method: &str, path: &str, auth: Option<&str>, body: &str) -> (u16, Value) {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
+    let mut s = TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connect");
     let mut req = format!(
         "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
         body.len()
@@ -35,7 +40,11 @@ async fn http(port: u16, method: &str, path: &str, auth: Option<&str>, body: &st
     let mut buf = vec![];
     s.read_to_end(&mut buf).await.unwrap();
     let text = String::from_utf8_lossy(&buf).to_string();
-    let status = text.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
     let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
     (status, serde_json::from_str(body).unwrap_or(Value::Null))
 }
@@ -64,7 +73,11 @@ async fn main() {
     let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let bin = root.join("target/release/leadbox");
     let data = std::env::temp_dir().join(format!("leadbox-rt-bench-{}", uuid::Uuid::new_v4()));
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut child = Command::new(&bin)
         .env("LEADBOX_DATA_DIR", &data)
         .env("LEADBOX_PORT", port.to_string())
@@ -82,9 +95,24 @@ async fn main() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let (_, t) = http(port, "POST", "/api/v1/auth/token", None, &json!({"email": "bench@example.com", "password": "bench-password-1"}).to_string()).await;
+    let (_, t) = http(
+        port,
+        "POST",
+        "/api/v1/auth/token",
+        None,
+        &json!({"email": "bench@example.com", "password": "bench-password-1"}).to_string(),
+    )
+    .await;
     let token = t["data"]["token"].as_str().expect("token").to_string();
-    let (_, ws) = http(port, "PATCH", "/api/v1/workspaces/default", Some(&token), &json!({"rateLimits": {"publicPerIpPerMinute": 0, "publicPerWorkspacePerMinute": 0}}).to_string()).await;
+    let (_, ws) = http(
+        port,
+        "PATCH",
+        "/api/v1/workspaces/default",
+        Some(&token),
+        &json!({"rateLimits": {"publicPerIpPerMinute": 0, "publicPerWorkspacePerMinute": 0}})
+            .to_string(),
+    )
+    .await;
     let key = ws["data"]["publicKey"].as_str().unwrap().to_string();
     let rss_idle = rss_kb(pid);
 
@@ -93,8 +121,11 @@ async fn main() {
     let started = Instant::now();
     let mut ready = vec![];
     for _ in 0..sockets {
-        let mut req = format!("ws://127.0.0.1:{port}/api/v1/ws").into_client_request().unwrap();
-        req.headers_mut().insert("Authorization", format!("Bearer {token}").parse().unwrap());
+        let mut req = format!("ws://127.0.0.1:{port}/api/v1/ws")
+            .into_client_request()
+            .unwrap();
+        req.headers_mut()
+            .insert("Authorization", format!("Bearer {token}").parse().unwrap());
         let (mut socket, _) = tokio_tungstenite::connect_async(req).await.expect("socket");
         socket
             .send(Message::Text(json!({"action": "subscribe", "topic": "observation/outreach/inquiry/submitted", "room": "collection"}).to_string()))
@@ -132,7 +163,14 @@ async fn main() {
     let body = json!({"name": "Ada Lovelace", "email": "ada@example.com", "businessName": "AE", "message": "A demo, please."}).to_string();
     for _ in 0..submits {
         let t0 = Instant::now();
-        let (s, v) = http(port, "POST", &format!("/api/public/forms/{key}/inquiries"), None, &body).await;
+        let (s, v) = http(
+            port,
+            "POST",
+            &format!("/api/public/forms/{key}/inquiries"),
+            None,
+            &body,
+        )
+        .await;
         let t1 = Instant::now();
         assert_eq!(s, 201, "{v}");
         sent_at.insert(v["data"]["id"].as_str().unwrap().to_string(), (t0, t1));
@@ -171,14 +209,35 @@ async fn main() {
         .unwrap_or_default();
     println!("realtime benchmark: {sockets} sockets, {submits} submits {spacing} ms apart; {} cores ({machine})", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0));
     println!("connected and subscribed {sockets} sockets in {connect_secs:.2} s");
-    println!("deliveries: {} of {expected} ({} arrived before the submitter had read its 201)", from_ack.len(), before_ack);
+    println!(
+        "deliveries: {} of {expected} ({} arrived before the submitter had read its 201)",
+        from_ack.len(),
+        before_ack
+    );
     println!();
     println!("| measure | p50 | p90 | p99 | max |");
     println!("|---|---:|---:|---:|---:|");
-    println!("| 201 → socket receipt (ms; 0 when it came first) | {:.2} | {:.2} | {:.2} | {:.2} |", pct(&from_ack, 0.5), pct(&from_ack, 0.9), pct(&from_ack, 0.99), from_ack.last().copied().unwrap_or(f64::NAN));
-    println!("| submit sent → socket receipt (ms) | {:.2} | {:.2} | {:.2} | {:.2} |", pct(&from_send, 0.5), pct(&from_send, 0.9), pct(&from_send, 0.99), from_send.last().copied().unwrap_or(f64::NAN));
+    println!(
+        "| 201 → socket receipt (ms; 0 when it came first) | {:.2} | {:.2} | {:.2} | {:.2} |",
+        pct(&from_ack, 0.5),
+        pct(&from_ack, 0.9),
+        pct(&from_ack, 0.99),
+        from_ack.last().copied().unwrap_or(f64::NAN)
+    );
+    println!(
+        "| submit sent → socket receipt (ms) | {:.2} | {:.2} | {:.2} | {:.2} |",
+        pct(&from_send, 0.5),
+        pct(&from_send, 0.9),
+        pct(&from_send, 0.99),
+        from_send.last().copied().unwrap_or(f64::NAN)
+    );
     println!();
-    println!("server RSS: idle {:.1} MB, with {sockets} sockets {:.1} MB, after the submits {:.1} MB", rss_idle as f64 / 1024.0, rss_sockets as f64 / 1024.0, rss_after as f64 / 1024.0);
+    println!(
+        "server RSS: idle {:.1} MB, with {sockets} sockets {:.1} MB, after the submits {:.1} MB",
+        rss_idle as f64 / 1024.0,
+        rss_sockets as f64 / 1024.0,
+        rss_after as f64 / 1024.0
+    );
     if from_ack.len() < expected {
         println!("MISSING {} deliveries", expected - from_ack.len());
         std::process::exit(1);

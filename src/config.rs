@@ -36,6 +36,8 @@ pub struct Config {
     pub log_format: String,
     /// Where the server tells people to find it (links in the log); derived when unset.
     pub public_url: Option<String>,
+    /// Seconds between WebSocket pings; a socket silent for 3.75 pings is closed.
+    pub ws_ping_seconds: u64,
 }
 
 impl Default for Config {
@@ -51,6 +53,7 @@ impl Default for Config {
             log_filter: "info".into(),
             log_format: "text".into(),
             public_url: None,
+            ws_ping_seconds: 20,
         }
     }
 }

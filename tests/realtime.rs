@@ -546,3 +546,52 @@ async fn a_removed_member_can_no_longer_open_a_socket_into_the_workspace() {
     assert_eq!(reply["type"], "error", "{reply}");
     live.stop().await;
 }
+
+#[rocket::async_test]
+async fn the_server_pings_keeps_answering_sockets_and_closes_silent_ones() {
+    let dir = TempDir::new();
+    let live = Live::start_with(dir.path(), 1).await;
+    let token = live.owner_token().await;
+    // A client that keeps reading answers pings (the protocol layer pongs) and stays open.
+    let mut alive = live.socket(&token).await;
+    let reader = rocket::tokio::spawn(async move {
+        let mut pings = 0;
+        let until = Instant::now() + Duration::from_secs(9);
+        while Instant::now() < until {
+            match rocket::tokio::time::timeout(Duration::from_millis(500), alive.next()).await {
+                Ok(Some(Ok(Message::Ping(_)))) => pings += 1,
+                Ok(Some(Ok(Message::Close(f)))) => panic!("an answering socket was closed: {f:?}"),
+                Ok(Some(Err(e))) => panic!("an answering socket failed: {e}"),
+                _ => {}
+            }
+        }
+        send(&mut alive, json!({ "action": "ping" })).await;
+        let pong = next_json(&mut alive, 2000).await.unwrap();
+        (pings, pong)
+    });
+    // A client that stops reading never pongs and is closed as gone (1001). Its own queued
+    // pong may then meet the closed connection before it reads the close frame.
+    let mut silent = live.socket(&token).await;
+    rocket::tokio::time::sleep(Duration::from_secs(6)).await;
+    let mut closed = false;
+    loop {
+        match rocket::tokio::time::timeout(Duration::from_secs(3), silent.next()).await {
+            Ok(Some(Ok(Message::Ping(_)))) => continue,
+            Ok(Some(Ok(Message::Close(f)))) => {
+                assert_eq!(f.map(|f| f.code), Some(CloseCode::Away));
+                closed = true;
+                break;
+            }
+            Ok(Some(Err(_))) | Ok(None) => {
+                closed = true;
+                break;
+            }
+            other => panic!("the silent socket is still open: {other:?}"),
+        }
+    }
+    assert!(closed);
+    let (pings, pong) = reader.await.unwrap();
+    assert!(pings >= 6, "pings: {pings}");
+    assert_eq!(pong["type"], "pong", "the answering socket lives on");
+    live.stop().await;
+}

@@ -29,10 +29,6 @@ use crate::workspaces::guard::resolve;
 
 /// A socket that has not authenticated by then is closed with 1008.
 pub const AUTH_TIMEOUT: Duration = Duration::from_secs(5);
-/// How often the server pings.
-pub const PING_EVERY: Duration = Duration::from_secs(20);
-/// A socket silent for this long is closed.
-pub const IDLE_LIMIT: Duration = Duration::from_secs(75);
 /// Most subscriptions one socket may hold.
 pub const MAX_SUBSCRIPTIONS: usize = 64;
 const REPLAY_PAGE: i64 = 500;
@@ -55,6 +51,8 @@ pub struct Socket {
     metrics: Arc<Metrics>,
     who: Option<Who>,
     shutdown: Shutdown,
+    /// How often to ping.
+    ping_every: Duration,
     /// (topic, room) → id of the last event sent for it.
     subs: BTreeMap<(String, String), i64>,
 }
@@ -85,6 +83,7 @@ impl Socket {
             metrics: app.metrics.clone(),
             who,
             shutdown,
+            ping_every: Duration::from_secs(app.config.ws_ping_seconds.max(1)),
             subs: BTreeMap::new(),
         }
     }
@@ -99,7 +98,9 @@ impl Socket {
         }
         let deadline = sleep(AUTH_TIMEOUT);
         rocket::tokio::pin!(deadline);
-        let mut ping = interval(PING_EVERY);
+        // Silent for 3.75 pings (75 s at the default 20 s) means gone.
+        let idle_limit = self.ping_every * 15 / 4;
+        let mut ping = interval(self.ping_every);
         ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
         ping.tick().await;
         let mut retry_hub = interval(Duration::from_secs(1));
@@ -154,7 +155,7 @@ impl Socket {
                     }
                 }
                 _ = ping.tick() => {
-                    if last_heard.elapsed() > IDLE_LIMIT {
+                    if last_heard.elapsed() > idle_limit {
                         break Flow::Close(CloseCode::Away, "no answer to pings");
                     }
                     stream.send(Message::Ping(b"leadbox".to_vec())).await?;

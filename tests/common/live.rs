@@ -27,6 +27,11 @@ pub struct Live {
 impl Live {
     /// Launches on `dir` (the bootstrap owner included) and waits for `/readyz`.
     pub async fn start(dir: &Path) -> Live {
+        Live::start_with(dir, 20).await
+    }
+
+    /// Launches with a given WebSocket ping interval.
+    pub async fn start_with(dir: &Path, ping_seconds: u64) -> Live {
         let port = free_port();
         let shutdown_cfg = rocket::config::Shutdown {
             grace: 1,
@@ -36,7 +41,8 @@ impl Live {
         let figment = super::figment(dir)
             .merge(("port", port))
             .merge(("address", "127.0.0.1"))
-            .merge(("shutdown", shutdown_cfg));
+            .merge(("shutdown", shutdown_cfg))
+            .merge(("ws_ping_seconds", ping_seconds));
         let rocket = leadbox::rocket(figment).ignite().await.expect("ignites");
         let hub = rocket
             .state::<leadbox::app::App>()
