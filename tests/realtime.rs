@@ -573,23 +573,15 @@ async fn the_server_pings_keeps_answering_sockets_and_closes_silent_ones() {
     // pong may then meet the closed connection before it reads the close frame.
     let mut silent = live.socket(&token).await;
     rocket::tokio::time::sleep(Duration::from_secs(6)).await;
-    let mut closed = false;
-    loop {
+    let closed = loop {
         match rocket::tokio::time::timeout(Duration::from_secs(3), silent.next()).await {
             Ok(Some(Ok(Message::Ping(_)))) => continue,
-            Ok(Some(Ok(Message::Close(f)))) => {
-                assert_eq!(f.map(|f| f.code), Some(CloseCode::Away));
-                closed = true;
-                break;
-            }
-            Ok(Some(Err(_))) | Ok(None) => {
-                closed = true;
-                break;
-            }
+            Ok(Some(Ok(Message::Close(f)))) => break f.map(|f| f.code),
+            Ok(Some(Err(_))) | Ok(None) => break Some(CloseCode::Away),
             other => panic!("the silent socket is still open: {other:?}"),
         }
-    }
-    assert!(closed);
+    };
+    assert_eq!(closed, Some(CloseCode::Away));
     let (pings, pong) = reader.await.unwrap();
     assert!(pings >= 6, "pings: {pings}");
     assert_eq!(pong["type"], "pong", "the answering socket lives on");
