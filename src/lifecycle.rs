@@ -182,3 +182,83 @@ mod tests {
         assert!(Status::parse("DONE").is_err());
     }
 }
+
+/// A lifecycle move with its input.
+#[derive(Debug, Clone)]
+pub enum Move {
+    /// Assign to this staff member.
+    Assign(String),
+    /// Record a reply.
+    Reply(String),
+    /// Won.
+    Convert,
+    /// Lost, with the reason.
+    Lose(String),
+}
+
+impl Move {
+    /// Checks the free text of a move (before it queues for the writer).
+    pub fn validate(&self) -> Result<(), ApiError> {
+        match self {
+            Move::Assign(a) if a.trim().is_empty() => {
+                Err(ApiError::validation("assigneeId", "is required"))
+            }
+            Move::Reply(body) => crate::domain::required_text(Some(body), 10_000)
+                .map(|_| ())
+                .map_err(|m| ApiError::validation("body", m)),
+            Move::Lose(reason) => crate::domain::required_text(Some(reason), 1_000)
+                .map(|_| ())
+                .map_err(|m| ApiError::validation("reason", m)),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The lifecycle fields every lead kind carries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    /// Where it stands.
+    pub status: Status,
+    /// Who owns it.
+    pub assignee_id: Option<String>,
+    /// Last reply.
+    pub replied_at: Option<String>,
+    /// Won.
+    pub converted_at: Option<String>,
+    /// Why lost.
+    pub lost_reason: Option<String>,
+}
+
+impl Progress {
+    /// Applies a move at `now`; returns the change's name and its event data. The caller has
+    /// checked that an assignee is a member of the workspace.
+    pub fn apply(&mut self, mv: Move, now: &str) -> Result<(&'static str, Value), ApiError> {
+        let mut data = json!({});
+        let change = match mv {
+            Move::Assign(assignee) => {
+                self.status = self.status.after(Action::Assign)?;
+                data["assigneeId"] = json!(assignee);
+                self.assignee_id = Some(assignee);
+                "assigned"
+            }
+            Move::Reply(body) => {
+                self.status = self.status.after(Action::Reply)?;
+                self.replied_at = Some(now.to_string());
+                data["body"] = json!(body.trim());
+                "replied"
+            }
+            Move::Convert => {
+                self.status = self.status.after(Action::Convert)?;
+                self.converted_at = Some(now.to_string());
+                "converted"
+            }
+            Move::Lose(reason) => {
+                self.status = self.status.after(Action::Lose)?;
+                data["reason"] = json!(reason.trim());
+                self.lost_reason = Some(reason.trim().to_string());
+                "lost"
+            }
+        };
+        Ok((change, data))
+    }
+}

@@ -12,6 +12,7 @@ use crate::app::App;
 use crate::auth::permissions::Perm;
 use crate::error::{ApiError, FieldErrors};
 use crate::json::{created, ok, ApiResult, Body};
+use crate::lifecycle::Move;
 use crate::lifecycle::Status;
 use crate::paging;
 use crate::workspaces::guard::Ctx;
@@ -248,7 +249,14 @@ struct AssignBody {
 #[post("/api/v1/inquiries/<id>/assign", data = "<body>")]
 async fn assign(app: &State<App>, ctx: Ctx, id: &str, body: Body<AssignBody>) -> ApiResult {
     let assignee = body.0.assignee_id.unwrap_or_default();
-    step(app, &ctx, Perm::InquiryAssign, id, Step::Assign(assignee)).await
+    step(
+        app,
+        &ctx,
+        Perm::InquiryAssign,
+        id,
+        Step::Move(Move::Assign(assignee)),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -264,7 +272,7 @@ async fn reply(app: &State<App>, ctx: Ctx, id: &str, body: Body<ReplyBody>) -> A
         &ctx,
         Perm::InquiryReply,
         id,
-        Step::Reply(body.0.body.unwrap_or_default()),
+        Step::Move(Move::Reply(body.0.body.unwrap_or_default())),
     )
     .await
 }
@@ -272,7 +280,14 @@ async fn reply(app: &State<App>, ctx: Ctx, id: &str, body: Body<ReplyBody>) -> A
 /// `POST /api/v1/inquiries/<id>/convert` — InquiryPermissions.Resolve.
 #[post("/api/v1/inquiries/<id>/convert")]
 async fn convert(app: &State<App>, ctx: Ctx, id: &str) -> ApiResult {
-    step(app, &ctx, Perm::InquiryResolve, id, Step::Convert).await
+    step(
+        app,
+        &ctx,
+        Perm::InquiryResolve,
+        id,
+        Step::Move(Move::Convert),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -288,7 +303,7 @@ async fn lose(app: &State<App>, ctx: Ctx, id: &str, body: Body<LoseBody>) -> Api
         &ctx,
         Perm::InquiryResolve,
         id,
-        Step::Lose(body.0.reason.unwrap_or_default()),
+        Step::Move(Move::Lose(body.0.reason.unwrap_or_default())),
     )
     .await
 }

@@ -290,6 +290,26 @@ pub struct Inquiry {
 }
 
 impl Inquiry {
+    /// Its lifecycle fields.
+    pub fn progress(&self) -> crate::lifecycle::Progress {
+        crate::lifecycle::Progress {
+            status: self.status,
+            assignee_id: self.assignee_id.clone(),
+            replied_at: self.replied_at.clone(),
+            converted_at: self.converted_at.clone(),
+            lost_reason: self.lost_reason.clone(),
+        }
+    }
+
+    /// Takes lifecycle fields back after a move.
+    pub fn set_progress(&mut self, p: crate::lifecycle::Progress) {
+        self.status = p.status;
+        self.assignee_id = p.assignee_id;
+        self.replied_at = p.replied_at;
+        self.converted_at = p.converted_at;
+        self.lost_reason = p.lost_reason;
+    }
+
     /// The API representation.
     pub fn to_json(&self) -> Value {
         let c = &self.contact;

@@ -19,6 +19,7 @@ use crate::admin::{csv, render, Chrome, Page};
 use crate::app::App;
 use crate::auth::permissions::Perm;
 use crate::error::FieldErrors;
+use crate::lifecycle::Move;
 use crate::lifecycle::{Action, Status as LeadStatus};
 use crate::util;
 
@@ -468,13 +469,16 @@ async fn act(
     let (perm, step) = match action {
         "assign" => (
             Perm::InquiryAssign,
-            Step::Assign(f.assignee_id.unwrap_or_default()),
+            Step::Move(Move::Assign(f.assignee_id.unwrap_or_default())),
         ),
-        "reply" => (Perm::InquiryReply, Step::Reply(f.body.unwrap_or_default())),
-        "convert" => (Perm::InquiryResolve, Step::Convert),
+        "reply" => (
+            Perm::InquiryReply,
+            Step::Move(Move::Reply(f.body.unwrap_or_default())),
+        ),
+        "convert" => (Perm::InquiryResolve, Step::Move(Move::Convert)),
         "lose" => (
             Perm::InquiryResolve,
-            Step::Lose(f.reason.unwrap_or_default()),
+            Step::Move(Move::Lose(f.reason.unwrap_or_default())),
         ),
         "delete" => (Perm::InquiryDelete, Step::Delete),
         "restore" => (Perm::InquiryDelete, Step::Restore),

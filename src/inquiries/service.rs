@@ -7,9 +7,8 @@ use super::model::{Contact, Fields, Inquiry};
 use super::queries::{self, Filter, Sort};
 use crate::app::App;
 use crate::auth::users;
-use crate::domain;
 use crate::error::{ApiError, FieldErrors};
-use crate::lifecycle::{Action, Status};
+use crate::lifecycle::{Move, Status};
 use crate::store::{events, NewEvent, Tx};
 use crate::util;
 
@@ -23,14 +22,8 @@ pub const SPAM_RECEIVED: &str = "observation/outreach/inquiry/spam-received";
 /// A change a staff member makes.
 #[derive(Debug, Clone)]
 pub enum Step {
-    /// Lifecycle: assign to this member.
-    Assign(String),
-    /// Lifecycle: record a reply.
-    Reply(String),
-    /// Lifecycle: won.
-    Convert,
-    /// Lifecycle: lost, with the reason.
-    Lose(String),
+    /// A lifecycle move (assign, reply, convert, lose).
+    Move(Move),
     /// Edit contact and business fields.
     Edit(Fields),
     /// Hide (soft delete).
@@ -90,22 +83,6 @@ pub async fn create(
         .await
 }
 
-/// Checks the free text of a step (outside the writer, so bad input never queues).
-pub fn validate(step: &Step) -> Result<(), ApiError> {
-    match step {
-        Step::Assign(a) if a.trim().is_empty() => {
-            Err(ApiError::validation("assigneeId", "is required"))
-        }
-        Step::Reply(body) => domain::required_text(Some(body), 10_000)
-            .map(|_| ())
-            .map_err(|m| ApiError::validation("body", m)),
-        Step::Lose(reason) => domain::required_text(Some(reason), 1_000)
-            .map(|_| ())
-            .map_err(|m| ApiError::validation("reason", m)),
-        _ => Ok(()),
-    }
-}
-
 fn apply_in_tx(
     tx: &mut Tx<'_>,
     workspace_id: &str,
@@ -117,10 +94,7 @@ fn apply_in_tx(
     let before = inq.status;
     let now = util::now_str();
     let mut data = json!({ "id": inq.id });
-    let is_lifecycle = matches!(
-        step,
-        Step::Assign(_) | Step::Reply(_) | Step::Convert | Step::Lose(_)
-    );
+    let is_lifecycle = matches!(step, Step::Move(_));
     if inq.deleted_at.is_some() && !matches!(step, Step::Restore) {
         return Err(ApiError::not_found());
     }
@@ -131,34 +105,22 @@ fn apply_in_tx(
         ));
     }
     let change = match step {
-        Step::Assign(assignee) => {
-            inq.status = inq.status.after(Action::Assign)?;
-            if users::role_in(tx, &assignee, workspace_id)?.is_none() {
-                return Err(ApiError::validation(
-                    "assigneeId",
-                    "must be a member of this workspace",
-                ));
+        Step::Move(mv) => {
+            if let Move::Assign(a) = &mv {
+                if users::role_in(tx, a, workspace_id)?.is_none() {
+                    return Err(ApiError::validation(
+                        "assigneeId",
+                        "must be a member of this workspace",
+                    ));
+                }
             }
-            data["assigneeId"] = json!(assignee);
-            inq.assignee_id = Some(assignee);
-            "assigned"
-        }
-        Step::Reply(body) => {
-            inq.status = inq.status.after(Action::Reply)?;
-            inq.replied_at = Some(now.clone());
-            data["body"] = json!(body.trim());
-            "replied"
-        }
-        Step::Convert => {
-            inq.status = inq.status.after(Action::Convert)?;
-            inq.converted_at = Some(now.clone());
-            "converted"
-        }
-        Step::Lose(reason) => {
-            inq.status = inq.status.after(Action::Lose)?;
-            data["reason"] = json!(reason.trim());
-            inq.lost_reason = Some(reason.trim().to_string());
-            "lost"
+            let mut progress = inq.progress();
+            let (change, extra) = progress.apply(mv, &now)?;
+            inq.set_progress(progress);
+            if let (Some(d), Some(e)) = (data.as_object_mut(), extra.as_object()) {
+                d.extend(e.clone());
+            }
+            change
         }
         Step::Edit(fields) => {
             let mut errs = FieldErrors::default();
@@ -228,7 +190,9 @@ pub async fn apply(
     actor: String,
     step: Step,
 ) -> Result<Inquiry, ApiError> {
-    validate(&step)?;
+    if let Step::Move(mv) = &step {
+        mv.validate()?;
+    }
     app.store
         .write(move |tx| apply_in_tx(tx, &workspace_id, &id, &actor, step))
         .await
