@@ -4,15 +4,19 @@
 //! the tests drive is what ships.
 
 pub mod admin;
+pub mod analytics;
 pub mod app;
 pub mod auth;
 pub mod bootstrap;
 pub mod config;
+pub mod contact_requests;
+pub mod cors;
 pub mod domain;
 pub mod end_users;
 pub mod error;
 pub mod inquiries;
 pub mod json;
+pub mod leads;
 pub mod lifecycle;
 pub mod ops;
 pub mod paging;
@@ -49,6 +53,10 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
     routes.extend(end_users::routes());
     routes.extend(inquiries::routes());
     routes.extend(realtime::routes());
+    routes.extend(contact_requests::routes());
+    routes.extend(leads::routes());
+    routes.extend(analytics::routes());
+    routes.extend(cors::routes());
     routes.extend(admin::routes());
     rocket::custom(figment)
         .attach(AdHoc::try_on_ignite("leadbox", move |rocket| async move {
@@ -76,8 +84,13 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
         .attach(Shield::default().disable::<Frame>())
         .attach(RequestMetrics(metrics))
         .attach(admin::SecurityHeaders)
+        .attach(cors::WidgetCors)
         .mount("/", routes)
         .register("/api", catchers![error::api_catcher])
+        .register(
+            "/api/sales",
+            catchers![contact_requests::public::contact_catcher],
+        )
         .register("/", catchers![admin::page_catcher])
 }
 
@@ -150,6 +163,10 @@ pub async fn clean_up(h: &app::Housekeeping) -> Result<usize, error::ApiError> {
     h.store
         .write(move |tx| {
             auth::sessions::purge_expired(tx)?;
+            let day_ago = util::rfc3339(
+                util::now() - time::Duration::hours(contact_requests::service::KEY_HOURS),
+            );
+            contact_requests::queries::purge_keys(tx, &day_ago)?;
             inquiries::queries::purge_spam(tx, &before)
         })
         .await

@@ -262,3 +262,24 @@ impl Progress {
         Ok((change, data))
     }
 }
+
+/// A lead's timeline from its events: `[{eventId, type, actor: {id, name} | null, at, data}]`.
+pub fn timeline(events: Vec<crate::store::Event>, names: &[(String, String)]) -> Vec<Value> {
+    events
+        .into_iter()
+        .map(|e| {
+            let kind = if e.topic.ends_with("/submitted") {
+                "submitted".to_string()
+            } else if e.topic.ends_with("/spam-received") {
+                "spam_received".to_string()
+            } else {
+                e.data["change"].as_str().unwrap_or("updated").to_string()
+            };
+            let actor = e.actor_id.as_ref().map(|a| {
+                let name = names.iter().find(|(id, _)| id == a).map(|(_, n)| n.clone());
+                json!({ "id": a, "name": name })
+            });
+            json!({ "eventId": e.id, "type": kind, "actor": actor, "at": e.created_at, "data": e.data })
+        })
+        .collect()
+}

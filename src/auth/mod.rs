@@ -1,6 +1,7 @@
 //! Authentication and authorisation: staff passwords and sessions, CSRF, API tokens, the
 //! permission table, sign-in throttling and the guards that put them together.
 
+pub mod end_user;
 pub mod guards;
 pub mod password;
 pub mod permissions;

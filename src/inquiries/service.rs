@@ -208,23 +208,8 @@ pub async fn find(
         .read(move |c| {
             let inq = queries::get(c, &workspace_id, &id)?.ok_or_else(ApiError::not_found)?;
             let names = queries::member_names(c, &workspace_id)?;
-            let timeline = events::for_subject(c, &workspace_id, &id)?
-                .into_iter()
-                .map(|e| {
-                    let kind = if e.topic == SUBMITTED {
-                        "submitted".to_string()
-                    } else if e.topic == SPAM_RECEIVED {
-                        "spam_received".to_string()
-                    } else {
-                        e.data["change"].as_str().unwrap_or("updated").to_string()
-                    };
-                    let actor = e.actor_id.as_ref().map(|a| {
-                        let name = names.iter().find(|(id, _)| id == a).map(|(_, n)| n.clone());
-                        json!({ "id": a, "name": name })
-                    });
-                    json!({ "eventId": e.id, "type": kind, "actor": actor, "at": e.created_at, "data": e.data })
-                })
-                .collect();
+            let timeline =
+                crate::lifecycle::timeline(events::for_subject(c, &workspace_id, &id)?, &names);
             Ok((inq, timeline))
         })
         .await

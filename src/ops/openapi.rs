@@ -104,6 +104,17 @@ const OPS: &[Op] = &[
         None,
         101,
     ),
+    op("post", "/api/sales/contact-request", "Contact Sales (end-user token or staff session); own envelope {ok, requestId, message, actions} / {ok: false, error: rate_limited|invalid_payload|service_unavailable|unauthorized, message}; Idempotency-Key header", "end-user token", Some("ContactRequest"), 201),
+    op("get", "/api/v1/contact-requests", "List contact requests (same filters and paging as inquiries)", "ContactRequestPermissions.Find", None, 200),
+    op("get", "/api/v1/contact-requests/{id}", "One contact request with its timeline", "ContactRequestPermissions.FindById", None, 200),
+    op("post", "/api/v1/contact-requests/{id}/assign", "Assign", "ContactRequestPermissions.Assign", Some("AssignBody"), 200),
+    op("post", "/api/v1/contact-requests/{id}/reply", "Record a reply", "ContactRequestPermissions.Reply", Some("ReplyBody"), 200),
+    op("post", "/api/v1/contact-requests/{id}/convert", "Mark converted", "ContactRequestPermissions.Resolve", None, 200),
+    op("post", "/api/v1/contact-requests/{id}/lose", "Mark lost with a reason", "ContactRequestPermissions.Resolve", Some("LoseBody"), 200),
+    op("delete", "/api/v1/contact-requests/{id}", "Soft delete", "ContactRequestPermissions.Delete", None, 200),
+    op("post", "/api/v1/contact-requests/{id}/restore", "Undo a delete", "ContactRequestPermissions.Delete", None, 200),
+    op("get", "/api/v1/leads", "Every lead kind in one list, newest first (kind, status, assigneeId, q, from, to; paging)", "Find permission of each kind", None, 200),
+    op("post", "/api/v1/analytics/events", "Record a widget event (pricing_contact_sales_clicked); end-user token or staff", "AnalyticsPermissions.Create", Some("AnalyticsEvent"), 201),
     op("get", "/api/v1/inquiries", "List inquiries (filters status, type, assigneeId, q, spam, deleted, from, to; paging and sorting)", "InquiryPermissions.Find", None, 200),
     op("get", "/api/v1/inquiries/count", "Count inquiries with the same filters", "InquiryPermissions.Count", None, 200),
     op("get", "/api/v1/inquiries/{id}", "One inquiry with its timeline", "InquiryPermissions.FindById", None, 200),
@@ -199,6 +210,27 @@ fn schemas() -> Value {
                 "_gotcha": { "type": "string", "description": "Honeypot: leave empty" },
                 "_ts": { "type": "string", "description": "Time token from the form page or /challenge" },
                 "_pow": { "type": "string", "description": "Solved proof of work: challenge:nonce" }
+            }
+        },
+        "ContactRequest": {
+            "type": "object",
+            "required": ["plan", "quantity"],
+            "properties": {
+                "source": { "type": "string", "default": "dashboard_pricing" },
+                "plan": { "type": "string", "enum": ["payg", "monthly", "annual"] },
+                "quantity": { "type": "integer", "minimum": 1 },
+                "contactRequired": { "type": "boolean", "default": true },
+                "page": { "type": "string", "example": "/pricing" }
+            }
+        },
+        "AnalyticsEvent": {
+            "type": "object",
+            "required": ["event"],
+            "properties": {
+                "event": { "type": "string", "enum": ["pricing_contact_sales_clicked"] },
+                "plan": { "type": "string", "enum": ["payg", "monthly", "annual"] },
+                "quantity": { "type": "integer", "minimum": 1, "description": "stored only as a bucket" },
+                "source": string()
             }
         },
         "AssignBody": { "type": "object", "required": ["assigneeId"], "properties": { "assigneeId": string() } },

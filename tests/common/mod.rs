@@ -349,3 +349,75 @@ impl TestApp {
 pub fn inquiry() -> Value {
     json!({ "name": "Ada Lovelace", "email": "ada@example.com", "message": "We would like a demo." })
 }
+
+/// The end-user token secret tests configure.
+pub const USER_SECRET: &str = "a-very-long-end-user-token-secret-0123456789";
+
+/// Signs an end-user token (HS256) with `secret` and these claims.
+pub fn jwt(secret: &str, claims: Value) -> String {
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap()
+}
+
+/// Now as a Unix timestamp.
+pub fn unix_now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// A valid end-user token for `sub` with an email and a name.
+pub fn user_token(sub: &str, email: &str) -> String {
+    jwt(
+        USER_SECRET,
+        json!({ "sub": sub, "exp": unix_now() + 600, "iat": unix_now(), "email": email, "name": "Dana Buyer",
+                "company": "Buyer Co", "signup_type": "vendor", "vendor_category": "service" }),
+    )
+}
+
+impl TestApp {
+    /// Enables end-user tokens (and other settings) on the default workspace.
+    pub async fn enable_end_users(&self, extra: Value) -> String {
+        let token = self.owner_token().await;
+        let mut body = json!({ "userTokenSecret": USER_SECRET });
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            b.extend(e.clone());
+        }
+        self.settings(&token, body).await;
+        token
+    }
+
+    /// Posts a contact request with an end-user token; returns status, body and headers.
+    pub async fn contact(
+        &self,
+        token: &str,
+        body: Value,
+        extra: &[(&str, &str)],
+    ) -> (Status, Value, Vec<(String, String)>) {
+        let mut req = self
+            .client
+            .post("/api/sales/contact-request")
+            .header(ContentType::JSON)
+            .header(Header::new("Authorization", format!("Bearer {token}")))
+            .header(Header::new("User-Agent", "TestBrowser/1.0"))
+            .body(body.to_string());
+        for (k, v) in extra {
+            req = req.header(Header::new(k.to_string(), v.to_string()));
+        }
+        let res = req.dispatch().await;
+        let headers = res
+            .headers()
+            .iter()
+            .map(|h| (h.name().to_string(), h.value().to_string()))
+            .collect();
+        let (s, b) = read(res).await;
+        (s, b, headers)
+    }
+}
+
+/// The contact-request body of the seed's example.
+pub fn contact_body() -> Value {
+    json!({ "source": "dashboard_pricing", "plan": "annual", "quantity": 100000, "contactRequired": true, "page": "/pricing" })
+}

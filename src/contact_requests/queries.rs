@@ -1,0 +1,225 @@
+//! Contact-request SQL, and the idempotency records that make submits exactly-once.
+
+use rusqlite::types::ToSql;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::model::{ContactInput, ContactRequest};
+use crate::error::ApiError;
+use crate::inquiries::queries::{Filter, Sort};
+use crate::lifecycle::{Progress, Status};
+
+const COLUMNS: &str = "id, workspace_id, user_id, account_email, plan, quantity, contact_required,
+     source, page, request_ip, user_agent, status, assignee_id, created_at, updated_at,
+     replied_at, converted_at, lost_reason, deleted_at";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<ContactRequest> {
+    let status: String = r.get(11)?;
+    Ok(ContactRequest {
+        id: r.get(0)?,
+        workspace_id: r.get(1)?,
+        user_id: r.get(2)?,
+        account_email: r.get(3)?,
+        input: ContactInput {
+            plan: r.get(4)?,
+            quantity: r.get(5)?,
+            contact_required: r.get::<_, i64>(6)? != 0,
+            source: r.get(7)?,
+            page: r.get(8)?,
+        },
+        request_ip: r.get(9)?,
+        user_agent: r.get(10)?,
+        progress: Progress {
+            status: Status::parse(&status).unwrap_or(Status::New),
+            assignee_id: r.get(12)?,
+            replied_at: r.get(15)?,
+            converted_at: r.get(16)?,
+            lost_reason: r.get(17)?,
+        },
+        created_at: r.get(13)?,
+        updated_at: r.get(14)?,
+        deleted_at: r.get(18)?,
+    })
+}
+
+/// Stores a new request.
+pub fn insert(conn: &Connection, c: &ContactRequest) -> Result<(), ApiError> {
+    conn.prepare_cached(
+        "INSERT INTO sales_contact_requests (id, workspace_id, user_id, account_email, plan,
+             quantity, contact_required, source, page, request_ip, user_agent, status,
+             created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'NEW', ?12, ?12)",
+    )?
+    .execute(params![
+        c.id,
+        c.workspace_id,
+        c.user_id,
+        c.account_email,
+        c.input.plan,
+        c.input.quantity,
+        c.input.contact_required as i64,
+        c.input.source,
+        c.input.page,
+        c.request_ip,
+        c.user_agent,
+        c.created_at
+    ])?;
+    Ok(())
+}
+
+/// One request of a workspace (deleted ones included).
+pub fn get(
+    conn: &Connection,
+    workspace_id: &str,
+    id: &str,
+) -> Result<Option<ContactRequest>, ApiError> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM sales_contact_requests WHERE workspace_id = ?1 AND id = ?2"
+        ))?
+        .query_row([workspace_id, id], from_row)
+        .optional()?)
+}
+
+/// Writes back the lifecycle and deletion columns.
+pub fn update(conn: &Connection, c: &ContactRequest) -> Result<(), ApiError> {
+    let p = &c.progress;
+    conn.prepare_cached(
+        "UPDATE sales_contact_requests SET status = ?3, assignee_id = ?4, replied_at = ?5,
+             converted_at = ?6, lost_reason = ?7, updated_at = ?8, deleted_at = ?9
+         WHERE workspace_id = ?1 AND id = ?2",
+    )?
+    .execute(params![
+        c.workspace_id,
+        c.id,
+        p.status.as_str(),
+        p.assignee_id,
+        p.replied_at,
+        p.converted_at,
+        p.lost_reason,
+        c.updated_at,
+        c.deleted_at
+    ])?;
+    Ok(())
+}
+
+fn where_clause(workspace_id: &str, f: &Filter) -> (String, Vec<Box<dyn ToSql>>) {
+    let mut sql = format!(
+        "workspace_id = ? AND deleted_at IS {}",
+        if f.deleted { "NOT NULL" } else { "NULL" }
+    );
+    let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(workspace_id.to_string())];
+    if let Some(s) = f.status {
+        sql.push_str(" AND status = ?");
+        args.push(Box::new(s.as_str()));
+    }
+    match f.assignee_id.as_deref() {
+        Some("none") => sql.push_str(" AND assignee_id IS NULL"),
+        Some(a) => {
+            sql.push_str(" AND assignee_id = ?");
+            args.push(Box::new(a.to_string()));
+        }
+        None => {}
+    }
+    if let Some(q) = &f.q {
+        let like = format!(
+            "%{}%",
+            q.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        sql.push_str(" AND (account_email LIKE ? ESCAPE '\\' OR user_id LIKE ? ESCAPE '\\' OR plan LIKE ? ESCAPE '\\')");
+        for _ in 0..3 {
+            args.push(Box::new(like.clone()));
+        }
+    }
+    if let Some(from) = &f.from {
+        sql.push_str(" AND created_at >= ?");
+        args.push(Box::new(from.clone()));
+    }
+    if let Some(to) = &f.to {
+        sql.push_str(" AND created_at < ?");
+        args.push(Box::new(to.clone()));
+    }
+    (sql, args)
+}
+
+/// How many requests match.
+pub fn count(conn: &Connection, workspace_id: &str, f: &Filter) -> Result<i64, ApiError> {
+    let (w, args) = where_clause(workspace_id, f);
+    let p: Vec<&dyn ToSql> = args.iter().map(|b| b.as_ref()).collect();
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT COUNT(*) FROM sales_contact_requests WHERE {w}"
+        ))?
+        .query_row(p.as_slice(), |r| r.get(0))?)
+}
+
+/// One page of matching requests.
+pub fn list(
+    conn: &Connection,
+    workspace_id: &str,
+    f: &Filter,
+    sort: Sort,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<ContactRequest>, ApiError> {
+    let (w, mut args) = where_clause(workspace_id, f);
+    args.push(Box::new(limit));
+    args.push(Box::new(offset));
+    let p: Vec<&dyn ToSql> = args.iter().map(|b| b.as_ref()).collect();
+    let column = if sort.column == "name" {
+        "account_email"
+    } else {
+        sort.column
+    };
+    let dir = if sort.asc { "ASC" } else { "DESC" };
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM sales_contact_requests WHERE {w} ORDER BY {column} {dir}, rowid {dir} LIMIT ? OFFSET ?"
+    ))?;
+    let rows = stmt.query_map(p.as_slice(), from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A remembered answer: (request fingerprint, response JSON, created at).
+pub fn remembered(
+    conn: &Connection,
+    workspace_id: &str,
+    user_id: &str,
+    key: &str,
+    since: &str,
+) -> Result<Option<(String, String)>, ApiError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT request_hash, response FROM idempotency_keys
+             WHERE workspace_id = ?1 AND user_id = ?2 AND key = ?3 AND created_at > ?4",
+        )?
+        .query_row(params![workspace_id, user_id, key, since], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?)
+}
+
+/// Remembers an answer (replacing an expired one under the same key).
+pub fn remember(
+    conn: &Connection,
+    workspace_id: &str,
+    user_id: &str,
+    key: &str,
+    hash: &str,
+    response: &str,
+) -> Result<(), ApiError> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO idempotency_keys (workspace_id, user_id, key, request_hash, response, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![workspace_id, user_id, key, hash, response, crate::util::now_str()])?;
+    Ok(())
+}
+
+/// Forgets answers older than `before`.
+pub fn purge_keys(conn: &Connection, before: &str) -> Result<usize, ApiError> {
+    Ok(conn.execute(
+        "DELETE FROM idempotency_keys WHERE created_at < ?1",
+        [before],
+    )?)
+}

@@ -1,0 +1,319 @@
+//! Contact requests: the exactly-once submit, the lifecycle, reads.
+
+use serde_json::{json, Value};
+
+use super::model::{quantity_bucket, ContactInput, ContactRequest};
+use super::queries;
+use crate::app::App;
+use crate::auth::users;
+use crate::end_users;
+use crate::error::ApiError;
+use crate::inquiries::queries::{member_names, Filter, Sort};
+use crate::lifecycle::Move;
+use crate::store::{events, NewEvent, Tx};
+use crate::util;
+use crate::workspaces::model::Workspace;
+
+/// Topic of a new request.
+pub const SUBMITTED: &str = "observation/sales/contact-request/submitted";
+/// Topic of every later change.
+pub const UPDATED: &str = "observation/sales/contact-request/updated";
+/// How long an `Idempotency-Key` is remembered.
+pub const KEY_HOURS: i64 = 24;
+/// Without a key, an identical request within this many seconds is a duplicate click.
+pub const DUPLICATE_SECONDS: i64 = 10;
+
+/// Who asks, as the server knows it (never from the body).
+#[derive(Debug, Clone)]
+pub struct Asker {
+    /// End-user id (token `sub`) or staff user id.
+    pub user_id: String,
+    /// Account email from the token or the staff account.
+    pub account_email: Option<String>,
+    /// Client IP.
+    pub ip: Option<String>,
+    /// User agent.
+    pub user_agent: Option<String>,
+}
+
+/// Records an analytics event: enumerated fields only, never personal data.
+pub fn analytics(
+    tx: &mut Tx<'_>,
+    workspace_id: &str,
+    event: &str,
+    data: Value,
+) -> Result<(), ApiError> {
+    let mut d = data;
+    d["event"] = json!(event);
+    tx.append(NewEvent {
+        workspace_id: Some(workspace_id.into()),
+        topic: format!("analytics/{event}"),
+        subject_id: d["requestId"].as_str().map(str::to_string),
+        actor_id: None,
+        data: d,
+    })?;
+    Ok(())
+}
+
+/// The `actions` list: Crisp, scheduler, then always a mailto that names only the request id.
+pub fn actions(ws: &Workspace, request_id: &str) -> Vec<Value> {
+    let mut out = vec![];
+    if let Some(id) = &ws.crisp_website_id {
+        out.push(json!({ "kind": "crisp", "websiteId": id }));
+    }
+    if let Some(url) = &ws.scheduler_url {
+        out.push(json!({ "kind": "scheduler", "url": url }));
+    }
+    let subject = util::urlencode(&format!("Sales request {request_id}"));
+    let body = util::urlencode(&format!(
+        "Hello, I would like to talk to sales about request {request_id}."
+    ));
+    out.push(json!({
+        "kind": "mailto",
+        "url": format!("mailto:{}?subject={subject}&body={body}", ws.sales_email.clone().unwrap_or_default()),
+    }));
+    out
+}
+
+/// The key a request is remembered under: the client's, or its fingerprint for duplicate clicks.
+fn memory_key(key: Option<&str>, input: &ContactInput) -> (String, i64) {
+    match key {
+        Some(k) => (format!("key:{k}"), KEY_HOURS * 3600),
+        None => (format!("auto:{}", input.fingerprint()), DUPLICATE_SECONDS),
+    }
+}
+
+/// A remembered answer for this request, if one applies; `Err` for a key reused with another
+/// body.
+pub async fn replay(
+    app: &App,
+    ws_id: &str,
+    user_id: &str,
+    key: Option<&str>,
+    input: &ContactInput,
+) -> Result<Option<Value>, ApiError> {
+    let (mem, ttl) = memory_key(key, input);
+    let since = util::rfc3339(util::now() - time::Duration::seconds(ttl));
+    let (w, u, f) = (ws_id.to_string(), user_id.to_string(), input.fingerprint());
+    let found = app
+        .store
+        .read(move |c| queries::remembered(c, &w, &u, &mem, &since))
+        .await?;
+    match found {
+        Some((hash, _)) if hash != f => Err(ApiError::validation(
+            "Idempotency-Key",
+            "was already used with a different request body",
+        )),
+        Some((_, response)) => Ok(serde_json::from_str(&response).ok()),
+        None => Ok(None),
+    }
+}
+
+/// Stores the request exactly once. Runs entirely in one writer job, so concurrent identical
+/// requests serialise here: the first creates, the rest get its answer. Returns the answer and
+/// whether it is a replay.
+pub async fn submit(
+    app: &App,
+    ws: Workspace,
+    asker: Asker,
+    input: ContactInput,
+    key: Option<String>,
+) -> Result<(Value, bool), ApiError> {
+    app.store
+        .write(move |tx| {
+            let (mem, ttl) = memory_key(key.as_deref(), &input);
+            let since = util::rfc3339(util::now() - time::Duration::seconds(ttl));
+            if let Some((hash, response)) =
+                queries::remembered(tx, &ws.id, &asker.user_id, &mem, &since)?
+            {
+                if hash != input.fingerprint() {
+                    return Err(ApiError::validation(
+                        "Idempotency-Key",
+                        "was already used with a different request body",
+                    ));
+                }
+                return Ok((serde_json::from_str(&response).unwrap_or(Value::Null), true));
+            }
+            let req = ContactRequest::new(
+                ws.id.clone(),
+                asker.user_id.clone(),
+                asker.account_email.clone(),
+                input.clone(),
+                asker.ip.clone(),
+                asker.user_agent.clone(),
+            );
+            queries::insert(tx, &req)?;
+            tx.append(NewEvent {
+                workspace_id: Some(ws.id.clone()),
+                topic: SUBMITTED.into(),
+                subject_id: Some(req.id.clone()),
+                actor_id: None,
+                data: req.submitted_data(),
+            })?;
+            analytics(
+                tx,
+                &ws.id,
+                "pricing_contact_sales_submitted",
+                json!({
+                    "plan": input.plan, "quantity_bucket": quantity_bucket(input.quantity),
+                    "source": input.source, "requestId": req.id,
+                }),
+            )?;
+            let answer = json!({
+                "ok": true,
+                "requestId": req.id,
+                "message": "Sales request submitted",
+                "actions": actions(&ws, &req.id),
+            });
+            queries::remember(
+                tx,
+                &ws.id,
+                &asker.user_id,
+                &mem,
+                &input.fingerprint(),
+                &answer.to_string(),
+            )?;
+            Ok((answer, false))
+        })
+        .await
+}
+
+/// Records a failed submit (the error word only, plus what is known of the request).
+pub async fn record_failure(
+    app: &App,
+    ws_id: String,
+    input: Option<ContactInput>,
+    error: &'static str,
+) {
+    let data = match &input {
+        Some(i) => {
+            json!({ "plan": i.plan, "quantity_bucket": quantity_bucket(i.quantity), "source": i.source, "error": error })
+        }
+        None => json!({ "error": error }),
+    };
+    let _ = app
+        .store
+        .write(move |tx| analytics(tx, &ws_id, "pricing_contact_sales_failed", data))
+        .await;
+}
+
+/// A staff change to a request.
+#[derive(Debug, Clone)]
+pub enum Step {
+    /// Assign, reply, convert, lose.
+    Move(Move),
+    /// Hide.
+    Delete,
+    /// Un-hide.
+    Restore,
+}
+
+/// Applies a staff change atomically with its event.
+pub async fn apply(
+    app: &App,
+    workspace_id: String,
+    id: String,
+    actor: String,
+    step: Step,
+) -> Result<ContactRequest, ApiError> {
+    if let Step::Move(mv) = &step {
+        mv.validate()?;
+    }
+    app.store
+        .write(move |tx| {
+            let mut req = queries::get(tx, &workspace_id, &id)?.ok_or_else(ApiError::not_found)?;
+            if req.deleted_at.is_some() && !matches!(step, Step::Restore) {
+                return Err(ApiError::not_found());
+            }
+            let before = req.progress.status;
+            let now = util::now_str();
+            let (change, mut data) = match step {
+                Step::Move(mv) => {
+                    if let Move::Assign(a) = &mv {
+                        if users::role_in(tx, a, &workspace_id)?.is_none() {
+                            return Err(ApiError::validation(
+                                "assigneeId",
+                                "must be a member of this workspace",
+                            ));
+                        }
+                    }
+                    req.progress.apply(mv, &now)?
+                }
+                Step::Delete => {
+                    req.deleted_at = Some(now.clone());
+                    ("deleted", json!({}))
+                }
+                Step::Restore => {
+                    if req.deleted_at.take().is_none() {
+                        return Err(ApiError::conflict(
+                            "INVALID_TRANSITION",
+                            "This request is not deleted",
+                        ));
+                    }
+                    ("restored", json!({}))
+                }
+            };
+            req.updated_at = now;
+            queries::update(tx, &req)?;
+            data["id"] = json!(req.id);
+            data["change"] = json!(change);
+            data["status"] = json!(req.progress.status.as_str());
+            data["previousStatus"] = json!(before.as_str());
+            tx.append(NewEvent {
+                workspace_id: Some(workspace_id.clone()),
+                topic: UPDATED.into(),
+                subject_id: Some(req.id.clone()),
+                actor_id: Some(actor),
+                data,
+            })?;
+            Ok(req)
+        })
+        .await
+}
+
+/// A request with its end user and timeline.
+pub async fn find(
+    app: &App,
+    workspace_id: String,
+    id: String,
+) -> Result<(ContactRequest, Option<end_users::EndUser>, Vec<Value>), ApiError> {
+    app.store
+        .read(move |c| {
+            let req = queries::get(c, &workspace_id, &id)?.ok_or_else(ApiError::not_found)?;
+            let user = end_users::get(c, &workspace_id, &req.user_id)?;
+            let names = member_names(c, &workspace_id)?;
+            let timeline =
+                crate::lifecycle::timeline(events::for_subject(c, &workspace_id, &id)?, &names)
+                    .into_iter()
+                    .filter(|e| !e["type"].as_str().unwrap_or("").is_empty())
+                    .filter(|e| e["data"].get("event").is_none())
+                    .collect();
+            Ok((req, user, timeline))
+        })
+        .await
+}
+
+/// A page of requests and the total.
+pub async fn list(
+    app: &App,
+    workspace_id: String,
+    filter: Filter,
+    sort: Sort,
+    page: i64,
+    limit: i64,
+) -> Result<(Vec<Value>, i64), ApiError> {
+    app.store
+        .read(move |c| {
+            let total = queries::count(c, &workspace_id, &filter)?;
+            let rows = queries::list(c, &workspace_id, &filter, sort, limit, (page - 1) * limit)?;
+            let items = rows
+                .iter()
+                .map(|r| {
+                    let user = end_users::get(c, &workspace_id, &r.user_id).ok().flatten();
+                    r.to_json(user.as_ref())
+                })
+                .collect();
+            Ok((items, total))
+        })
+        .await
+}
