@@ -40,6 +40,8 @@
   if (body.getAttribute("data-live") !== "on" || !window.WebSocket) return;
   var SUBMITTED = "observation/outreach/inquiry/submitted";
   var UPDATED = "observation/outreach/inquiry/updated";
+  var CONTACT = "observation/sales/contact-request/submitted";
+  var CONTACT_UPDATED = "observation/sales/contact-request/updated";
   var KEY = "leadbox.lastEventId";
   var badge = document.getElementById("new-count");
   var toasts = document.getElementById("toasts");
@@ -49,24 +51,26 @@
   function remember(id) { if (lastId() === null || id > lastId()) sessionStorage.setItem(KEY, String(id)); }
 
   function refreshBadge() {
-    fetch("/api/v1/inquiries/count?status=NEW", { credentials: "same-origin", headers: { Accept: "application/json" } })
+    fetch("/api/v1/leads?status=NEW&limit=1", { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (b) {
         if (!b || !badge) return;
-        badge.textContent = String(b.data.count);
-        badge.hidden = b.data.count === 0;
+        var n = b.data.pagination.totalItems;
+        badge.textContent = String(n);
+        badge.hidden = n === 0;
       }).catch(function () {});
   }
 
-  function toast(data) {
+  function toast(data, contact) {
     var el = document.createElement("div");
     el.className = "toast";
     var strong = document.createElement("strong");
-    strong.textContent = body.getAttribute("data-t-new") + ": ";
+    strong.textContent = body.getAttribute(contact ? "data-t-new-contact" : "data-t-new") + ": ";
     el.appendChild(strong);
-    el.appendChild(document.createTextNode(data.name + (data.businessName ? " · " + data.businessName : "")));
+    var what = contact ? data.plan + " × " + data.quantity : data.name + (data.businessName ? " · " + data.businessName : "");
+    el.appendChild(document.createTextNode(what));
     var a = document.createElement("a");
-    a.href = "/admin/inquiries/" + encodeURIComponent(data.id);
+    a.href = (contact ? "/admin/contact-requests/" : "/admin/inquiries/") + encodeURIComponent(data.id);
     a.textContent = body.getAttribute("data-t-open");
     el.appendChild(a);
     toasts.appendChild(el);
@@ -74,7 +78,7 @@
   }
 
   function addRow(data) {
-    // Only the first page of the unfiltered inbox shows newest leads at the top.
+    // Only the first page of the unfiltered inquiry list shows newest leads at the top.
     var table = document.getElementById("inquiries");
     if (!table || location.pathname !== "/admin/inquiries" || location.search) return;
     if (table.querySelector("tr[data-id='" + data.id + "']")) return;
@@ -106,7 +110,7 @@
     ws.onopen = function () {
       backoff = 1000;
       if (offlineToast) { offlineToast.remove(); offlineToast = null; }
-      [SUBMITTED, UPDATED].forEach(function (topic) {
+      [SUBMITTED, UPDATED, CONTACT, CONTACT_UPDATED].forEach(function (topic) {
         var msg = { action: "subscribe", topic: topic, room: "collection" };
         if (lastId() !== null) msg.lastEventId = lastId();
         ws.send(JSON.stringify(msg));
@@ -118,7 +122,8 @@
       if (msg.type === "subscribed" && lastId() === null) remember(msg.lastEventId);
       if (typeof msg.eventId !== "number") return;
       remember(msg.eventId);
-      if (msg.topic === SUBMITTED) { toast(msg.data); addRow(msg.data); }
+      if (msg.topic === SUBMITTED) { toast(msg.data, false); addRow(msg.data); }
+      if (msg.topic === CONTACT) toast(msg.data, true);
       refreshBadge();
     };
     ws.onclose = function () {

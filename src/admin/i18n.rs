@@ -157,6 +157,20 @@ pub struct Strings {
     pub new_lead: &'static str,
     pub open: &'static str,
     pub live_off: &'static str,
+    pub kind_label: &'static str,
+    pub kind_inquiry: &'static str,
+    pub kind_contact: &'static str,
+    pub funnel: &'static str,
+    pub clicked: &'static str,
+    pub submitted: &'static str,
+    pub failed: &'static str,
+    pub pricing_title: &'static str,
+    pub pricing_intro: &'static str,
+    pub contact_sales: &'static str,
+    pub quantity: &'static str,
+    pub plan: &'static str,
+    pub user: &'static str,
+    pub source: &'static str,
 }
 
 /// English.
@@ -312,6 +326,20 @@ pub const EN: Strings = Strings {
     new_lead: "New inquiry",
     open: "Open",
     live_off: "Live updates paused; reconnecting…",
+    kind_label: "Kind",
+    kind_inquiry: "Inquiry",
+    kind_contact: "Contact request",
+    funnel: "Contact Sales, last 30 days",
+    clicked: "Clicked",
+    submitted: "Submitted",
+    failed: "Failed",
+    pricing_title: "Pricing (example)",
+    pricing_intro: "An example of the Contact Sales button as a team would put it on its own pricing page.",
+    contact_sales: "Contact Sales",
+    quantity: "Quantity",
+    plan: "Plan",
+    user: "User",
+    source: "Source",
 };
 
 /// Vietnamese.
@@ -467,6 +495,20 @@ pub const VI: Strings = Strings {
     new_lead: "Yêu cầu mới",
     open: "Mở",
     live_off: "Tạm dừng cập nhật trực tiếp; đang kết nối lại…",
+    kind_label: "Loại",
+    kind_inquiry: "Yêu cầu liên hệ",
+    kind_contact: "Yêu cầu tư vấn",
+    funnel: "Liên hệ bán hàng, 30 ngày qua",
+    clicked: "Đã bấm",
+    submitted: "Đã gửi",
+    failed: "Thất bại",
+    pricing_title: "Bảng giá (ví dụ)",
+    pricing_intro: "Ví dụ nút Liên hệ bán hàng đặt trên trang bảng giá của sản phẩm.",
+    contact_sales: "Liên hệ bán hàng",
+    quantity: "Số lượng",
+    plan: "Gói",
+    user: "Người dùng",
+    source: "Nguồn",
 };
 
 /// The catalogue of a language.

@@ -57,6 +57,7 @@ struct HomePage {
     role: &'static str,
     member_count: usize,
     public_key: String,
+    funnel: Vec<(&'static str, i64)>,
 }
 
 /// `GET /admin` — WorkspacePermissions.Read.
@@ -68,11 +69,23 @@ async fn home(
 ) -> Result<RawHtml<String>, Status> {
     allowed(&page, Perm::WorkspaceRead)?;
     let ws = page.workspace.id.clone();
-    let members = app
+    let since = crate::util::rfc3339(crate::util::now() - time::Duration::days(30));
+    let (members, counts) = app
         .store
-        .read(move |c| users::members(c, &ws))
+        .read(move |c| {
+            Ok((
+                users::members(c, &ws)?,
+                crate::analytics::counts(c, &ws, &since)?,
+            ))
+        })
         .await
         .map_err(|e| e.status)?;
+    let t = page.t();
+    let funnel = counts
+        .into_iter()
+        .zip([t.clicked, t.submitted, t.failed])
+        .map(|((_, n), label)| (label, n))
+        .collect();
     render(&HomePage {
         chrome: page.chrome("home", flash(f)),
         user_name: page.staff.user.name.clone(),
@@ -80,6 +93,7 @@ async fn home(
         role: page.role.as_str(),
         member_count: members.len(),
         public_key: page.workspace.public_key.clone(),
+        funnel,
     })
 }
 

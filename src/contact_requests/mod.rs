@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod model;
+pub mod pages;
 pub mod public;
 pub mod queries;
 pub mod service;
@@ -13,5 +14,6 @@ use rocket::Route;
 pub fn routes() -> Vec<Route> {
     let mut r = public::routes();
     r.extend(api::routes());
+    r.extend(pages::routes());
     r
 }

@@ -232,12 +232,14 @@ pub fn list(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Leads waiting in NEW in the inbox (the admin's badge).
+/// Leads of every kind waiting in NEW (the admin's badge).
 pub fn count_new(conn: &Connection, workspace_id: &str) -> Result<i64, ApiError> {
     Ok(conn
         .prepare_cached(
-            "SELECT COUNT(*) FROM inquiries
-             WHERE workspace_id = ?1 AND status = 'NEW' AND spam = 0 AND deleted_at IS NULL",
+            "SELECT (SELECT COUNT(*) FROM inquiries
+                     WHERE workspace_id = ?1 AND status = 'NEW' AND spam = 0 AND deleted_at IS NULL)
+                  + (SELECT COUNT(*) FROM sales_contact_requests
+                     WHERE workspace_id = ?1 AND status = 'NEW' AND deleted_at IS NULL)",
         )?
         .query_row([workspace_id], |r| r.get(0))?)
 }

@@ -1,5 +1,7 @@
 //! The unified inbox: every lead kind in one list, newest first (`GET /api/v1/leads`).
 
+pub mod pages;
+
 use rocket::form::FromForm;
 use rocket::{get, routes, Route, State};
 use rusqlite::types::ToSql;
@@ -16,7 +18,9 @@ use crate::workspaces::guard::Ctx;
 
 /// The HTTP routes of this capability.
 pub fn routes() -> Vec<Route> {
-    routes![list]
+    let mut r = routes![list];
+    r.extend(pages::routes());
+    r
 }
 
 /// Lead kinds and the permission that lists each.
@@ -67,6 +71,11 @@ pub struct Inbox {
 }
 
 impl LeadsQuery {
+    /// The `kind` asked for, as given.
+    pub fn kind(&self) -> Option<String> {
+        self.kind.clone()
+    }
+
     /// Validates every parameter for a caller who may read `readable` kinds.
     pub fn parse(&self, readable: &[&'static str], errs: &mut FieldErrors) -> Inbox {
         let kinds = match self

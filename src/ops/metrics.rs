@@ -209,11 +209,16 @@ impl Fairing for RequestMetrics {
             .route()
             .map(|r| r.uri.path().to_string())
             .unwrap_or_else(|| "unmatched".into());
-        self.0.observe_request(
-            req.method().as_str(),
-            &route,
-            res.status().code,
-            started.elapsed().as_secs_f64(),
+        let seconds = started.elapsed().as_secs_f64();
+        // The route template, never the raw path or query: those can carry ids and search text.
+        tracing::debug!(
+            method = req.method().as_str(),
+            route = %route,
+            status = res.status().code,
+            ms = format!("{:.2}", seconds * 1000.0),
+            "request"
         );
+        self.0
+            .observe_request(req.method().as_str(), &route, res.status().code, seconds);
     }
 }

@@ -26,6 +26,16 @@ pub fn free_port() -> u16 {
 impl Server {
     /// Starts the binary on `data_dir` and waits until `/readyz` answers 200.
     pub async fn start(data_dir: &Path, port: u16, extra_env: &[(&str, &str)]) -> Server {
+        Server::start_logging(data_dir, port, extra_env, None).await
+    }
+
+    /// Like `start`, with stdout and stderr appended to `log`.
+    pub async fn start_logging(
+        data_dir: &Path,
+        port: u16,
+        extra_env: &[(&str, &str)],
+        log: Option<&Path>,
+    ) -> Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_leadbox"));
         cmd.env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -34,9 +44,20 @@ impl Server {
             .env("LEADBOX_ADDRESS", "127.0.0.1")
             .env("LEADBOX_BOOTSTRAP_EMAIL", super::OWNER_EMAIL)
             .env("LEADBOX_BOOTSTRAP_PASSWORD", super::OWNER_PASSWORD)
-            .env("LEADBOX_LOG_FILTER", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .env("LEADBOX_LOG_FILTER", "warn");
+        match log {
+            Some(path) => {
+                let f = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .unwrap();
+                cmd.stdout(f.try_clone().unwrap()).stderr(f);
+            }
+            None => {
+                cmd.stdout(Stdio::null()).stderr(Stdio::null());
+            }
+        }
         for (k, v) in extra_env {
             cmd.env(k, v);
         }
