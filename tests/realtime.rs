@@ -587,3 +587,77 @@ async fn the_server_pings_keeps_answering_sockets_and_closes_silent_ones() {
     assert_eq!(pong["type"], "pong", "the answering socket lives on");
     live.stop().await;
 }
+
+#[rocket::async_test]
+async fn contact_requests_are_delivered_on_their_topics() {
+    let dir = TempDir::new();
+    let live = Live::start(dir.path()).await;
+    let token = live.owner_token().await;
+    live.call(
+        "PATCH",
+        "/api/v1/workspaces/default",
+        &token,
+        json!({ "userTokenSecret": common::USER_SECRET }),
+    )
+    .await;
+    let mut ws = live.socket(&token).await;
+    subscribe(
+        &mut ws,
+        "observation/sales/contact-request/submitted",
+        "collection",
+        None,
+    )
+    .await;
+    subscribe(
+        &mut ws,
+        "observation/sales/contact-request/updated",
+        "collection",
+        None,
+    )
+    .await;
+    let user = common::user_token(&uuid::Uuid::new_v4().to_string(), "rt-user@example.com");
+    let (s, b) = live
+        .call(
+            "POST",
+            "/api/sales/contact-request",
+            &user,
+            common::contact_body(),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let id = b["requestId"].as_str().unwrap().to_string();
+    let got = events(&mut ws, 1000).await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(
+        got[0]["topic"],
+        "observation/sales/contact-request/submitted"
+    );
+    assert_eq!(
+        (
+            got[0]["data"]["id"].as_str(),
+            got[0]["data"]["plan"].as_str()
+        ),
+        (Some(id.as_str()), Some("annual"))
+    );
+    let me: String = rusqlite::Connection::open(dir.path().join("leadbox.db"))
+        .unwrap()
+        .query_row("SELECT id FROM users", [], |r| r.get(0))
+        .unwrap();
+    live.call(
+        "POST",
+        &format!("/api/v1/contact-requests/{id}/assign"),
+        &token,
+        json!({ "assigneeId": me }),
+    )
+    .await;
+    let got = events(&mut ws, 1000).await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(
+        (got[0]["topic"].as_str(), got[0]["data"]["status"].as_str()),
+        (
+            Some("observation/sales/contact-request/updated"),
+            Some("ASSIGNED")
+        )
+    );
+    live.stop().await;
+}
