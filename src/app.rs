@@ -25,6 +25,8 @@ pub struct App {
     pub limits: Arc<Limits>,
     /// Signs and checks the public form's spam tokens.
     pub spam: SpamGuard,
+    /// The clock expiry is judged by.
+    pub clock: Arc<crate::clock::Clock>,
 }
 
 /// What the background clean-up needs, owned so it can outlive a request.
@@ -36,6 +38,8 @@ pub struct Housekeeping {
     pub throttle: Arc<Throttle>,
     /// Rate limiters to sweep.
     pub limits: Arc<Limits>,
+    /// The clock expiry is judged by.
+    pub clock: Arc<crate::clock::Clock>,
 }
 
 impl App {
@@ -45,6 +49,7 @@ impl App {
             store: self.store.clone(),
             throttle: self.throttle.clone(),
             limits: self.limits.clone(),
+            clock: self.clock.clone(),
         }
     }
 

@@ -8,6 +8,7 @@ pub mod analytics;
 pub mod app;
 pub mod auth;
 pub mod bootstrap;
+pub mod clock;
 pub mod config;
 pub mod contact_requests;
 pub mod cors;
@@ -20,6 +21,7 @@ pub mod leads;
 pub mod lifecycle;
 pub mod ops;
 pub mod paging;
+pub mod pricing_selections;
 pub mod ratelimit;
 pub mod realtime;
 pub mod store;
@@ -55,6 +57,7 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
     routes.extend(realtime::routes());
     routes.extend(contact_requests::routes());
     routes.extend(leads::routes());
+    routes.extend(pricing_selections::routes());
     routes.extend(analytics::routes());
     routes.extend(cors::routes());
     routes.extend(admin::routes());
@@ -132,6 +135,7 @@ async fn start(figment: Figment, metrics: Arc<Metrics>) -> Result<(App, Figment)
         throttle: Arc::new(Throttle::default()),
         limits: Arc::new(Limits::default()),
         spam: SpamGuard::new(&secret),
+        clock: Arc::default(),
     };
     Ok((app, figment))
 }
@@ -139,15 +143,22 @@ async fn start(figment: Figment, metrics: Arc<Metrics>) -> Result<(App, Figment)
 /// Spam is kept this long, then purged.
 pub const SPAM_RETENTION_DAYS: i64 = 30;
 
-/// Hourly clean-up: expired sessions, spam past its retention, idle rate-limit keys.
+/// Background work: the pricing-selection expiry sweeper every minute; hourly clean-up of
+/// expired sessions, spam past its retention, old idempotency keys and idle rate-limit keys.
 async fn maintenance(h: app::Housekeeping, shutdown: rocket::Shutdown) {
-    let mut tick = rocket::tokio::time::interval(Duration::from_secs(3600));
+    let mut hourly = rocket::tokio::time::interval(Duration::from_secs(3600));
+    let mut minutely = rocket::tokio::time::interval(Duration::from_secs(60));
     rocket::tokio::pin!(shutdown);
     loop {
         rocket::tokio::select! {
-            _ = tick.tick() => {
+            _ = hourly.tick() => {
                 if let Err(e) = clean_up(&h).await {
                     tracing::warn!(error = %e, "clean-up failed");
+                }
+            }
+            _ = minutely.tick() => {
+                if let Err(e) = pricing_selections::service::sweep(&h.store, &h.clock).await {
+                    tracing::warn!(error = %e, "expiry sweep failed");
                 }
             }
             _ = &mut shutdown => break,

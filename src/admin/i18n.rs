@@ -171,6 +171,7 @@ pub struct Strings {
     pub plan: &'static str,
     pub user: &'static str,
     pub source: &'static str,
+    pub nav_pricing: &'static str,
 }
 
 /// English.
@@ -340,6 +341,7 @@ pub const EN: Strings = Strings {
     plan: "Plan",
     user: "User",
     source: "Source",
+    nav_pricing: "Pricing selections",
 };
 
 /// Vietnamese.
@@ -509,6 +511,7 @@ pub const VI: Strings = Strings {
     plan: "Gói",
     user: "Người dùng",
     source: "Nguồn",
+    nav_pricing: "Lựa chọn gói",
 };
 
 /// The catalogue of a language.

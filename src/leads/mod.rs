@@ -27,6 +27,7 @@ pub fn routes() -> Vec<Route> {
 pub const KINDS: &[(&str, Perm)] = &[
     ("inquiry", Perm::InquiryFind),
     ("contact_request", Perm::ContactRequestFind),
+    ("pricing_selection", Perm::PricingSelectionFind),
 ];
 
 /// Query parameters of the inbox, validated by hand.
@@ -89,7 +90,10 @@ impl LeadsQuery {
                 Some((name, _)) if readable.contains(name) => vec![*name],
                 Some(_) => vec![],
                 None => {
-                    errs.add("kind", "must be inquiry or contact_request");
+                    errs.add(
+                        "kind",
+                        "must be inquiry, contact_request or pricing_selection",
+                    );
                     vec![]
                 }
             },
@@ -137,6 +141,24 @@ impl LeadsQuery {
     }
 }
 
+/// Every lead kind as rows of one shape; pricing selections with their effective status as of
+/// the cut-offs (our own timestamps, so they are safe to inline).
+fn union(cut: &crate::pricing_selections::queries::Cutoffs) -> String {
+    let effective = crate::pricing_selections::queries::EFFECTIVE
+        .replace("status", "p.status")
+        .replace("created_at", "p.created_at")
+        .replace("contacted_at", "p.contacted_at")
+        .replace(":pcut", &format!("'{}'", cut.pending.replace('\'', "")))
+        .replace(":ccut", &format!("'{}'", cut.contacted.replace('\'', "")));
+    format!(
+        "{UNION} UNION ALL
+         SELECT 'pricing_selection', p.id, {effective}, COALESCE(e.name, e.email, p.user_id), e.email,
+            e.company, p.created_at, p.contacted_by, p.workspace_id, p.rowid
+         FROM pricing_selections p
+         LEFT JOIN end_users e ON e.workspace_id = p.workspace_id AND e.id = p.user_id"
+    )
+}
+
 const UNION: &str = "SELECT 'inquiry' AS kind, id, status, name, email, business_name AS company,
         created_at, assignee_id, workspace_id, rowid AS rid
      FROM inquiries WHERE spam = 0 AND deleted_at IS NULL
@@ -152,7 +174,9 @@ pub fn page_of(
     conn: &Connection,
     workspace_id: &str,
     inbox: &Inbox,
+    cut: &crate::pricing_selections::queries::Cutoffs,
 ) -> Result<(Vec<Value>, i64), ApiError> {
+    let all = union(cut);
     if inbox.kinds.is_empty() {
         return Ok((vec![], 0));
     }
@@ -204,12 +228,12 @@ pub fn page_of(
         |r| r.get(0),
     )?;
     let dir = if inbox.asc { "ASC" } else { "DESC" };
-    let mut all = args;
-    all.push(Box::new(inbox.page.limit));
-    all.push(Box::new((inbox.page.page - 1) * inbox.page.limit));
-    let params: Vec<&dyn ToSql> = all.iter().map(|b| b.as_ref()).collect();
+    let mut paged = args;
+    paged.push(Box::new(inbox.page.limit));
+    paged.push(Box::new((inbox.page.page - 1) * inbox.page.limit));
+    let params: Vec<&dyn ToSql> = paged.iter().map(|b| b.as_ref()).collect();
     let mut stmt = conn.prepare(&format!(
-        "SELECT kind, id, status, name, email, company, created_at, assignee_id FROM ({UNION})
+        "SELECT kind, id, status, name, email, company, created_at, assignee_id FROM ({all})
          WHERE {sql} ORDER BY {} {dir}, created_at {dir}, rid {dir} LIMIT ? OFFSET ?",
         inbox.column
     ))?;
@@ -252,6 +276,10 @@ async fn list(app: &State<App>, ctx: Ctx, query: LeadsQuery) -> ApiResult {
     errs.finish()?;
     let ws = ctx.workspace.id.clone();
     let page = inbox.page;
-    let (items, total) = app.store.read(move |c| page_of(c, &ws, &inbox)).await?;
+    let cut = crate::pricing_selections::service::cutoffs(&app.clock);
+    let (items, total) = app
+        .store
+        .read(move |c| page_of(c, &ws, &inbox, &cut))
+        .await?;
     Ok(ok(paging::paged(items, page, total)))
 }

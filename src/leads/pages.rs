@@ -61,9 +61,10 @@ async fn inbox(app: &State<App>, page: Page, query: LeadsQuery) -> Result<RawHtm
     let inbox = query.parse(&kinds, &mut errs);
     let ws = page.workspace.id.clone();
     let b = inbox.clone();
+    let cut = crate::pricing_selections::service::cutoffs(&app.clock);
     let (items, total) = app
         .store
-        .read(move |c| page_of(c, &ws, &b))
+        .read(move |c| page_of(c, &ws, &b, &cut))
         .await
         .map_err(|e| e.status)?;
     let t = page.t();

@@ -115,6 +115,10 @@ const OPS: &[Op] = &[
     op("post", "/api/v1/contact-requests/{id}/restore", "Undo a delete", "ContactRequestPermissions.Delete", None, 200),
     op("get", "/api/v1/leads", "Every lead kind in one list, newest first (kind, status, assigneeId, q, from, to; paging)", "Find permission of each kind", None, 200),
     op("post", "/api/v1/analytics/events", "Record a widget event (pricing_contact_sales_clicked); end-user token or staff", "AnalyticsPermissions.Create", Some("AnalyticsEvent"), 201),
+    op("post", "/api/v1/pricing-selections", "Store a pricing selection (end user for themselves, or staff/API token); codes USER_TYPE_MISMATCH, INVALID_PLAN_CODE, USER_NOT_FOUND, DUPLICATE_SELECTION", "PricingSelectionPermissions.Create", Some("PricingSelection"), 201),
+    op("get", "/api/v1/pricing-selections/{user_id}", "A user's newest selection with user {email, name, company}; end users only their own", "PricingSelectionPermissions.FindById", None, 200),
+    op("get", "/api/v1/pricing-selections", "Admin list (status, userType, page, limit, sortBy createdAt|capturedAt, sortOrder)", "PricingSelectionPermissions.Find", None, 200),
+    op("patch", "/api/v1/pricing-selections/{id}/status", "pending → contacted → converted, with notes; INVALID_STATUS_TRANSITION otherwise", "PricingSelectionPermissions.UpdateStatus", Some("SelectionStatus"), 200),
     op("get", "/api/v1/inquiries", "List inquiries (filters status, type, assigneeId, q, spam, deleted, from, to; paging and sorting)", "InquiryPermissions.Find", None, 200),
     op("get", "/api/v1/inquiries/count", "Count inquiries with the same filters", "InquiryPermissions.Count", None, 200),
     op("get", "/api/v1/inquiries/{id}", "One inquiry with its timeline", "InquiryPermissions.FindById", None, 200),
@@ -233,6 +237,26 @@ fn schemas() -> Value {
                 "source": string()
             }
         },
+        "PricingSelection": {
+            "type": "object",
+            "required": ["userId", "userType", "selectedPlanCode", "pricing", "source", "capturedAt"],
+            "properties": {
+                "userId": { "type": "string", "format": "uuid" },
+                "userType": { "type": "string", "enum": ["industry", "service_vendor", "product_vendor", "logistics", "professional"] },
+                "selectedPlanCode": string(),
+                "selectedAddOnCodes": { "type": "array", "items": string() },
+                "pricing": { "type": "object", "properties": {
+                    "planMonthlyMin": { "type": "number" }, "planMonthlyMax": { "type": "number" },
+                    "addOnsMonthlyAmount": { "type": "number" }, "addOnsOneTimeAmount": { "type": "number" },
+                    "gstRate": { "type": "number" }, "estimatedFirstMonthMin": { "type": "number" },
+                    "estimatedFirstMonthMax": { "type": "number" }, "estimatedRecurringMin": { "type": "number" },
+                    "estimatedRecurringMax": { "type": "number" } } },
+                "source": { "type": "string", "enum": ["pricing_page"] },
+                "capturedAt": { "type": "string", "format": "date-time" }
+            }
+        },
+        "SelectionStatus": { "type": "object", "required": ["status"], "properties": {
+            "status": { "type": "string", "enum": ["contacted", "converted"] }, "notes": string() } },
         "AssignBody": { "type": "object", "required": ["assigneeId"], "properties": { "assigneeId": string() } },
         "ReplyBody": { "type": "object", "required": ["body"], "properties": { "body": { "type": "string", "maxLength": 10000 } } },
         "LoseBody": { "type": "object", "required": ["reason"], "properties": { "reason": { "type": "string", "maxLength": 1000 } } },

@@ -1,0 +1,252 @@
+//! `/api/v1/pricing-selections`: the seed's four endpoints, with its codes.
+
+use rocket::form::FromForm;
+use rocket::request::{FromRequest, Outcome, Request};
+use rocket::{get, patch, post, routes, Route, State};
+use serde_json::{json, Value};
+
+use super::model::{SelectionInput, STATUSES};
+use super::queries::{self, ListFilter};
+use super::service;
+use crate::app::App;
+use crate::auth::end_user;
+use crate::auth::guards::bearer;
+use crate::auth::permissions::Perm;
+use crate::error::{stash, ApiError, FieldErrors};
+use crate::json::{created, ok, ApiResult, Body};
+use crate::paging;
+use crate::workspaces::guard::{Ctx, HEADER};
+use crate::workspaces::model::{Workspace, PLAN_USER_TYPES};
+
+/// The HTTP routes of this capability.
+pub fn routes() -> Vec<Route> {
+    routes![create, for_user, list, set_status]
+}
+
+/// An end user (own selection only) or a staff member / API token (by permission).
+pub enum PricingCaller {
+    /// Authenticated by an end-user token.
+    EndUser {
+        /// Their workspace.
+        workspace: Box<Workspace>,
+        /// Token `sub`.
+        user_id: String,
+    },
+    /// Staff, acting in a workspace.
+    Staff(Box<Ctx>),
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for PricingCaller {
+    type Error = ();
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        match bearer(req) {
+            Some(Ok(token)) if !token.starts_with(crate::auth::tokens::PREFIX) => {
+                let app = App::of(req);
+                let header = req.headers().get_one(HEADER).map(str::to_string);
+                let result = async {
+                    let ws = end_user::workspace_for(&app.store, header)
+                        .await
+                        .map_err(|_| ApiError::unauthorized())?;
+                    let user = end_user::verify(&app.store, &ws, token).await?;
+                    Ok::<_, ApiError>(PricingCaller::EndUser {
+                        workspace: Box::new(ws),
+                        user_id: user.id,
+                    })
+                }
+                .await;
+                match result {
+                    Ok(c) => Outcome::Success(c),
+                    Err(e) => Outcome::Error((stash(req, e), ())),
+                }
+            }
+            _ => req
+                .guard::<Ctx>()
+                .await
+                .map(|c| PricingCaller::Staff(Box::new(c))),
+        }
+    }
+}
+
+fn forbidden() -> ApiError {
+    ApiError::forbidden("Not authorized for this operation")
+}
+
+/// `POST /api/v1/pricing-selections` — an end user for themselves, or
+/// PricingSelectionPermissions.Create for anyone.
+#[post("/api/v1/pricing-selections", data = "<body>")]
+async fn create(app: &State<App>, caller: PricingCaller, body: Body<Value>) -> ApiResult {
+    let obj = body
+        .0
+        .as_object()
+        .cloned()
+        .ok_or_else(|| ApiError::validation("body", "must be a JSON object"))?;
+    let input = SelectionInput::parse(&obj)?;
+    let ws = match caller {
+        PricingCaller::EndUser { workspace, user_id } => {
+            if user_id != input.user_id {
+                return Err(forbidden());
+            }
+            *workspace
+        }
+        PricingCaller::Staff(ctx) => {
+            ctx.require(Perm::PricingSelectionCreate)?;
+            ctx.workspace
+        }
+    };
+    let id = service::create(app, ws, input).await?;
+    Ok(created(
+        json!({ "id": id, "message": "Pricing selection stored successfully" }),
+    ))
+}
+
+/// `GET /api/v1/pricing-selections/<user_id>` — the end user themselves, or
+/// PricingSelectionPermissions.FindById.
+#[get("/api/v1/pricing-selections/<user_id>")]
+async fn for_user(app: &State<App>, caller: PricingCaller, user_id: &str) -> ApiResult {
+    let user_id =
+        crate::end_users::parse_uuid(user_id).map_err(|m| ApiError::validation("userId", m))?;
+    let ws = match caller {
+        PricingCaller::EndUser {
+            workspace,
+            user_id: me,
+        } => {
+            if me != user_id {
+                return Err(forbidden());
+            }
+            workspace.id
+        }
+        PricingCaller::Staff(ctx) => {
+            ctx.require(Perm::PricingSelectionFindById)?;
+            ctx.workspace.id.clone()
+        }
+    };
+    Ok(ok(service::for_user(app, ws, user_id).await?))
+}
+
+/// Query parameters of the admin list.
+#[derive(FromForm, Default, Debug)]
+pub struct SelectionQuery {
+    status: Option<String>,
+    #[field(name = "userType")]
+    user_type: Option<String>,
+    page: Option<String>,
+    limit: Option<String>,
+    #[field(name = "sortBy")]
+    sort_by: Option<String>,
+    #[field(name = "sortOrder")]
+    sort_order: Option<String>,
+}
+
+impl SelectionQuery {
+    /// Validates every parameter.
+    pub fn parse(
+        &self,
+        errs: &mut FieldErrors,
+    ) -> (ListFilter, paging::Page, (&'static str, bool)) {
+        let pick =
+            |field: &str, v: &Option<String>, allowed: &[&str], errs: &mut FieldErrors| match v
+                .as_deref()
+                .map(str::trim)
+            {
+                None | Some("") => None,
+                Some(s) if allowed.contains(&s) => Some(s.to_string()),
+                Some(_) => {
+                    errs.add(field, format!("must be one of {}", allowed.join(", ")));
+                    None
+                }
+            };
+        let filter = ListFilter {
+            status: pick("status", &self.status, &STATUSES, errs),
+            user_type: pick("userType", &self.user_type, &PLAN_USER_TYPES, errs),
+        };
+        let page = paging::parse_page(self.page.as_deref(), self.limit.as_deref(), errs);
+        let sort = paging::parse_sort(
+            self.sort_by.as_deref(),
+            self.sort_order.as_deref(),
+            &[("createdAt", "created_at"), ("capturedAt", "captured_at")],
+            errs,
+        );
+        (filter, page, sort)
+    }
+}
+
+/// `GET /api/v1/pricing-selections` — PricingSelectionPermissions.Find (staff only).
+#[get("/api/v1/pricing-selections?<query..>")]
+async fn list(app: &State<App>, caller: PricingCaller, query: SelectionQuery) -> ApiResult {
+    let PricingCaller::Staff(ctx) = caller else {
+        return Err(forbidden());
+    };
+    ctx.require(Perm::PricingSelectionFind)?;
+    let mut errs = FieldErrors::default();
+    let (filter, page, sort) = query.parse(&mut errs);
+    errs.finish()?;
+    let cut = service::cutoffs(&app.clock);
+    let ws = ctx.workspace.id.clone();
+    let (rows, total) = app
+        .store
+        .read(move |c| {
+            queries::list(
+                c,
+                &ws,
+                &filter,
+                &cut,
+                sort,
+                page.limit,
+                (page.page - 1) * page.limit,
+            )
+        })
+        .await?;
+    Ok(ok(paging::paged(
+        rows.into_iter().map(|s| s.json).collect(),
+        page,
+        total,
+    )))
+}
+
+#[derive(serde::Deserialize)]
+struct StatusBody {
+    status: Option<String>,
+    notes: Option<String>,
+}
+
+/// `PATCH /api/v1/pricing-selections/<id>/status` — PricingSelectionPermissions.UpdateStatus
+/// (owner, admin, support, sales).
+#[patch("/api/v1/pricing-selections/<id>/status", data = "<body>")]
+async fn set_status(
+    app: &State<App>,
+    caller: PricingCaller,
+    id: &str,
+    body: Body<StatusBody>,
+) -> ApiResult {
+    let PricingCaller::Staff(ctx) = caller else {
+        return Err(forbidden());
+    };
+    ctx.require(Perm::PricingSelectionUpdateStatus)?;
+    let mut errs = FieldErrors::default();
+    let status = errs.take(
+        "status",
+        match body.0.status.as_deref() {
+            Some(s) if STATUSES.contains(&s) => Ok(s.to_string()),
+            None => Err("is required".to_string()),
+            Some(_) => Err(format!("must be one of {}", STATUSES.join(", "))),
+        },
+    );
+    let notes = errs
+        .take(
+            "notes",
+            crate::domain::optional_text(body.0.notes.as_deref(), 5000),
+        )
+        .flatten();
+    errs.finish()?;
+    let data = service::set_status(
+        app,
+        ctx.workspace.id.clone(),
+        id.to_string(),
+        ctx.staff.user.id.clone(),
+        status.unwrap_or_default(),
+        notes,
+    )
+    .await?;
+    Ok(ok(data))
+}

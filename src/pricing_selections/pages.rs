@@ -1,0 +1,270 @@
+//! Admin pages: the pricing-selection list and the detail with its quote check, status
+//! changes with notes, and timeline.
+
+use askama::Template;
+use rocket::form::{Form, FromForm};
+use rocket::http::Status;
+use rocket::request::FlashMessage;
+use rocket::response::content::RawHtml;
+use rocket::response::{Flash, Redirect};
+use rocket::{get, post, routes, Route, State};
+
+use super::api::SelectionQuery;
+use super::model::{PRICING_FIELDS, STATUSES};
+use super::queries;
+use super::service;
+use crate::admin::{render, Chrome, Page};
+use crate::app::App;
+use crate::auth::permissions::Perm;
+use crate::error::FieldErrors;
+use crate::util;
+use crate::workspaces::model::PLAN_USER_TYPES;
+
+/// The HTTP routes of these pages.
+pub fn routes() -> Vec<Route> {
+    routes![list, detail, change]
+}
+
+struct Row {
+    id: String,
+    created: String,
+    user_type: String,
+    plan: String,
+    status: String,
+    verified: bool,
+}
+
+#[derive(Template)]
+#[template(path = "pricing_list.html")]
+struct ListPage {
+    chrome: Chrome,
+    rows: Vec<Row>,
+    status: String,
+    user_type: String,
+    statuses: [&'static str; 4],
+    user_types: [&'static str; 5],
+    errors: std::collections::BTreeMap<String, String>,
+    page: i64,
+    pages: i64,
+    total: i64,
+    query: String,
+}
+
+/// `GET /admin/pricing` — PricingSelectionPermissions.Find.
+#[get("/admin/pricing?<query..>")]
+async fn list(
+    app: &State<App>,
+    page: Page,
+    query: SelectionQuery,
+) -> Result<RawHtml<String>, Status> {
+    if !page.role.can(Perm::PricingSelectionFind) {
+        return Err(Status::Forbidden);
+    }
+    let mut errs = FieldErrors::default();
+    let (filter, paging, sort) = query.parse(&mut errs);
+    let cut = service::cutoffs(&app.clock);
+    let ws = page.workspace.id.clone();
+    let f = filter.clone();
+    let (rows, total) = app
+        .store
+        .read(move |c| {
+            queries::list(
+                c,
+                &ws,
+                &f,
+                &cut,
+                sort,
+                paging.limit,
+                (paging.page - 1) * paging.limit,
+            )
+        })
+        .await
+        .map_err(|e| e.status)?;
+    let rows = rows
+        .into_iter()
+        .map(|s| Row {
+            id: s.id.clone(),
+            created: util::short_time(s.json["createdAt"].as_str().unwrap_or("")),
+            user_type: s.json["userType"].as_str().unwrap_or("").to_string(),
+            plan: s.json["selectedPlanCode"]
+                .as_str()
+                .unwrap_or("")
+                .to_string(),
+            status: s.status.clone(),
+            verified: s.json["pricingCheck"]["verified"]
+                .as_bool()
+                .unwrap_or(false),
+        })
+        .collect();
+    let mut qs = vec![];
+    if let Some(s) = &filter.status {
+        qs.push(format!("status={s}"));
+    }
+    if let Some(u) = &filter.user_type {
+        qs.push(format!("userType={u}"));
+    }
+    render(&ListPage {
+        rows,
+        status: filter.status.unwrap_or_default(),
+        user_type: filter.user_type.unwrap_or_default(),
+        statuses: STATUSES,
+        user_types: PLAN_USER_TYPES,
+        errors: errs.into_map(),
+        page: paging.page,
+        pages: ((total + paging.limit - 1) / paging.limit).max(1),
+        total,
+        query: qs.join("&"),
+        chrome: page.chrome("pricing-selections", None),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "pricing_detail.html")]
+struct DetailPage {
+    chrome: Chrome,
+    id: String,
+    status: String,
+    user: Vec<(&'static str, String)>,
+    quote: Vec<(&'static str, String, String, bool)>,
+    verified: bool,
+    notes: String,
+    can_contact: bool,
+    can_convert: bool,
+    timeline: Vec<(String, String, String, String)>,
+}
+
+/// `GET /admin/pricing/<id>` — PricingSelectionPermissions.FindById.
+#[get("/admin/pricing/<id>")]
+async fn detail(
+    app: &State<App>,
+    page: Page,
+    id: &str,
+    f: Option<FlashMessage<'_>>,
+) -> Result<RawHtml<String>, Status> {
+    if !page.role.can(Perm::PricingSelectionFindById) {
+        return Err(Status::Forbidden);
+    }
+    let (sel, user, timeline) = service::by_id(app, page.workspace.id.clone(), id.to_string())
+        .await
+        .map_err(|e| e.status)?;
+    let t = page.t();
+    let j = &sel.json;
+    let s = |v: &serde_json::Value| v.as_str().map(str::to_string).unwrap_or_default();
+    let mismatched: Vec<&str> = j["pricingCheck"]["mismatches"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+        .unwrap_or_default();
+    let quote = PRICING_FIELDS
+        .iter()
+        .map(|f| {
+            (
+                *f,
+                j["pricing"][f].to_string(),
+                j["pricingCheck"]["expected"][f].to_string(),
+                mismatched.contains(f),
+            )
+        })
+        .collect();
+    let may = page.role.can(Perm::PricingSelectionUpdateStatus);
+    let timeline = timeline
+        .iter()
+        .map(|e| {
+            let kind = e["type"].as_str().unwrap_or("").to_string();
+            let actor = e["actor"]["name"]
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| t.system.to_string());
+            let note = e["data"]["body"].as_str().unwrap_or("").to_string();
+            (
+                util::short_time(e["at"].as_str().unwrap_or("")),
+                kind,
+                actor,
+                note,
+            )
+        })
+        .collect();
+    render(&DetailPage {
+        id: sel.id.clone(),
+        status: sel.status.clone(),
+        user: vec![
+            (t.name, s(&user["name"])),
+            (t.email, s(&user["email"])),
+            (t.company, s(&user["company"])),
+            ("User type", s(&j["userType"])),
+            (t.plan, s(&j["selectedPlanCode"])),
+            (
+                "Add-ons",
+                j["selectedAddOnCodes"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
+                    .unwrap_or_default(),
+            ),
+            ("Captured", s(&j["capturedAt"])),
+            (
+                t.received,
+                util::short_time(j["createdAt"].as_str().unwrap_or("")),
+            ),
+        ],
+        quote,
+        verified: j["pricingCheck"]["verified"].as_bool().unwrap_or(false),
+        notes: s(&j["notes"]),
+        can_contact: may && sel.status == "pending",
+        can_convert: may && sel.status == "contacted",
+        timeline,
+        chrome: page.chrome(
+            "pricing-selections",
+            f.map(|m| (m.kind().to_string(), m.message().to_string())),
+        ),
+    })
+}
+
+#[derive(FromForm)]
+struct StatusForm {
+    #[field(name = "_csrf")]
+    csrf: Option<String>,
+    status: Option<String>,
+    notes: Option<String>,
+}
+
+/// `POST /admin/pricing/<id>/status` — PricingSelectionPermissions.UpdateStatus.
+#[post("/admin/pricing/<id>/status", data = "<form>")]
+async fn change(
+    app: &State<App>,
+    page: Page,
+    id: &str,
+    form: Form<StatusForm>,
+) -> Result<Flash<Redirect>, Status> {
+    page.check_csrf(form.csrf.as_deref())?;
+    if !page.role.can(Perm::PricingSelectionUpdateStatus) {
+        return Err(Status::Forbidden);
+    }
+    let f = form.into_inner();
+    let back = Redirect::to(format!("/admin/pricing/{id}"));
+    let status = f.status.unwrap_or_default();
+    if !STATUSES.contains(&status.as_str()) {
+        return Err(Status::BadRequest);
+    }
+    let notes = match crate::domain::optional_text(f.notes.as_deref(), 5000) {
+        Ok(n) => n,
+        Err(m) => return Ok(Flash::error(back, format!("notes: {m}"))),
+    };
+    match service::set_status(
+        app,
+        page.workspace.id.clone(),
+        id.to_string(),
+        page.staff.user.id.clone(),
+        status,
+        notes,
+    )
+    .await
+    {
+        Ok(_) => Ok(Flash::success(back, page.t().done)),
+        Err(e) if e.status == Status::NotFound => Err(Status::NotFound),
+        Err(e) => Ok(Flash::error(back, e.message)),
+    }
+}
