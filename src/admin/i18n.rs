@@ -172,6 +172,8 @@ pub struct Strings {
     pub user: &'static str,
     pub source: &'static str,
     pub nav_pricing: &'static str,
+    pub ev_contacted: &'static str,
+    pub ev_expired: &'static str,
 }
 
 /// English.
@@ -342,6 +344,8 @@ pub const EN: Strings = Strings {
     user: "User",
     source: "Source",
     nav_pricing: "Pricing selections",
+    ev_contacted: "Contacted",
+    ev_expired: "Expired",
 };
 
 /// Vietnamese.
@@ -512,6 +516,8 @@ pub const VI: Strings = Strings {
     user: "Người dùng",
     source: "Nguồn",
     nav_pricing: "Lựa chọn gói",
+    ev_contacted: "Đã liên hệ",
+    ev_expired: "Đã hết hạn",
 };
 
 /// The catalogue of a language.

@@ -169,7 +169,14 @@ async fn detail(
     let timeline = timeline
         .iter()
         .map(|e| {
-            let kind = e["type"].as_str().unwrap_or("").to_string();
+            let kind = match e["type"].as_str().unwrap_or("") {
+                "submitted" => t.ev_submitted,
+                "contacted" => t.ev_contacted,
+                "converted" => t.ev_converted,
+                "expired" => t.ev_expired,
+                _ => t.done,
+            }
+            .to_string();
             let actor = e["actor"]["name"]
                 .as_str()
                 .map(str::to_string)

@@ -165,6 +165,7 @@ pub async fn set_status(
         .write(move |tx| {
             let sel = queries::by_id(tx, &ws, &id, &cut)?.ok_or_else(ApiError::not_found)?;
             next_status(&sel.status, &to)?;
+            let given = notes.clone();
             let notes = notes.or_else(|| sel.json["notes"].as_str().map(str::to_string));
             if to == "contacted" {
                 tx.execute(
@@ -184,7 +185,7 @@ pub async fn set_status(
                 topic: UPDATED.into(),
                 subject_id: Some(id.clone()),
                 actor_id: Some(actor),
-                data: json!({ "id": id, "change": to, "status": to, "previousStatus": sel.status, "body": notes }),
+                data: json!({ "id": id, "change": to, "status": to, "previousStatus": sel.status, "body": given }),
             })?;
             Ok(json!({ "id": id, "status": to, "updatedAt": now }))
         })
