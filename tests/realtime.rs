@@ -661,3 +661,72 @@ async fn contact_requests_are_delivered_on_their_topics() {
     );
     live.stop().await;
 }
+
+#[rocket::async_test]
+async fn pricing_selections_are_delivered_on_their_topics() {
+    let dir = TempDir::new();
+    let live = Live::start(dir.path()).await;
+    let token = live.owner_token().await;
+    live.call("PATCH", "/api/v1/workspaces/default", &token, json!({
+        "plans": [{ "code": "PRO_SOLO", "userType": "professional", "name": "Solo", "monthlyMin": 10, "monthlyMax": 20 }]
+    })).await;
+    let user = uuid::Uuid::new_v4().to_string();
+    live.call(
+        "PUT",
+        &format!("/api/v1/users/{user}"),
+        &token,
+        json!({ "signupType": "professional" }),
+    )
+    .await;
+    let mut ws = live.socket(&token).await;
+    subscribe(
+        &mut ws,
+        "observation/pricing/selection/submitted",
+        "collection",
+        None,
+    )
+    .await;
+    subscribe(
+        &mut ws,
+        "observation/pricing/selection/updated",
+        "collection",
+        None,
+    )
+    .await;
+    let body = json!({ "userId": user, "userType": "professional", "selectedPlanCode": "PRO_SOLO", "pricing": {
+        "planMonthlyMin": 10, "planMonthlyMax": 20, "addOnsMonthlyAmount": 0, "addOnsOneTimeAmount": 0, "gstRate": 18,
+        "estimatedFirstMonthMin": 11.8, "estimatedFirstMonthMax": 23.6, "estimatedRecurringMin": 11.8, "estimatedRecurringMax": 23.6 },
+        "source": "pricing_page", "capturedAt": "2026-01-01T00:00:00Z" });
+    let (s, b) = live
+        .call("POST", "/api/v1/pricing-selections", &token, body)
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let id = b["data"]["id"].as_str().unwrap().to_string();
+    let got = events(&mut ws, 1000).await;
+    assert_eq!(
+        (got.len(), got[0]["topic"].as_str()),
+        (1, Some("observation/pricing/selection/submitted"))
+    );
+    assert_eq!(got[0]["data"]["id"].as_str(), Some(id.as_str()));
+    live.call(
+        "PATCH",
+        &format!("/api/v1/pricing-selections/{id}/status"),
+        &token,
+        json!({ "status": "contacted" }),
+    )
+    .await;
+    let got = events(&mut ws, 1000).await;
+    assert_eq!(
+        (
+            got.len(),
+            got[0]["topic"].as_str(),
+            got[0]["data"]["status"].as_str()
+        ),
+        (
+            1,
+            Some("observation/pricing/selection/updated"),
+            Some("contacted")
+        )
+    );
+    live.stop().await;
+}
