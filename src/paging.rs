@@ -111,6 +111,16 @@ pub fn parse_flag(field: &str, raw: Option<&str>, errs: &mut FieldErrors) -> boo
     }
 }
 
+/// A `LIKE … ESCAPE '\\'` pattern that finds `q` anywhere, its `%`, `_` and `\\` taken literally.
+pub fn like_pattern(q: &str) -> String {
+    format!(
+        "%{}%",
+        q.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
+}
+
 /// `{items, pagination: {currentPage, pageSize, totalItems, totalPages}}`.
 pub fn paged(items: Vec<Value>, page: Page, total: i64) -> Value {
     json!({

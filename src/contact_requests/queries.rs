@@ -121,12 +121,7 @@ fn where_clause(workspace_id: &str, f: &Filter) -> (String, Vec<Box<dyn ToSql>>)
         None => {}
     }
     if let Some(q) = &f.q {
-        let like = format!(
-            "%{}%",
-            q.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+        let like = crate::paging::like_pattern(q);
         sql.push_str(" AND (account_email LIKE ? ESCAPE '\\' OR user_id LIKE ? ESCAPE '\\' OR plan LIKE ? ESCAPE '\\')");
         for _ in 0..3 {
             args.push(Box::new(like.clone()));

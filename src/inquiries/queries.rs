@@ -176,12 +176,7 @@ fn where_clause(workspace_id: &str, f: &Filter) -> (String, Vec<Box<dyn ToSql>>)
         None => {}
     }
     if let Some(q) = &f.q {
-        let like = format!(
-            "%{}%",
-            q.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+        let like = crate::paging::like_pattern(q);
         sql.push_str(
             " AND (name LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\' OR business_name LIKE ? ESCAPE '\\'
                OR subject LIKE ? ESCAPE '\\' OR message LIKE ? ESCAPE '\\')",

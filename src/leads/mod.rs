@@ -202,12 +202,7 @@ pub fn page_of(
         None => {}
     }
     if let Some(q) = &inbox.q {
-        let like = format!(
-            "%{}%",
-            q.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+        let like = crate::paging::like_pattern(q);
         sql.push_str(" AND (name LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\' OR company LIKE ? ESCAPE '\\')");
         for _ in 0..3 {
             args.push(Box::new(like.clone()));
