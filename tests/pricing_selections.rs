@@ -729,3 +729,30 @@ async fn who_may_do_what() {
         .await;
     assert_eq!(res.status(), Status::Unauthorized);
 }
+
+#[rocket::async_test]
+async fn a_broken_database_is_an_internal_error_with_the_seeds_envelope_and_no_detail() {
+    let f = fixture().await;
+    f.app
+        .db()
+        .execute_batch("DROP TABLE pricing_selections")
+        .unwrap();
+    let (s, b) = f
+        .app
+        .get("/api/v1/pricing-selections", Some(&f.owner))
+        .await;
+    assert_eq!(s, Status::InternalServerError);
+    assert_eq!(
+        b,
+        json!({ "success": false, "error": { "code": "INTERNAL_ERROR", "message": "Something went wrong on our side" } })
+    );
+    let (s, b) = post(&f.app, &f.owner, seed_body(U)).await;
+    assert_eq!(
+        (s, b["error"]["code"].clone()),
+        (Status::InternalServerError, json!("INTERNAL_ERROR"))
+    );
+    assert!(
+        !b.to_string().contains("no such table"),
+        "the cause stays in the log: {b}"
+    );
+}
