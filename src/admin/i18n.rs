@@ -174,6 +174,11 @@ pub struct Strings {
     pub nav_pricing: &'static str,
     pub ev_contacted: &'static str,
     pub ev_expired: &'static str,
+    pub chart_title: &'static str,
+    pub median_reply: &'static str,
+    pub conversion: &'static str,
+    pub notify_rate: &'static str,
+    pub no_data: &'static str,
 }
 
 /// English.
@@ -346,6 +351,11 @@ pub const EN: Strings = Strings {
     nav_pricing: "Pricing selections",
     ev_contacted: "Contacted",
     ev_expired: "Expired",
+    chart_title: "Leads per day, last 14 days",
+    median_reply: "Median time to first reply",
+    conversion: "Converted, last 30 days",
+    notify_rate: "Notifications delivered",
+    no_data: "no data yet",
 };
 
 /// Vietnamese.
@@ -518,6 +528,11 @@ pub const VI: Strings = Strings {
     nav_pricing: "Lựa chọn gói",
     ev_contacted: "Đã liên hệ",
     ev_expired: "Đã hết hạn",
+    chart_title: "Khách hàng tiềm năng mỗi ngày, 14 ngày qua",
+    median_reply: "Thời gian trả lời đầu tiên (trung vị)",
+    conversion: "Chuyển đổi, 30 ngày qua",
+    notify_rate: "Thông báo đã gửi",
+    no_data: "chưa có dữ liệu",
 };
 
 /// The catalogue of a language.

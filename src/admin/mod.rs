@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod csv;
+pub mod dashboard;
 pub mod i18n;
 pub mod workspace;
 

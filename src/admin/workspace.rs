@@ -58,6 +58,11 @@ struct HomePage {
     member_count: usize,
     public_key: String,
     funnel: Vec<(&'static str, i64)>,
+    chart: String,
+    legend: Vec<(&'static str, &'static str)>,
+    median_reply: String,
+    conversion: String,
+    notify_rate: String,
 }
 
 /// `GET /admin` — WorkspacePermissions.Read.
@@ -70,16 +75,26 @@ async fn home(
     allowed(&page, Perm::WorkspaceRead)?;
     let ws = page.workspace.id.clone();
     let since = crate::util::rfc3339(crate::util::now() - time::Duration::days(30));
-    let (members, counts) = app
+    let now = app.clock.now();
+    let (members, counts, stats) = app
         .store
         .read(move |c| {
             Ok((
                 users::members(c, &ws)?,
                 crate::analytics::counts(c, &ws, &since)?,
+                super::dashboard::load(c, &ws, now)?,
             ))
         })
         .await
         .map_err(|e| e.status)?;
+    let sent = app
+        .metrics
+        .notifications_sent
+        .load(std::sync::atomic::Ordering::Relaxed);
+    let failed = app
+        .metrics
+        .notifications_failed
+        .load(std::sync::atomic::Ordering::Relaxed);
     let t = page.t();
     let funnel = counts
         .into_iter()
@@ -94,6 +109,35 @@ async fn home(
         member_count: members.len(),
         public_key: page.workspace.public_key.clone(),
         funnel,
+        chart: super::dashboard::volume_svg(&stats.volume, t.chart_title),
+        legend: vec![
+            (t.kind_inquiry, super::dashboard::KINDS[0].1),
+            (t.kind_contact, super::dashboard::KINDS[1].1),
+            (t.nav_pricing, super::dashboard::KINDS[2].1),
+        ],
+        median_reply: stats
+            .median_reply_seconds
+            .map(super::dashboard::human_duration)
+            .unwrap_or_else(|| t.no_data.into()),
+        conversion: if stats.created_30d == 0 {
+            t.no_data.into()
+        } else {
+            format!(
+                "{} % ({} / {})",
+                stats.converted_30d * 100 / stats.created_30d,
+                stats.converted_30d,
+                stats.created_30d
+            )
+        },
+        notify_rate: if sent + failed == 0 {
+            t.no_data.into()
+        } else {
+            format!(
+                "{:.1} % ({sent} / {})",
+                sent as f64 * 100.0 / (sent + failed) as f64,
+                sent + failed
+            )
+        },
     })
 }
 

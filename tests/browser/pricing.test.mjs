@@ -62,5 +62,9 @@ test("a pending selection is contacted with a note, then converted, with its tim
   // It is in the unified inbox too.
   await page.click("nav >> text=Inbox");
   assert.ok(await page.isVisible("#leads >> text=Jo Buyer"));
+  // And on the Overview's chart.
+  await page.click("nav >> text=Overview");
+  assert.equal(await page.locator("svg.chart rect.bar-pricing_selection").count(), 1);
+  await page.screenshot({ path: join(screenshots, "overview-dashboard.png"), fullPage: true });
   await page.close();
 });

@@ -1,0 +1,207 @@
+//! The Overview's numbers: lead volume per day per kind (a server-rendered SVG chart), the
+//! median time from capture to first reply, the conversion rate, and notification delivery.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use rusqlite::Connection;
+use time::{Duration, OffsetDateTime};
+
+use crate::error::ApiError;
+use crate::util;
+
+/// Days the volume chart covers.
+pub const DAYS: i64 = 14;
+/// Lead kinds in chart order, with their bar colours.
+pub const KINDS: [(&str, &str); 3] = [
+    ("inquiry", "#2454d6"),
+    ("contact_request", "#e0922f"),
+    ("pricing_selection", "#1e7e4a"),
+];
+
+/// What the Overview shows.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Stats {
+    /// Per day (`YYYY-MM-DD`, oldest first): counts in `KINDS` order.
+    pub volume: Vec<(String, [i64; 3])>,
+    /// Median seconds from capture to the first reply, over leads replied to.
+    pub median_reply_seconds: Option<i64>,
+    /// Leads created in the last 30 days, and how many of them converted.
+    pub created_30d: i64,
+    /// Of those, converted.
+    pub converted_30d: i64,
+}
+
+const LEADS: &str = "SELECT 'inquiry' AS kind, id, status, created_at FROM inquiries
+        WHERE workspace_id = ?1 AND spam = 0 AND deleted_at IS NULL
+     UNION ALL SELECT 'contact_request', id, status, created_at FROM sales_contact_requests
+        WHERE workspace_id = ?1 AND deleted_at IS NULL
+     UNION ALL SELECT 'pricing_selection', id, UPPER(status), created_at FROM pricing_selections
+        WHERE workspace_id = ?1";
+
+/// Reads the Overview's numbers for a workspace as of `now`.
+pub fn load(conn: &Connection, workspace_id: &str, now: OffsetDateTime) -> Result<Stats, ApiError> {
+    let first_day = (now - Duration::days(DAYS - 1)).date();
+    let since = util::rfc3339(first_day.midnight().assume_utc());
+    let mut per_day: BTreeMap<String, [i64; 3]> = (0..DAYS)
+        .map(|i| ((first_day + Duration::days(i)).to_string(), [0; 3]))
+        .collect();
+    let mut stmt = conn.prepare(&format!(
+        "SELECT kind, substr(created_at, 1, 10), COUNT(*) FROM ({LEADS}) WHERE created_at >= ?2 GROUP BY 1, 2"
+    ))?;
+    let rows = stmt.query_map(rusqlite::params![workspace_id, since], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+        ))
+    })?;
+    for row in rows {
+        let (kind, day, n) = row?;
+        if let (Some(slot), Some(i)) = (
+            per_day.get_mut(&day),
+            KINDS.iter().position(|(k, _)| *k == kind),
+        ) {
+            slot[i] = n;
+        }
+    }
+    let mut stmt = conn.prepare(
+        "SELECT l.created_at, MIN(e.created_at) FROM events e
+         JOIN (SELECT id, created_at FROM inquiries WHERE workspace_id = ?1 AND spam = 0
+               UNION ALL SELECT id, created_at FROM sales_contact_requests WHERE workspace_id = ?1) l
+           ON l.id = e.subject_id
+         WHERE e.workspace_id = ?1 AND json_extract(e.data, '$.change') = 'replied'
+         GROUP BY l.id",
+    )?;
+    let mut waits: Vec<i64> = stmt
+        .query_map([workspace_id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?
+        .filter_map(|row| row.ok())
+        .filter_map(|(a, b)| {
+            Some((util::parse_rfc3339(&b)? - util::parse_rfc3339(&a)?).whole_seconds())
+        })
+        .collect();
+    waits.sort_unstable();
+    let median_reply_seconds = median(&waits);
+    let month_ago = util::rfc3339(now - Duration::days(30));
+    let (created_30d, converted_30d) = conn.query_row(
+        &format!("SELECT COUNT(*), COALESCE(SUM(status = 'CONVERTED'), 0) FROM ({LEADS}) WHERE created_at >= ?2"),
+        rusqlite::params![workspace_id, month_ago],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok(Stats {
+        volume: per_day.into_iter().collect(),
+        median_reply_seconds,
+        created_30d,
+        converted_30d,
+    })
+}
+
+/// The median of sorted values (the mean of the middle two for an even count).
+pub fn median(sorted: &[i64]) -> Option<i64> {
+    match sorted.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(sorted[n / 2]),
+        n => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2),
+    }
+}
+
+/// "2 d 3 h", "4 h 10 min", "12 min", "40 s".
+pub fn human_duration(seconds: i64) -> String {
+    let (d, h, m) = (
+        seconds / 86_400,
+        (seconds % 86_400) / 3_600,
+        (seconds % 3_600) / 60,
+    );
+    match (d, h, m) {
+        (0, 0, 0) => format!("{seconds} s"),
+        (0, 0, m) => format!("{m} min"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, h, _) => format!("{d} d {h} h"),
+    }
+}
+
+/// The stacked-bar chart as inline SVG. Only numbers and dates go in: nothing a user typed.
+pub fn volume_svg(volume: &[(String, [i64; 3])], label: &str) -> String {
+    let (w, h, top, bottom) = (640.0, 180.0, 12.0, 26.0);
+    let max = volume
+        .iter()
+        .map(|(_, c)| c.iter().sum::<i64>())
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
+    let slot = w / volume.len().max(1) as f64;
+    let bar = (slot * 0.62).max(2.0);
+    let scale = (h - top - bottom) / max;
+    let total: i64 = volume.iter().map(|(_, c)| c.iter().sum::<i64>()).sum();
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{label}: {total}" xmlns="http://www.w3.org/2000/svg"><title>{label}</title>"#
+    );
+    let _ = write!(
+        svg,
+        r##"<line x1="0" y1="{0}" x2="{w}" y2="{0}" stroke="#c5ccd8" stroke-width="1"/>"##,
+        h - bottom
+    );
+    for (i, (day, counts)) in volume.iter().enumerate() {
+        let x = i as f64 * slot + (slot - bar) / 2.0;
+        let mut y = h - bottom;
+        for (k, n) in counts.iter().enumerate() {
+            if *n == 0 {
+                continue;
+            }
+            let height = *n as f64 * scale;
+            y -= height;
+            let _ = write!(
+                svg,
+                r#"<rect class="bar bar-{kind}" x="{x:.1}" y="{y:.1}" width="{bar:.1}" height="{height:.1}" fill="{colour}" data-day="{day}" data-count="{n}"><title>{day}: {n}</title></rect>"#,
+                kind = KINDS[k].0,
+                colour = KINDS[k].1
+            );
+        }
+        let _ = write!(
+            svg,
+            r##"<text x="{:.1}" y="{:.1}" font-size="10" text-anchor="middle" fill="#5d6778">{}</text>"##,
+            x + bar / 2.0,
+            h - 9.0,
+            day.get(8..10).unwrap_or("")
+        );
+    }
+    let _ = write!(
+        svg,
+        r##"<text x="2" y="10" font-size="10" fill="#5d6778">{}</text></svg>"##,
+        max as i64
+    );
+    svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians_and_durations() {
+        assert_eq!(median(&[]), None);
+        assert_eq!(median(&[5]), Some(5));
+        assert_eq!(median(&[1, 3, 100]), Some(3));
+        assert_eq!(median(&[1, 3, 5, 100]), Some(4));
+        assert_eq!(human_duration(40), "40 s");
+        assert_eq!(human_duration(12 * 60), "12 min");
+        assert_eq!(human_duration(4 * 3600 + 600), "4 h 10 min");
+        assert_eq!(human_duration(2 * 86_400 + 3 * 3600), "2 d 3 h");
+    }
+
+    #[test]
+    fn the_chart_stacks_one_bar_per_kind_and_day() {
+        let volume = vec![
+            ("2026-01-01".to_string(), [2, 1, 0]),
+            ("2026-01-02".to_string(), [0, 0, 3]),
+        ];
+        let svg = volume_svg(&volume, "Leads");
+        assert_eq!(svg.matches("<rect").count(), 3);
+        assert!(svg.contains(r#"data-day="2026-01-02" data-count="3""#));
+        assert!(svg.contains("aria-label=\"Leads: 6\""));
+    }
+}
