@@ -133,3 +133,70 @@ pub fn paged(items: Vec<Value>, page: Page, total: i64) -> Value {
         }
     })
 }
+
+/// A `WHERE` clause built from optional filters, with its positional arguments; shared by
+/// every lead list so the filters mean the same everywhere.
+pub struct Where {
+    /// The clause so far.
+    pub sql: String,
+    /// Its arguments, in order.
+    pub args: Vec<Box<dyn rusqlite::types::ToSql>>,
+}
+
+impl Where {
+    /// Starts from a fixed condition and its arguments.
+    pub fn new(base: &str, args: Vec<Box<dyn rusqlite::types::ToSql>>) -> Where {
+        Where {
+            sql: base.to_string(),
+            args,
+        }
+    }
+
+    /// `AND column = value` when a value is given.
+    pub fn eq<T: rusqlite::types::ToSql + 'static>(&mut self, column: &str, value: Option<T>) {
+        if let Some(v) = value {
+            self.sql.push_str(&format!(" AND {column} = ?"));
+            self.args.push(Box::new(v));
+        }
+    }
+
+    /// The assignee filter: an id, or `none` for unassigned.
+    pub fn assignee(&mut self, assignee: Option<&str>) {
+        match assignee {
+            Some("none") => self.sql.push_str(" AND assignee_id IS NULL"),
+            Some(a) => self.eq("assignee_id", Some(a.to_string())),
+            None => {}
+        }
+    }
+
+    /// Words found in any of `columns` (`%`, `_` and `\` taken literally).
+    pub fn search(&mut self, q: Option<&str>, columns: &[&str]) {
+        let Some(q) = q else { return };
+        let like = like_pattern(q);
+        let any: Vec<String> = columns
+            .iter()
+            .map(|c| format!("{c} LIKE ? ESCAPE '\\'"))
+            .collect();
+        self.sql.push_str(&format!(" AND ({})", any.join(" OR ")));
+        for _ in columns {
+            self.args.push(Box::new(like.clone()));
+        }
+    }
+
+    /// Created at or after `from`, and before `to`.
+    pub fn created(&mut self, from: Option<&str>, to: Option<&str>) {
+        if let Some(f) = from {
+            self.sql.push_str(" AND created_at >= ?");
+            self.args.push(Box::new(f.to_string()));
+        }
+        if let Some(t) = to {
+            self.sql.push_str(" AND created_at < ?");
+            self.args.push(Box::new(t.to_string()));
+        }
+    }
+
+    /// The arguments as rusqlite wants them.
+    pub fn params(&self) -> Vec<&dyn rusqlite::types::ToSql> {
+        self.args.iter().map(|b| b.as_ref()).collect()
+    }
+}

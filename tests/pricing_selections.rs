@@ -756,3 +756,48 @@ async fn a_broken_database_is_an_internal_error_with_the_seeds_envelope_and_no_d
         "the cause stays in the log: {b}"
     );
 }
+
+#[rocket::async_test]
+async fn selections_are_counted_and_listed_in_the_unified_inbox_with_their_effective_status() {
+    let f = fixture().await;
+    f.app.new_inquiry("Ian").await;
+    post(&f.app, &f.owner, seed_body(U)).await;
+    let (s, b) = f.app.get("/api/v1/leads", Some(&f.owner)).await;
+    assert_eq!(s, Status::Ok, "{b}");
+    assert_eq!(
+        b["data"]["pagination"]["totalItems"],
+        json!(2),
+        "the total counts every kind"
+    );
+    let kinds: Vec<&str> = b["data"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"pricing_selection") && kinds.contains(&"inquiry"),
+        "{kinds:?}"
+    );
+    let (_, only) = f
+        .app
+        .get("/api/v1/leads?kind=pricing_selection", Some(&f.owner))
+        .await;
+    assert_eq!(only["data"]["pagination"]["totalItems"], json!(1));
+    assert_eq!(
+        only["data"]["items"][0]["status"],
+        json!("pending"),
+        "the pricing workflow's own words"
+    );
+    assert_eq!(only["data"]["items"][0]["name"], json!("Jo Buyer"));
+    clock(&f.app).advance(time::Duration::days(8));
+    let (_, only) = f
+        .app
+        .get("/api/v1/leads?kind=pricing_selection", Some(&f.owner))
+        .await;
+    assert_eq!(
+        only["data"]["items"][0]["status"],
+        json!("expired"),
+        "never stale in the inbox either"
+    );
+}

@@ -1,12 +1,12 @@
 //! Contact-request SQL, and the idempotency records that make submits exactly-once.
 
-use rusqlite::types::ToSql;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::model::{ContactInput, ContactRequest};
 use crate::error::ApiError;
 use crate::inquiries::queries::{Filter, Sort};
 use crate::lifecycle::{Progress, Status};
+use crate::paging::Where;
 
 const COLUMNS: &str = "id, workspace_id, user_id, account_email, plan, quantity, contact_required,
      source, page, request_ip, user_agent, status, assignee_id, created_at, updated_at,
@@ -102,51 +102,28 @@ pub fn update(conn: &Connection, c: &ContactRequest) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn where_clause(workspace_id: &str, f: &Filter) -> (String, Vec<Box<dyn ToSql>>) {
-    let mut sql = format!(
-        "workspace_id = ? AND deleted_at IS {}",
-        if f.deleted { "NOT NULL" } else { "NULL" }
+fn where_clause(workspace_id: &str, f: &Filter) -> Where {
+    let deleted = if f.deleted { "NOT NULL" } else { "NULL" };
+    let mut w = Where::new(
+        &format!("workspace_id = ? AND deleted_at IS {deleted}"),
+        vec![Box::new(workspace_id.to_string())],
     );
-    let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(workspace_id.to_string())];
-    if let Some(s) = f.status {
-        sql.push_str(" AND status = ?");
-        args.push(Box::new(s.as_str()));
-    }
-    match f.assignee_id.as_deref() {
-        Some("none") => sql.push_str(" AND assignee_id IS NULL"),
-        Some(a) => {
-            sql.push_str(" AND assignee_id = ?");
-            args.push(Box::new(a.to_string()));
-        }
-        None => {}
-    }
-    if let Some(q) = &f.q {
-        let like = crate::paging::like_pattern(q);
-        sql.push_str(" AND (account_email LIKE ? ESCAPE '\\' OR user_id LIKE ? ESCAPE '\\' OR plan LIKE ? ESCAPE '\\')");
-        for _ in 0..3 {
-            args.push(Box::new(like.clone()));
-        }
-    }
-    if let Some(from) = &f.from {
-        sql.push_str(" AND created_at >= ?");
-        args.push(Box::new(from.clone()));
-    }
-    if let Some(to) = &f.to {
-        sql.push_str(" AND created_at < ?");
-        args.push(Box::new(to.clone()));
-    }
-    (sql, args)
+    w.eq("status", f.status.map(|s| s.as_str()));
+    w.assignee(f.assignee_id.as_deref());
+    w.search(f.q.as_deref(), &["account_email", "user_id", "plan"]);
+    w.created(f.from.as_deref(), f.to.as_deref());
+    w
 }
 
 /// How many requests match.
 pub fn count(conn: &Connection, workspace_id: &str, f: &Filter) -> Result<i64, ApiError> {
-    let (w, args) = where_clause(workspace_id, f);
-    let p: Vec<&dyn ToSql> = args.iter().map(|b| b.as_ref()).collect();
+    let w = where_clause(workspace_id, f);
     Ok(conn
         .prepare_cached(&format!(
-            "SELECT COUNT(*) FROM sales_contact_requests WHERE {w}"
+            "SELECT COUNT(*) FROM sales_contact_requests WHERE {}",
+            w.sql
         ))?
-        .query_row(p.as_slice(), |r| r.get(0))?)
+        .query_row(w.params().as_slice(), |r| r.get(0))?)
 }
 
 /// One page of matching requests.
@@ -158,10 +135,9 @@ pub fn list(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<ContactRequest>, ApiError> {
-    let (w, mut args) = where_clause(workspace_id, f);
-    args.push(Box::new(limit));
-    args.push(Box::new(offset));
-    let p: Vec<&dyn ToSql> = args.iter().map(|b| b.as_ref()).collect();
+    let mut w = where_clause(workspace_id, f);
+    w.args.push(Box::new(limit));
+    w.args.push(Box::new(offset));
     let column = if sort.column == "name" {
         "account_email"
     } else {
@@ -169,9 +145,10 @@ pub fn list(
     };
     let dir = if sort.asc { "ASC" } else { "DESC" };
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM sales_contact_requests WHERE {w} ORDER BY {column} {dir}, rowid {dir} LIMIT ? OFFSET ?"
+        "SELECT {COLUMNS} FROM sales_contact_requests WHERE {} ORDER BY {column} {dir}, rowid {dir} LIMIT ? OFFSET ?",
+        w.sql
     ))?;
-    let rows = stmt.query_map(p.as_slice(), from_row)?;
+    let rows = stmt.query_map(w.params().as_slice(), from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

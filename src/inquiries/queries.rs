@@ -1,11 +1,11 @@
 //! Inquiry SQL: inserts, reads, filtered lists, lifecycle updates, spam purge.
 
-use rusqlite::types::ToSql;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::model::{Contact, Inquiry};
 use crate::error::ApiError;
 use crate::lifecycle::Status;
+use crate::paging::Where;
 
 const COLUMNS: &str = "id, workspace_id, type, name, email, phone, business_name, business_website,
      business_size, industry, subject, message, locale, status, assignee_id, spam, spam_reasons,
@@ -154,55 +154,29 @@ pub struct Sort {
     pub asc: bool,
 }
 
-fn where_clause(workspace_id: &str, f: &Filter) -> (String, Vec<Box<dyn ToSql>>) {
-    let mut sql = String::from("workspace_id = ? AND spam = ? AND deleted_at IS ");
-    sql.push_str(if f.deleted { "NOT NULL" } else { "NULL" });
-    let mut args: Vec<Box<dyn ToSql>> =
-        vec![Box::new(workspace_id.to_string()), Box::new(f.spam as i64)];
-    if let Some(s) = f.status {
-        sql.push_str(" AND status = ?");
-        args.push(Box::new(s.as_str()));
-    }
-    if let Some(t) = &f.kind {
-        sql.push_str(" AND type = ?");
-        args.push(Box::new(t.clone()));
-    }
-    match f.assignee_id.as_deref() {
-        Some("none") => sql.push_str(" AND assignee_id IS NULL"),
-        Some(a) => {
-            sql.push_str(" AND assignee_id = ?");
-            args.push(Box::new(a.to_string()));
-        }
-        None => {}
-    }
-    if let Some(q) = &f.q {
-        let like = crate::paging::like_pattern(q);
-        sql.push_str(
-            " AND (name LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\' OR business_name LIKE ? ESCAPE '\\'
-               OR subject LIKE ? ESCAPE '\\' OR message LIKE ? ESCAPE '\\')",
-        );
-        for _ in 0..5 {
-            args.push(Box::new(like.clone()));
-        }
-    }
-    if let Some(from) = &f.from {
-        sql.push_str(" AND created_at >= ?");
-        args.push(Box::new(from.clone()));
-    }
-    if let Some(to) = &f.to {
-        sql.push_str(" AND created_at < ?");
-        args.push(Box::new(to.clone()));
-    }
-    (sql, args)
+fn where_clause(workspace_id: &str, f: &Filter) -> Where {
+    let deleted = if f.deleted { "NOT NULL" } else { "NULL" };
+    let mut w = Where::new(
+        &format!("workspace_id = ? AND spam = ? AND deleted_at IS {deleted}"),
+        vec![Box::new(workspace_id.to_string()), Box::new(f.spam as i64)],
+    );
+    w.eq("status", f.status.map(|s| s.as_str()));
+    w.eq("type", f.kind.clone());
+    w.assignee(f.assignee_id.as_deref());
+    w.search(
+        f.q.as_deref(),
+        &["name", "email", "business_name", "subject", "message"],
+    );
+    w.created(f.from.as_deref(), f.to.as_deref());
+    w
 }
 
 /// How many inquiries match.
 pub fn count(conn: &Connection, workspace_id: &str, f: &Filter) -> Result<i64, ApiError> {
-    let (w, args) = where_clause(workspace_id, f);
-    let params: Vec<&dyn ToSql> = args.iter().map(|b| b.as_ref()).collect();
+    let w = where_clause(workspace_id, f);
     Ok(conn
-        .prepare_cached(&format!("SELECT COUNT(*) FROM inquiries WHERE {w}"))?
-        .query_row(params.as_slice(), |r| r.get(0))?)
+        .prepare_cached(&format!("SELECT COUNT(*) FROM inquiries WHERE {}", w.sql))?
+        .query_row(w.params().as_slice(), |r| r.get(0))?)
 }
 
 /// One page of matching inquiries.
@@ -214,16 +188,15 @@ pub fn list(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<Inquiry>, ApiError> {
-    let (w, mut args) = where_clause(workspace_id, f);
-    args.push(Box::new(limit));
-    args.push(Box::new(offset));
-    let params: Vec<&dyn ToSql> = args.iter().map(|b| b.as_ref()).collect();
+    let mut w = where_clause(workspace_id, f);
+    w.args.push(Box::new(limit));
+    w.args.push(Box::new(offset));
     let dir = if sort.asc { "ASC" } else { "DESC" };
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM inquiries WHERE {w} ORDER BY {} {dir}, rowid {dir} LIMIT ? OFFSET ?",
-        sort.column
+        "SELECT {COLUMNS} FROM inquiries WHERE {} ORDER BY {} {dir}, rowid {dir} LIMIT ? OFFSET ?",
+        w.sql, sort.column
     ))?;
-    let rows = stmt.query_map(params.as_slice(), from_row)?;
+    let rows = stmt.query_map(w.params().as_slice(), from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

@@ -13,7 +13,7 @@ use crate::auth::permissions::Perm;
 use crate::error::{ApiError, FieldErrors};
 use crate::json::{ok, ApiResult};
 use crate::lifecycle::Status;
-use crate::paging::{self, Page};
+use crate::paging::{self, Page, Where};
 use crate::workspaces::guard::Ctx;
 
 /// The HTTP routes of this capability.
@@ -180,57 +180,34 @@ pub fn page_of(
     if inbox.kinds.is_empty() {
         return Ok((vec![], 0));
     }
-    let mut sql = String::from("workspace_id = ?");
-    let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(workspace_id.to_string())];
-    sql.push_str(&format!(
-        " AND kind IN ({})",
-        vec!["?"; inbox.kinds.len()].join(",")
-    ));
-    for k in &inbox.kinds {
-        args.push(Box::new(k.to_string()));
-    }
-    if let Some(s) = inbox.status {
-        sql.push_str(" AND status = ?");
-        args.push(Box::new(s.as_str()));
-    }
-    match inbox.assignee_id.as_deref() {
-        Some("none") => sql.push_str(" AND assignee_id IS NULL"),
-        Some(a) => {
-            sql.push_str(" AND assignee_id = ?");
-            args.push(Box::new(a.to_string()));
-        }
-        None => {}
-    }
-    if let Some(q) = &inbox.q {
-        let like = crate::paging::like_pattern(q);
-        sql.push_str(" AND (name LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\' OR company LIKE ? ESCAPE '\\')");
-        for _ in 0..3 {
-            args.push(Box::new(like.clone()));
-        }
-    }
-    if let Some(f) = &inbox.from {
-        sql.push_str(" AND created_at >= ?");
-        args.push(Box::new(f.clone()));
-    }
-    if let Some(t) = &inbox.to {
-        sql.push_str(" AND created_at < ?");
-        args.push(Box::new(t.clone()));
-    }
-    let params: Vec<&dyn ToSql> = args.iter().map(|b| b.as_ref()).collect();
+    let mut w = Where::new(
+        &format!(
+            "workspace_id = ? AND kind IN ({})",
+            vec!["?"; inbox.kinds.len()].join(",")
+        ),
+        std::iter::once(workspace_id.to_string())
+            .chain(inbox.kinds.iter().map(|k| k.to_string()))
+            .map(|v| Box::new(v) as Box<dyn ToSql>)
+            .collect(),
+    );
+    w.eq("status", inbox.status.map(|s| s.as_str()));
+    w.assignee(inbox.assignee_id.as_deref());
+    w.search(inbox.q.as_deref(), &["name", "email", "company"]);
+    w.created(inbox.from.as_deref(), inbox.to.as_deref());
     let total: i64 = conn.query_row(
-        &format!("SELECT COUNT(*) FROM ({UNION}) WHERE {sql}"),
-        params.as_slice(),
+        &format!("SELECT COUNT(*) FROM ({all}) WHERE {}", w.sql),
+        w.params().as_slice(),
         |r| r.get(0),
     )?;
     let dir = if inbox.asc { "ASC" } else { "DESC" };
-    let mut paged = args;
-    paged.push(Box::new(inbox.page.limit));
-    paged.push(Box::new((inbox.page.page - 1) * inbox.page.limit));
-    let params: Vec<&dyn ToSql> = paged.iter().map(|b| b.as_ref()).collect();
+    w.args.push(Box::new(inbox.page.limit));
+    w.args
+        .push(Box::new((inbox.page.page - 1) * inbox.page.limit));
+    let params = w.params();
     let mut stmt = conn.prepare(&format!(
         "SELECT kind, id, status, name, email, company, created_at, assignee_id FROM ({all})
-         WHERE {sql} ORDER BY {} {dir}, created_at {dir}, rid {dir} LIMIT ? OFFSET ?",
-        inbox.column
+         WHERE {} ORDER BY {} {dir}, created_at {dir}, rid {dir} LIMIT ? OFFSET ?",
+        w.sql, inbox.column
     ))?;
     let rows = stmt.query_map(params.as_slice(), |r| {
         let status: String = r.get(2)?;
