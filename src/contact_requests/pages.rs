@@ -33,7 +33,8 @@ struct Allowed {
 #[template(path = "contact_request.html")]
 struct DetailPage {
     chrome: Chrome,
-    id: String,
+    base: String,
+    members: Vec<(String, String)>,
     who: String,
     status: &'static str,
     status_label: &'static str,
@@ -130,7 +131,8 @@ async fn detail(
         })
         .collect();
     render(&DetailPage {
-        id: req.id.clone(),
+        base: format!("/admin/contact-requests/{}", req.id),
+        members: names.clone(),
         who,
         status: req.progress.status.as_str(),
         status_label: if t.lang == "vi" { vi } else { en },

@@ -321,6 +321,7 @@ struct TimelineItem {
 #[template(path = "inquiry.html")]
 struct DetailPage {
     chrome: Chrome,
+    base: String,
     i: View,
     a: Allowed,
     me: String,
@@ -433,6 +434,7 @@ async fn detail_page(
         spam_reasons: inq.spam_reasons.join(", "),
     };
     render(&DetailPage {
+        base: format!("/admin/inquiries/{}", view.id),
         i: view,
         a,
         me: page.staff.user.id.clone(),
