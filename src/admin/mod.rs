@@ -287,6 +287,38 @@ impl<'r> FromRequest<'r> for Page {
     }
 }
 
+/// The form every lead detail page posts its lifecycle actions with.
+#[derive(rocket::form::FromForm)]
+pub struct LeadActionForm {
+    /// The session's CSRF token.
+    #[field(name = "_csrf")]
+    pub csrf: Option<String>,
+    /// For `assign`.
+    pub assignee_id: Option<String>,
+    /// For `reply`.
+    pub body: Option<String>,
+    /// For `lose`.
+    pub reason: Option<String>,
+}
+
+impl LeadActionForm {
+    /// The lifecycle move an action name in the URL stands for, if it is one.
+    pub fn lifecycle_move(
+        &self,
+        action: &str,
+    ) -> Option<(crate::lifecycle::Action, crate::lifecycle::Move)> {
+        use crate::lifecycle::{Action, Move};
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        Some(match action {
+            "assign" => (Action::Assign, Move::Assign(text(&self.assignee_id))),
+            "reply" => (Action::Reply, Move::Reply(text(&self.body))),
+            "convert" => (Action::Convert, Move::Convert),
+            "lose" => (Action::Lose, Move::Lose(text(&self.reason))),
+            _ => return None,
+        })
+    }
+}
+
 /// Renders a template, or a 500 with the cause logged.
 pub fn render<T: Template>(t: &T) -> Result<RawHtml<String>, Status> {
     t.render().map(RawHtml).map_err(|e| {

@@ -1,7 +1,7 @@
 //! The contact-request detail page and its actions.
 
 use askama::Template;
-use rocket::form::{Form, FromForm};
+use rocket::form::Form;
 use rocket::http::Status;
 use rocket::request::FlashMessage;
 use rocket::response::content::RawHtml;
@@ -9,11 +9,11 @@ use rocket::response::{Flash, Redirect};
 use rocket::{get, post, routes, Route, State};
 
 use super::service::{self, Step};
-use crate::admin::{render, Chrome, Page};
+use crate::admin::{render, Chrome, LeadActionForm, Page};
 use crate::app::App;
 use crate::auth::permissions::Perm;
 use crate::inquiries::queries::member_names;
-use crate::lifecycle::{Action, Move};
+use crate::lifecycle::Action;
 use crate::util;
 
 /// The HTTP routes of these pages.
@@ -153,15 +153,6 @@ async fn detail(
     })
 }
 
-#[derive(FromForm)]
-struct ActionForm {
-    #[field(name = "_csrf")]
-    csrf: Option<String>,
-    assignee_id: Option<String>,
-    body: Option<String>,
-    reason: Option<String>,
-}
-
 /// `POST /admin/contact-requests/<id>/<action>` — the permission of the action.
 #[post("/admin/contact-requests/<id>/<action>", data = "<form>")]
 async fn act(
@@ -169,25 +160,16 @@ async fn act(
     page: Page,
     id: &str,
     action: &str,
-    form: Form<ActionForm>,
+    form: Form<LeadActionForm>,
 ) -> Result<Flash<Redirect>, Status> {
     page.check_csrf(form.csrf.as_deref())?;
-    let f = form.into_inner();
-    let (perm, mv) = match action {
-        "assign" => (
-            Perm::ContactRequestAssign,
-            Move::Assign(f.assignee_id.unwrap_or_default()),
-        ),
-        "reply" => (
-            Perm::ContactRequestReply,
-            Move::Reply(f.body.unwrap_or_default()),
-        ),
-        "convert" => (Perm::ContactRequestResolve, Move::Convert),
-        "lose" => (
-            Perm::ContactRequestResolve,
-            Move::Lose(f.reason.unwrap_or_default()),
-        ),
-        _ => return Err(Status::NotFound),
+    let Some((action, mv)) = form.lifecycle_move(action) else {
+        return Err(Status::NotFound);
+    };
+    let perm = match action {
+        Action::Assign => Perm::ContactRequestAssign,
+        Action::Reply => Perm::ContactRequestReply,
+        Action::Convert | Action::Lose => Perm::ContactRequestResolve,
     };
     if !page.role.can(perm) {
         return Err(Status::Forbidden);

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
-use rocket::form::{Form, FromForm};
+use rocket::form::Form;
 use rocket::http::Status;
 use rocket::request::FlashMessage;
 use rocket::response::content::RawHtml;
@@ -15,11 +15,10 @@ use super::api::ListQuery;
 use super::model::TYPES;
 use super::queries::{self, Sort};
 use super::service::{self, Step};
-use crate::admin::{csv, render, Chrome, Page};
+use crate::admin::{csv, render, Chrome, LeadActionForm, Page};
 use crate::app::App;
 use crate::auth::permissions::Perm;
 use crate::error::FieldErrors;
-use crate::lifecycle::Move;
 use crate::lifecycle::{Action, Status as LeadStatus};
 use crate::util;
 
@@ -447,13 +446,13 @@ async fn detail_page(
     })
 }
 
-#[derive(FromForm)]
-struct ActionForm {
-    #[field(name = "_csrf")]
-    csrf: Option<String>,
-    assignee_id: Option<String>,
-    body: Option<String>,
-    reason: Option<String>,
+/// The permission each lifecycle action needs on an inquiry.
+fn lifecycle_perm(a: Action) -> Perm {
+    match a {
+        Action::Assign => Perm::InquiryAssign,
+        Action::Reply => Perm::InquiryReply,
+        Action::Convert | Action::Lose => Perm::InquiryResolve,
+    }
 }
 
 /// `POST /admin/inquiries/<id>/<action>` — the permission of the action (Assign, Reply,
@@ -464,27 +463,14 @@ async fn act(
     page: Page,
     id: &str,
     action: &str,
-    form: Form<ActionForm>,
+    form: Form<LeadActionForm>,
 ) -> Result<Flash<Redirect>, Status> {
     page.check_csrf(form.csrf.as_deref())?;
-    let f = form.into_inner();
-    let (perm, step) = match action {
-        "assign" => (
-            Perm::InquiryAssign,
-            Step::Move(Move::Assign(f.assignee_id.unwrap_or_default())),
-        ),
-        "reply" => (
-            Perm::InquiryReply,
-            Step::Move(Move::Reply(f.body.unwrap_or_default())),
-        ),
-        "convert" => (Perm::InquiryResolve, Step::Move(Move::Convert)),
-        "lose" => (
-            Perm::InquiryResolve,
-            Step::Move(Move::Lose(f.reason.unwrap_or_default())),
-        ),
-        "delete" => (Perm::InquiryDelete, Step::Delete),
-        "restore" => (Perm::InquiryDelete, Step::Restore),
-        "not-spam" => (Perm::InquiryUpdate, Step::NotSpam),
+    let (perm, step) = match (form.lifecycle_move(action), action) {
+        (Some((a, mv)), _) => (lifecycle_perm(a), Step::Move(mv)),
+        (None, "delete") => (Perm::InquiryDelete, Step::Delete),
+        (None, "restore") => (Perm::InquiryDelete, Step::Restore),
+        (None, "not-spam") => (Perm::InquiryUpdate, Step::NotSpam),
         _ => return Err(Status::NotFound),
     };
     allowed(&page, perm)?;
