@@ -28,7 +28,13 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 async fn run(max_batch: usize, writers: usize, seconds: u64) -> Result {
     let dir = std::env::temp_dir().join(format!("leadbox-bench-{}", uuid::Uuid::new_v4()));
-    let store = Store::open(&dir, max_batch, Arc::new(Metrics::default())).expect("store opens");
+    let store = Store::open(
+        &dir,
+        max_batch,
+        Arc::new(Metrics::default()),
+        Arc::new(leadbox::store::Nobody),
+    )
+    .expect("store opens");
     rusqlite::Connection::open(dir.join("leadbox.db"))
         .unwrap()
         .execute_batch(

@@ -5,8 +5,10 @@ use std::sync::Arc;
 use crate::auth::throttle::Throttle;
 use crate::config::{Config, TrustedProxies};
 use crate::inquiries::spam::SpamGuard;
+use crate::leads::kind::{Registry, Scope};
 use crate::ops::metrics::Metrics;
 use crate::ratelimit::Limits;
+use crate::realtime::hub::Hub;
 use crate::store::Store;
 
 /// Shared application state.
@@ -27,6 +29,10 @@ pub struct App {
     pub spam: SpamGuard,
     /// The clock expiry is judged by.
     pub clock: Arc<crate::clock::Clock>,
+    /// Every registered lead kind.
+    pub kinds: Arc<Registry>,
+    /// Fans committed events out to sockets.
+    pub hub: Arc<Hub>,
 }
 
 /// What the background clean-up needs, owned so it can outlive a request.
@@ -50,6 +56,13 @@ impl App {
             throttle: self.throttle.clone(),
             limits: self.limits.clone(),
             clock: self.clock.clone(),
+        }
+    }
+
+    /// What inbox queries depend on besides the workspace: the clock's now.
+    pub fn scope(&self) -> Scope {
+        Scope {
+            now: self.clock.now(),
         }
     }
 

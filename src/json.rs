@@ -100,6 +100,38 @@ impl<'r, T: DeserializeOwned + Send> FromData<'r> for Body<T> {
     }
 }
 
+/// A JSON body that may be left out: an empty body is `T::default()`, anything else is read
+/// like [`Body`] (content type, limit, field-named errors).
+pub struct OptBody<T>(pub T);
+
+#[rocket::async_trait]
+impl<'r, T: DeserializeOwned + Default + Send> FromData<'r> for OptBody<T> {
+    type Error = ();
+
+    async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> Outcome<'r, Self> {
+        let bytes = match read_limited(data).await {
+            Ok(b) => b,
+            Err(e) => return Outcome::Error((stash(req, e), ())),
+        };
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Outcome::Success(OptBody(T::default()));
+        }
+        let is_json = req
+            .content_type()
+            .map(|ct| ct.is_json() || ct.sub().as_str().ends_with("+json"))
+            .unwrap_or(false);
+        if !is_json {
+            let err = ApiError::for_status(Status::UnsupportedMediaType)
+                .with_details(json!({ "contentType": "must be application/json" }));
+            return Outcome::Error((stash(req, err), ()));
+        }
+        match parse_json(&bytes) {
+            Ok(v) => Outcome::Success(OptBody(v)),
+            Err(e) => Outcome::Error((stash(req, e), ())),
+        }
+    }
+}
+
 /// A success answer in the standard envelope with its status.
 pub struct Envelope {
     status: Status,

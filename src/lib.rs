@@ -18,7 +18,6 @@ pub mod error;
 pub mod inquiries;
 pub mod json;
 pub mod leads;
-pub mod lifecycle;
 pub mod ops;
 pub mod paging;
 pub mod pricing_selections;
@@ -40,30 +39,46 @@ use app::App;
 use auth::throttle::Throttle;
 use config::TrustedProxies;
 use inquiries::spam::SpamGuard;
+use leads::kind::Registry;
 use ops::metrics::{Metrics, RequestMetrics};
 use ratelimit::Limits;
+use realtime::hub::Hub;
 use store::Store;
 
-/// Builds the application on `figment` (see `config::figment`). The one place that mounts.
+/// Every lead kind leadbox ships: the one place that names them all.
+pub fn kinds() -> Registry {
+    Registry::new()
+        .with(inquiries::kind::Inquiries)
+        .with(contact_requests::kind::ContactRequests)
+        .with(pricing_selections::kind::PricingSelections)
+}
+
+/// Builds the application on `figment` (see `config::figment`) with the built-in lead kinds.
 pub fn rocket(figment: Figment) -> Rocket<Build> {
+    rocket_with(figment, kinds())
+}
+
+/// Builds the application with the lead kinds of `registry`. The one place that mounts.
+pub fn rocket_with(figment: Figment, registry: Registry) -> Rocket<Build> {
     let metrics = Arc::new(Metrics::default());
     let m = metrics.clone();
+    let registry = Arc::new(registry);
     let mut routes = vec![];
     routes.extend(ops::routes());
     routes.extend(auth::routes::routes());
     routes.extend(workspaces::routes());
     routes.extend(end_users::routes());
-    routes.extend(inquiries::routes());
     routes.extend(realtime::routes());
-    routes.extend(contact_requests::routes());
     routes.extend(leads::routes());
-    routes.extend(pricing_selections::routes());
+    for kind in registry.all() {
+        routes.extend(kind.routes());
+    }
     routes.extend(analytics::routes());
     routes.extend(cors::routes());
     routes.extend(admin::routes());
     rocket::custom(figment)
         .attach(AdHoc::try_on_ignite("leadbox", move |rocket| async move {
-            match start(rocket.figment().clone(), m).await {
+            match start(rocket.figment().clone(), m, registry).await {
                 Ok((app, figment)) => Ok(rocket.configure(figment).manage(app)),
                 Err(e) => {
                     tracing::error!("{e}");
@@ -98,10 +113,28 @@ pub fn rocket(figment: Figment) -> Rocket<Build> {
 }
 
 /// Prepares the data folder and secret, opens the store and runs first-start bootstrap.
-async fn start(figment: Figment, metrics: Arc<Metrics>) -> Result<(App, Figment), String> {
+async fn start(
+    figment: Figment,
+    metrics: Arc<Metrics>,
+    kinds: Arc<Registry>,
+) -> Result<(App, Figment), String> {
     let (config, figment) = config::prepare(figment)?;
     let trusted = TrustedProxies::parse(&config.trusted_proxies.items())?;
-    let store = Store::open(&config.data_dir, config.writer_max_batch, metrics.clone())?;
+    let hub = Hub::new(metrics.clone());
+    let store = Store::open(
+        &config.data_dir,
+        config.writer_max_batch,
+        metrics.clone(),
+        hub.clone(),
+    )?;
+    for kind in kinds.all() {
+        if let Some(ddl) = kind.schema() {
+            store
+                .write(move |tx| Ok(tx.execute_batch(ddl)?))
+                .await
+                .map_err(|e| format!("schema of lead kind {}: {e}", kind.id()))?;
+        }
+    }
     let outcome = bootstrap::run(
         &store,
         config.bootstrap_email.clone(),
@@ -136,6 +169,8 @@ async fn start(figment: Figment, metrics: Arc<Metrics>) -> Result<(App, Figment)
         limits: Arc::new(Limits::default()),
         spam: SpamGuard::new(&secret),
         clock: Arc::default(),
+        kinds,
+        hub,
     };
     Ok((app, figment))
 }

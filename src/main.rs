@@ -184,6 +184,7 @@ fn open(cfg: &Config) -> Store {
         &cfg.data_dir,
         cfg.writer_max_batch,
         Arc::new(Metrics::default()),
+        Arc::new(store::Nobody),
     )
     .unwrap_or_else(|e| fail(e))
 }

@@ -1,7 +1,7 @@
 //! List conventions shared by every collection: `page`, `limit`, `sortBy`, `sortOrder`, date
 //! ranges, and the `{items, pagination}` answer.
 
-use serde_json::{json, Value};
+use serde::Serialize;
 use time::macros::format_description;
 
 use crate::error::FieldErrors;
@@ -14,6 +14,13 @@ pub struct Page {
     pub page: i64,
     /// Items per page (1–100).
     pub limit: i64,
+}
+
+impl Page {
+    /// `(limit, offset)` of this page.
+    pub fn window(self) -> (i64, i64) {
+        (self.limit, (self.page - 1) * self.limit)
+    }
 }
 
 /// Parses `page` (default 1) and `limit` (default 20, at most 100).
@@ -99,6 +106,16 @@ pub fn parse_bound(
     }
 }
 
+/// Parses a search text: trimmed, empty is none, at most 200 characters.
+pub fn parse_q(raw: Option<&str>, errs: &mut FieldErrors) -> Option<String> {
+    let q = raw.map(str::trim).filter(|s| !s.is_empty())?;
+    if q.chars().count() > 200 {
+        errs.add("q", "must be at most 200 characters");
+        return None;
+    }
+    Some(q.to_string())
+}
+
 /// Parses a boolean query flag.
 pub fn parse_flag(field: &str, raw: Option<&str>, errs: &mut FieldErrors) -> bool {
     match raw.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
@@ -121,17 +138,40 @@ pub fn like_pattern(q: &str) -> String {
     )
 }
 
+/// Where a page stands in its list.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Pagination {
+    /// 1-based page.
+    pub current_page: i64,
+    /// Items per page.
+    pub page_size: i64,
+    /// Items in the whole list.
+    pub total_items: i64,
+    /// Pages in the whole list.
+    pub total_pages: i64,
+}
+
 /// `{items, pagination: {currentPage, pageSize, totalItems, totalPages}}`.
-pub fn paged(items: Vec<Value>, page: Page, total: i64) -> Value {
-    json!({
-        "items": items,
-        "pagination": {
-            "currentPage": page.page,
-            "pageSize": page.limit,
-            "totalItems": total,
-            "totalPages": (total + page.limit - 1) / page.limit,
-        }
-    })
+#[derive(Debug, Clone, Serialize)]
+pub struct Paged<T> {
+    /// This page.
+    pub items: Vec<T>,
+    /// Where it stands.
+    pub pagination: Pagination,
+}
+
+/// One page of `items` out of `total`.
+pub fn paged<T: Serialize>(items: Vec<T>, page: Page, total: i64) -> Paged<T> {
+    Paged {
+        items,
+        pagination: Pagination {
+            current_page: page.page,
+            page_size: page.limit,
+            total_items: total,
+            total_pages: (total + page.limit - 1) / page.limit,
+        },
+    }
 }
 
 /// A `WHERE` clause built from optional filters, with its positional arguments; shared by

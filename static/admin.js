@@ -32,16 +32,16 @@
 })();
 
 // Live updates: a socket to /api/v1/ws (the session cookie authenticates it), a NEW badge, a
-// toast per new inquiry and new rows in the inbox list. It reconnects with backoff and resumes
-// from the last event it saw, so a dropped connection loses nothing.
+// toast per new lead of any kind and new rows in the inbox and the inquiry list. The topics
+// come from the page (every lead kind the viewer may read); a new lead is looked up once as an
+// inbox row, so every kind is shown the same way. It reconnects with backoff and resumes from
+// the last event it saw, so a dropped connection loses nothing.
 (function () {
   "use strict";
   var body = document.body;
   if (body.getAttribute("data-live") !== "on" || !window.WebSocket) return;
-  var SUBMITTED = "observation/outreach/inquiry/submitted";
-  var UPDATED = "observation/outreach/inquiry/updated";
-  var CONTACT = "observation/sales/contact-request/submitted";
-  var CONTACT_UPDATED = "observation/sales/contact-request/updated";
+  var TOPICS = (body.getAttribute("data-topics") || "").split(" ").filter(Boolean);
+  var lang = body.getAttribute("data-lang") === "vi" ? "vi" : "en";
   var KEY = "leadbox.lastEventId";
   var badge = document.getElementById("new-count");
   var toasts = document.getElementById("toasts");
@@ -49,59 +49,83 @@
 
   function lastId() { var v = parseInt(sessionStorage.getItem(KEY) || "", 10); return isNaN(v) ? null : v; }
   function remember(id) { if (lastId() === null || id > lastId()) sessionStorage.setItem(KEY, String(id)); }
-
-  function refreshBadge() {
-    fetch("/api/v1/leads?status=NEW&limit=1", { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (b) {
-        if (!b || !badge) return;
-        var n = b.data.pagination.totalItems;
-        badge.textContent = String(n);
-        badge.hidden = n === 0;
-      }).catch(function () {});
+  function getJson(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; });
   }
 
-  function toast(data, contact) {
+  function refreshBadge() {
+    getJson("/api/v1/leads/new-count").then(function (b) {
+      if (!b || !badge) return;
+      var n = b.data.count;
+      badge.textContent = String(n);
+      badge.hidden = n === 0;
+    }).catch(function () {});
+  }
+
+  function toast(row) {
     var el = document.createElement("div");
     el.className = "toast";
     var strong = document.createElement("strong");
-    strong.textContent = body.getAttribute(contact ? "data-t-new-contact" : "data-t-new") + ": ";
+    strong.textContent = body.getAttribute("data-t-new") + " · " + row.kindLabel[lang] + ": ";
     el.appendChild(strong);
-    var what = contact ? data.plan + " × " + data.quantity : data.name + (data.businessName ? " · " + data.businessName : "");
-    el.appendChild(document.createTextNode(what));
+    el.appendChild(document.createTextNode((row.name || row.id) + (row.company ? " · " + row.company : "")));
     var a = document.createElement("a");
-    a.href = (contact ? "/admin/contact-requests/" : "/admin/inquiries/") + encodeURIComponent(data.id);
+    a.href = row.adminUrl;
     a.textContent = body.getAttribute("data-t-open");
     el.appendChild(a);
     toasts.appendChild(el);
     setTimeout(function () { el.remove(); }, 8000);
   }
 
-  function addRow(data) {
-    // Only the first page of the unfiltered inquiry list shows newest leads at the top.
-    var table = document.getElementById("inquiries");
-    if (!table || location.pathname !== "/admin/inquiries" || location.search) return;
-    if (table.querySelector("tr[data-id='" + data.id + "']")) return;
+  function cell(tr, text) { var td = document.createElement("td"); td.textContent = text || ""; tr.appendChild(td); return td; }
+  function who(tr, row) {
+    var td = cell(tr, "");
+    var link = document.createElement("a");
+    link.href = row.adminUrl;
+    link.textContent = row.name || row.id;
+    td.appendChild(link);
+    var mail = document.createElement("div"); mail.className = "muted"; mail.textContent = row.email || ""; td.appendChild(mail);
+  }
+  function pill(tr, row) {
+    var td = cell(tr, ""); var span = document.createElement("span");
+    span.className = "status status-" + row.status; span.textContent = row.statusLabel[lang]; td.appendChild(span);
+  }
+  function time(tr, row) {
+    var td = cell(tr, ""); var t = document.createElement("time");
+    t.setAttribute("datetime", row.createdAt); t.textContent = (row.createdAt || "").slice(0, 16).replace("T", " ");
+    td.appendChild(t);
+  }
+
+  // Only the first page of an unfiltered list shows the newest leads at the top.
+  function addRow(row) {
+    var inbox = location.pathname === "/admin/leads" && !location.search;
+    var inquiries = location.pathname === "/admin/inquiries" && !location.search && row.kind === "inquiry";
+    var table = document.getElementById(inbox ? "leads" : inquiries ? "inquiries" : "");
+    if (!table || table.querySelector("tr[data-id='" + row.id + "']")) return;
     var tbody = table.tBodies[0];
     var empty = tbody.querySelector("td[colspan]");
     if (empty) empty.parentNode.remove();
     var tr = document.createElement("tr");
     tr.className = "fresh";
-    tr.setAttribute("data-id", data.id);
-    function cell(text) { var td = document.createElement("td"); td.textContent = text || ""; tr.appendChild(td); return td; }
-    cell((data.createdAt || "").slice(0, 16).replace("T", " "));
-    var who = cell("");
-    var link = document.createElement("a");
-    link.href = "/admin/inquiries/" + encodeURIComponent(data.id);
-    link.textContent = data.name;
-    who.appendChild(link);
-    var mail = document.createElement("div"); mail.className = "muted"; mail.textContent = data.email; who.appendChild(mail);
-    cell(data.businessName);
-    cell(data.type);
-    var st = cell(""); var span = document.createElement("span");
-    span.className = "status status-NEW"; span.textContent = body.getAttribute("data-t-status-new"); st.appendChild(span);
-    cell("");
+    tr.setAttribute("data-id", row.id);
+    tr.setAttribute("data-kind", row.kind);
+    time(tr, row);
+    if (inbox) {
+      var k = cell(tr, ""); var span = document.createElement("span"); span.className = "kind"; span.textContent = row.kindLabel[lang]; k.appendChild(span);
+      who(tr, row); cell(tr, row.company); pill(tr, row);
+    } else {
+      who(tr, row); cell(tr, row.company); cell(tr, ""); pill(tr, row); cell(tr, "");
+    }
     tbody.insertBefore(tr, tbody.firstChild);
+  }
+
+  function arrived(id) {
+    getJson("/api/v1/leads/" + encodeURIComponent(id)).then(function (b) {
+      if (!b) return;
+      toast(b.data);
+      addRow(b.data);
+    }).catch(function () {});
   }
 
   function connect() {
@@ -110,7 +134,7 @@
     ws.onopen = function () {
       backoff = 1000;
       if (offlineToast) { offlineToast.remove(); offlineToast = null; }
-      [SUBMITTED, UPDATED, CONTACT, CONTACT_UPDATED].forEach(function (topic) {
+      TOPICS.forEach(function (topic) {
         var msg = { action: "subscribe", topic: topic, room: "collection" };
         if (lastId() !== null) msg.lastEventId = lastId();
         ws.send(JSON.stringify(msg));
@@ -122,8 +146,7 @@
       if (msg.type === "subscribed" && lastId() === null) remember(msg.lastEventId);
       if (typeof msg.eventId !== "number") return;
       remember(msg.eventId);
-      if (msg.topic === SUBMITTED) { toast(msg.data, false); addRow(msg.data); }
-      if (msg.topic === CONTACT) toast(msg.data, true);
+      if (/\/submitted$/.test(msg.topic) && msg.data && msg.data.id) arrived(msg.data.id);
       refreshBadge();
     };
     ws.onclose = function () {

@@ -7,12 +7,42 @@ use std::sync::Arc;
 use common::TempDir;
 use leadbox::error::ApiError;
 use leadbox::ops::metrics::Metrics;
-use leadbox::store::{NewEvent, Store};
+use leadbox::store::{Event, NewEvent, OnCommit, Store};
 use serde_json::json;
+
+/// Collects what the writer reports after each commit: the store needs no realtime hub.
+struct Sink(std::sync::Mutex<std::sync::mpsc::Sender<Event>>);
+
+impl OnCommit for Sink {
+    fn committed(&self, event: Event) {
+        let _ = self.0.lock().unwrap().send(event);
+    }
+}
+
+fn open_with_sink(
+    dir: &TempDir,
+    max_batch: usize,
+) -> (Store, Arc<Metrics>, std::sync::mpsc::Receiver<Event>) {
+    let metrics = Arc::new(Metrics::default());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let sink = Arc::new(Sink(std::sync::Mutex::new(tx)));
+    let store = Store::open(dir.path(), max_batch, metrics.clone(), sink).unwrap();
+    rusqlite::Connection::open(dir.path().join("leadbox.db"))
+        .unwrap()
+        .execute_batch("CREATE TABLE t (n INTEGER PRIMARY KEY)")
+        .unwrap();
+    (store, metrics, rx)
+}
 
 fn open(dir: &TempDir, max_batch: usize) -> (Store, Arc<Metrics>) {
     let metrics = Arc::new(Metrics::default());
-    let store = Store::open(dir.path(), max_batch, metrics.clone()).unwrap();
+    let store = Store::open(
+        dir.path(),
+        max_batch,
+        metrics.clone(),
+        Arc::new(leadbox::store::Nobody),
+    )
+    .unwrap();
     rusqlite::Connection::open(dir.path().join("leadbox.db"))
         .unwrap()
         .execute_batch("CREATE TABLE t (n INTEGER PRIMARY KEY)")
@@ -166,10 +196,9 @@ fn a_panicking_job_fails_alone_and_the_writer_keeps_going() {
 #[test]
 fn events_are_published_only_after_their_commit() {
     let dir = TempDir::new();
-    let (store, _) = open(&dir, 512);
+    let (store, _, rx) = open_with_sink(&dir, 512);
     let rt = rocket::tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let mut rx = store.hub().subscribe().unwrap();
         let ev = |topic: &str| NewEvent {
             workspace_id: None,
             topic: topic.into(),
@@ -185,7 +214,7 @@ fn events_are_published_only_after_their_commit() {
             })
             .await;
         let id = store.write(move |tx| tx.append(e1)).await.unwrap();
-        let got = rx.recv().await.unwrap();
+        let got = rx.recv_timeout(std::time::Duration::from_secs(5)).unwrap();
         assert_eq!(got.topic, "kept");
         assert_eq!(got.id, id);
         // Visible to a fresh read connection by the time it is published.
@@ -200,5 +229,7 @@ fn events_are_published_only_after_their_commit() {
             .await
             .unwrap();
         assert_eq!(n, 1);
+        // The rolled-back job's event was never reported.
+        assert!(rx.try_recv().is_err());
     });
 }

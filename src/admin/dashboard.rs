@@ -5,25 +5,20 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use rusqlite::Connection;
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
 use crate::error::ApiError;
+use crate::leads::inbox;
+use crate::leads::kind::{Registry, Scope, Stage};
 use crate::util;
 
 /// Days the volume chart covers.
 pub const DAYS: i64 = 14;
-/// Lead kinds in chart order, with their bar colours.
-pub const KINDS: [(&str, &str); 3] = [
-    ("inquiry", "#2454d6"),
-    ("contact_request", "#e0922f"),
-    ("pricing_selection", "#1e7e4a"),
-];
-
 /// What the Overview shows.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Stats {
-    /// Per day (`YYYY-MM-DD`, oldest first): counts in `KINDS` order.
-    pub volume: Vec<(String, [i64; 3])>,
+    /// Per day (`YYYY-MM-DD`, oldest first): counts in registry order.
+    pub volume: Vec<(String, Vec<i64>)>,
     /// Median seconds from capture to the first reply, over leads replied to.
     pub median_reply_seconds: Option<i64>,
     /// Leads created in the last 30 days, and how many of them converted.
@@ -32,22 +27,47 @@ pub struct Stats {
     pub converted_30d: i64,
 }
 
-const LEADS: &str = "SELECT 'inquiry' AS kind, id, status, created_at FROM inquiries
-        WHERE workspace_id = ?1 AND spam = 0 AND deleted_at IS NULL
-     UNION ALL SELECT 'contact_request', id, status, created_at FROM sales_contact_requests
-        WHERE workspace_id = ?1 AND deleted_at IS NULL
-     UNION ALL SELECT 'pricing_selection', id, UPPER(status), created_at FROM pricing_selections
-        WHERE workspace_id = ?1";
+/// `(kind = 'a' AND status IN (…)) OR …`: the won statuses of every kind. Our own constants.
+fn won(kinds: &Registry) -> String {
+    let parts: Vec<String> = kinds
+        .all()
+        .iter()
+        .filter_map(|k| {
+            let won: Vec<String> = k
+                .statuses()
+                .iter()
+                .filter(|s| s.stage == Stage::Won)
+                .map(|s| format!("'{}'", s.value))
+                .collect();
+            (!won.is_empty())
+                .then(|| format!("(kind = '{}' AND status IN ({}))", k.id(), won.join(",")))
+        })
+        .collect();
+    if parts.is_empty() {
+        "0".into()
+    } else {
+        parts.join(" OR ")
+    }
+}
 
-/// Reads the Overview's numbers for a workspace as of `now`.
-pub fn load(conn: &Connection, workspace_id: &str, now: OffsetDateTime) -> Result<Stats, ApiError> {
+/// Reads the Overview's numbers for a workspace as of `scope.now`.
+pub fn load(
+    conn: &Connection,
+    kinds: &Registry,
+    scope: &Scope,
+    workspace_id: &str,
+) -> Result<Stats, ApiError> {
+    let now = scope.now;
+    let leads = inbox::union_sql(kinds, scope);
+    let n = kinds.all().len();
     let first_day = (now - Duration::days(DAYS - 1)).date();
     let since = util::rfc3339(first_day.midnight().assume_utc());
-    let mut per_day: BTreeMap<String, [i64; 3]> = (0..DAYS)
-        .map(|i| ((first_day + Duration::days(i)).to_string(), [0; 3]))
+    let mut per_day: BTreeMap<String, Vec<i64>> = (0..DAYS)
+        .map(|i| ((first_day + Duration::days(i)).to_string(), vec![0; n]))
         .collect();
     let mut stmt = conn.prepare(&format!(
-        "SELECT kind, substr(created_at, 1, 10), COUNT(*) FROM ({LEADS}) WHERE created_at >= ?2 GROUP BY 1, 2"
+        "SELECT kind, substr(created_at, 1, 10), COUNT(*) FROM ({leads})
+         WHERE workspace_id = ?1 AND created_at >= ?2 GROUP BY 1, 2"
     ))?;
     let rows = stmt.query_map(rusqlite::params![workspace_id, since], |r| {
         Ok((
@@ -57,36 +77,38 @@ pub fn load(conn: &Connection, workspace_id: &str, now: OffsetDateTime) -> Resul
         ))
     })?;
     for row in rows {
-        let (kind, day, n) = row?;
+        let (kind, day, count) = row?;
         if let (Some(slot), Some(i)) = (
             per_day.get_mut(&day),
-            KINDS.iter().position(|(k, _)| *k == kind),
+            kinds.all().iter().position(|k| k.id() == kind),
         ) {
-            slot[i] = n;
+            slot[i] = count;
         }
     }
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare(&format!(
         "SELECT l.created_at, MIN(e.created_at) FROM events e
-         JOIN (SELECT id, created_at FROM inquiries WHERE workspace_id = ?1 AND spam = 0
-               UNION ALL SELECT id, created_at FROM sales_contact_requests WHERE workspace_id = ?1) l
-           ON l.id = e.subject_id
+         JOIN ({leads}) l ON l.id = e.subject_id AND l.workspace_id = ?1
          WHERE e.workspace_id = ?1 AND json_extract(e.data, '$.change') = 'replied'
-         GROUP BY l.id",
-    )?;
-    let mut waits: Vec<i64> = stmt
-        .query_map([workspace_id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-        })?
-        .filter_map(|row| row.ok())
-        .filter_map(|(a, b)| {
-            Some((util::parse_rfc3339(&b)? - util::parse_rfc3339(&a)?).whole_seconds())
-        })
-        .collect();
+         GROUP BY l.id"
+    ))?;
+    let mut waits: Vec<i64> = vec![];
+    for row in stmt.query_map([workspace_id], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })? {
+        let (a, b) = row?;
+        if let (Some(b), Some(a)) = (util::parse_rfc3339(&b), util::parse_rfc3339(&a)) {
+            waits.push((b - a).whole_seconds());
+        }
+    }
     waits.sort_unstable();
     let median_reply_seconds = median(&waits);
     let month_ago = util::rfc3339(now - Duration::days(30));
     let (created_30d, converted_30d) = conn.query_row(
-        &format!("SELECT COUNT(*), COALESCE(SUM(status = 'CONVERTED'), 0) FROM ({LEADS}) WHERE created_at >= ?2"),
+        &format!(
+            "SELECT COUNT(*), COALESCE(SUM({}), 0) FROM ({leads})
+             WHERE workspace_id = ?1 AND created_at >= ?2",
+            won(kinds)
+        ),
         rusqlite::params![workspace_id, month_ago],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
@@ -123,7 +145,7 @@ pub fn human_duration(seconds: i64) -> String {
 }
 
 /// The stacked-bar chart as inline SVG. Only numbers and dates go in: nothing a user typed.
-pub fn volume_svg(volume: &[(String, [i64; 3])], label: &str) -> String {
+pub fn volume_svg(volume: &[(String, Vec<i64>)], colours: &[(&str, &str)], label: &str) -> String {
     let (w, h, top, bottom) = (640.0, 180.0, 12.0, 26.0);
     let max = volume
         .iter()
@@ -157,8 +179,8 @@ pub fn volume_svg(volume: &[(String, [i64; 3])], label: &str) -> String {
             let _ = write!(
                 svg,
                 r#"<rect class="bar bar-{kind}" x="{x:.1}" y="{y:.1}" width="{bar:.1}" height="{height:.1}" fill="{colour}" data-day="{day}" data-count="{n}"><title>{day}: {n}</title></rect>"#,
-                kind = KINDS[k].0,
-                colour = KINDS[k].1
+                kind = colours.get(k).map(|c| c.0).unwrap_or(""),
+                colour = colours.get(k).map(|c| c.1).unwrap_or("#888")
             );
         }
         let _ = write!(
@@ -196,10 +218,11 @@ mod tests {
     #[test]
     fn the_chart_stacks_one_bar_per_kind_and_day() {
         let volume = vec![
-            ("2026-01-01".to_string(), [2, 1, 0]),
-            ("2026-01-02".to_string(), [0, 0, 3]),
+            ("2026-01-01".to_string(), vec![2, 1, 0]),
+            ("2026-01-02".to_string(), vec![0, 0, 3]),
         ];
-        let svg = volume_svg(&volume, "Leads");
+        let colours = [("a", "#111"), ("b", "#222"), ("c", "#333")];
+        let svg = volume_svg(&volume, &colours, "Leads");
         assert_eq!(svg.matches("<rect").count(), 3);
         assert!(svg.contains(r#"data-day="2026-01-02" data-count="3""#));
         assert!(svg.contains("aria-label=\"Leads: 6\""));

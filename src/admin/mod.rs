@@ -2,7 +2,6 @@
 //! headers and the HTML catchers. Pages themselves live in `account` and `workspace`.
 
 pub mod account;
-pub mod csv;
 pub mod dashboard;
 pub mod i18n;
 pub mod workspace;
@@ -159,6 +158,8 @@ pub struct Chrome {
     pub flash: Option<(String, String)>,
     /// Leads waiting in NEW (the live badge starts from it).
     pub new_count: i64,
+    /// Realtime topics the page's script subscribes to, space-separated.
+    pub live_topics: String,
 }
 
 impl Chrome {
@@ -174,6 +175,7 @@ impl Chrome {
             active: "",
             flash: None,
             new_count: 0,
+            live_topics: String::new(),
         }
     }
 }
@@ -192,6 +194,8 @@ pub struct Page {
     pub memberships: Vec<(Workspace, Role)>,
     /// Leads in NEW in this workspace.
     pub new_count: i64,
+    /// The realtime topics of the kinds the role may read, space-separated.
+    pub live_topics: String,
 }
 
 impl Page {
@@ -223,6 +227,7 @@ impl Page {
             active,
             flash,
             new_count: self.new_count,
+            live_topics: self.live_topics.clone(),
         }
     }
 
@@ -270,12 +275,21 @@ impl<'r> FromRequest<'r> for Page {
         let Some((workspace, role)) = current else {
             return Outcome::Error((Status::Forbidden, ()));
         };
-        let ws = workspace.id.clone();
+        let (ws, kinds, scope) = (workspace.id.clone(), app.kinds.clone(), app.scope());
+        let readable = crate::leads::inbox::readable(&kinds, role);
         let new_count = app
             .store
-            .read(move |c| crate::inquiries::queries::count_new(c, &ws))
+            .read(move |c| crate::leads::inbox::count_fresh(c, &kinds, &scope, &ws, &readable))
             .await
             .unwrap_or(0);
+        let live_topics = app
+            .kinds
+            .all()
+            .iter()
+            .filter(|k| role.can(k.perm(crate::auth::permissions::LeadAction::Find)))
+            .flat_map(|k| [k.topics().submitted, k.topics().updated])
+            .collect::<Vec<_>>()
+            .join(" ");
         Outcome::Success(Page {
             staff,
             session,
@@ -283,6 +297,7 @@ impl<'r> FromRequest<'r> for Page {
             role,
             memberships,
             new_count,
+            live_topics,
         })
     }
 }
@@ -303,17 +318,14 @@ pub struct LeadActionForm {
 
 impl LeadActionForm {
     /// The lifecycle move an action name in the URL stands for, if it is one.
-    pub fn lifecycle_move(
-        &self,
-        action: &str,
-    ) -> Option<(crate::lifecycle::Action, crate::lifecycle::Move)> {
-        use crate::lifecycle::{Action, Move};
+    pub fn lifecycle_move(&self, action: &str) -> Option<crate::leads::lifecycle::Move> {
+        use crate::leads::lifecycle::Move;
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
         Some(match action {
-            "assign" => (Action::Assign, Move::Assign(text(&self.assignee_id))),
-            "reply" => (Action::Reply, Move::Reply(text(&self.body))),
-            "convert" => (Action::Convert, Move::Convert),
-            "lose" => (Action::Lose, Move::Lose(text(&self.reason))),
+            "assign" => Move::Assign(text(&self.assignee_id)),
+            "reply" => Move::Reply(text(&self.body)),
+            "convert" => Move::Convert,
+            "lose" => Move::Lose(text(&self.reason)),
             _ => return None,
         })
     }

@@ -75,14 +75,14 @@ async fn home(
     allowed(&page, Perm::WorkspaceRead)?;
     let ws = page.workspace.id.clone();
     let since = crate::util::rfc3339(crate::util::now() - time::Duration::days(30));
-    let now = app.clock.now();
+    let (kinds, scope) = (app.kinds.clone(), app.scope());
     let (members, counts, stats) = app
         .store
         .read(move |c| {
             Ok((
                 users::members(c, &ws)?,
                 crate::analytics::counts(c, &ws, &since)?,
-                super::dashboard::load(c, &ws, now)?,
+                super::dashboard::load(c, &kinds, &scope, &ws)?,
             ))
         })
         .await
@@ -96,6 +96,12 @@ async fn home(
         .notifications_failed
         .load(std::sync::atomic::Ordering::Relaxed);
     let t = page.t();
+    let colours: Vec<(&str, &str)> = app
+        .kinds
+        .all()
+        .iter()
+        .map(|k| (k.id(), k.colour()))
+        .collect();
     let funnel = counts
         .into_iter()
         .zip([t.clicked, t.submitted, t.failed])
@@ -109,12 +115,13 @@ async fn home(
         member_count: members.len(),
         public_key: page.workspace.public_key.clone(),
         funnel,
-        chart: super::dashboard::volume_svg(&stats.volume, t.chart_title),
-        legend: vec![
-            (t.kind_inquiry, super::dashboard::KINDS[0].1),
-            (t.kind_contact, super::dashboard::KINDS[1].1),
-            (t.nav_pricing, super::dashboard::KINDS[2].1),
-        ],
+        chart: super::dashboard::volume_svg(&stats.volume, &colours, t.chart_title),
+        legend: app
+            .kinds
+            .all()
+            .iter()
+            .map(|k| (k.label().get(t.lang), k.colour()))
+            .collect(),
         median_reply: stats
             .median_reply_seconds
             .map(super::dashboard::human_duration)

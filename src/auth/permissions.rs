@@ -49,59 +49,70 @@ impl Role {
 
     /// True when this role holds `perm`.
     pub fn can(self, perm: Perm) -> bool {
-        ROLE_PERMISSIONS
-            .iter()
-            .find(|(r, _)| *r == self)
-            .map(|(_, perms)| perms.contains(&perm))
-            .unwrap_or(false)
+        match perm {
+            Perm::Lead(_, action) => LEAD_ACTIONS
+                .iter()
+                .find(|(r, _)| *r == self)
+                .is_some_and(|(_, actions)| actions.contains(&action)),
+            _ => ROLE_PERMISSIONS
+                .iter()
+                .find(|(r, _)| *r == self)
+                .is_some_and(|(_, perms)| perms.contains(&perm)),
+        }
+    }
+}
+
+/// An action on the records of one lead kind; with the kind's resource name it makes a
+/// permission such as `InquiryPermissions.Assign`. Roles hold actions, so a lead kind that
+/// plugs in gets its permissions from the same table with no code of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LeadAction {
+    /// List.
+    Find,
+    /// Read one.
+    FindById,
+    /// Count.
+    Count,
+    /// Enter one by hand.
+    Create,
+    /// Edit its fields.
+    Update,
+    /// Soft-delete and restore.
+    Delete,
+    /// Assign.
+    Assign,
+    /// Record replies.
+    Reply,
+    /// Convert or lose.
+    Resolve,
+    /// Move a kind with its own workflow (pricing selections) to another status.
+    UpdateStatus,
+}
+
+impl LeadAction {
+    /// The published suffix, e.g. `FindById`.
+    pub fn as_str(self) -> &'static str {
+        use LeadAction::*;
+        match self {
+            Find => "Find",
+            FindById => "FindById",
+            Count => "Count",
+            Create => "Create",
+            Update => "Update",
+            Delete => "Delete",
+            Assign => "Assign",
+            Reply => "Reply",
+            Resolve => "Resolve",
+            UpdateStatus => "UpdateStatus",
+        }
     }
 }
 
 /// A named permission; every endpoint names the one it needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Perm {
-    /// List inquiries.
-    InquiryFind,
-    /// Read one inquiry.
-    InquiryFindById,
-    /// Count inquiries.
-    InquiryCount,
-    /// Enter an inquiry by hand.
-    InquiryCreate,
-    /// Edit an inquiry's contact and business fields.
-    InquiryUpdate,
-    /// Soft-delete and restore inquiries.
-    InquiryDelete,
-    /// Assign inquiries.
-    InquiryAssign,
-    /// Record replies.
-    InquiryReply,
-    /// Convert or lose inquiries.
-    InquiryResolve,
-    /// List contact requests.
-    ContactRequestFind,
-    /// Read one contact request.
-    ContactRequestFindById,
-    /// Count contact requests.
-    ContactRequestCount,
-    /// Edit contact requests.
-    ContactRequestUpdate,
-    /// Delete contact requests.
-    ContactRequestDelete,
-    /// Assign contact requests.
-    ContactRequestAssign,
-    /// Reply to contact requests.
-    ContactRequestReply,
-    /// Convert or lose contact requests.
-    ContactRequestResolve,
-    /// List pricing selections.
-    PricingSelectionFind,
-    /// Read one pricing selection.
-    PricingSelectionFindById,
-    /// Store a selection for any end user.
-    PricingSelectionCreate,
-    /// Change a selection's status.
-    PricingSelectionUpdateStatus,
+    /// An action on one lead kind, named by the kind's resource (`Inquiry`, `ContactRequest`).
+    Lead(&'static str, LeadAction),
     /// Read workspace settings.
     WorkspaceRead,
     /// Change workspace settings.
@@ -124,30 +135,10 @@ pub enum Perm {
 
 impl Perm {
     /// The permission's published name, e.g. `InquiryPermissions.Find`.
-    pub fn name(self) -> &'static str {
+    pub fn name(self) -> String {
         use Perm::*;
-        match self {
-            InquiryFind => "InquiryPermissions.Find",
-            InquiryFindById => "InquiryPermissions.FindById",
-            InquiryCount => "InquiryPermissions.Count",
-            InquiryCreate => "InquiryPermissions.Create",
-            InquiryUpdate => "InquiryPermissions.Update",
-            InquiryDelete => "InquiryPermissions.Delete",
-            InquiryAssign => "InquiryPermissions.Assign",
-            InquiryReply => "InquiryPermissions.Reply",
-            InquiryResolve => "InquiryPermissions.Resolve",
-            ContactRequestFind => "ContactRequestPermissions.Find",
-            ContactRequestFindById => "ContactRequestPermissions.FindById",
-            ContactRequestCount => "ContactRequestPermissions.Count",
-            ContactRequestUpdate => "ContactRequestPermissions.Update",
-            ContactRequestDelete => "ContactRequestPermissions.Delete",
-            ContactRequestAssign => "ContactRequestPermissions.Assign",
-            ContactRequestReply => "ContactRequestPermissions.Reply",
-            ContactRequestResolve => "ContactRequestPermissions.Resolve",
-            PricingSelectionFind => "PricingSelectionPermissions.Find",
-            PricingSelectionFindById => "PricingSelectionPermissions.FindById",
-            PricingSelectionCreate => "PricingSelectionPermissions.Create",
-            PricingSelectionUpdateStatus => "PricingSelectionPermissions.UpdateStatus",
+        let fixed = match self {
+            Lead(resource, action) => return format!("{resource}Permissions.{}", action.as_str()),
             WorkspaceRead => "WorkspacePermissions.Read",
             WorkspaceUpdate => "WorkspacePermissions.Update",
             WorkspaceCreate => "WorkspacePermissions.Create",
@@ -157,54 +148,67 @@ impl Perm {
             EndUserProvision => "EndUserPermissions.Provision",
             LeadExport => "LeadPermissions.Export",
             AnalyticsCreate => "AnalyticsPermissions.Create",
-        }
+        };
+        fixed.to_string()
     }
 }
 
+use LeadAction as A;
 use Perm::*;
 
-const READ_LEADS: &[Perm] = &[
-    InquiryFind,
-    InquiryFindById,
-    InquiryCount,
-    ContactRequestFind,
-    ContactRequestFindById,
-    ContactRequestCount,
-    PricingSelectionFind,
-    PricingSelectionFindById,
-    WorkspaceRead,
-    MemberFind,
-    TokenManage,
-    AnalyticsCreate,
+/// What each role may do to the records of any lead kind.
+const LEAD_ACTIONS: &[(Role, &[LeadAction])] = &[
+    (Role::Owner, ALL_LEAD_ACTIONS),
+    (Role::Admin, ALL_LEAD_ACTIONS),
+    (
+        Role::Sales,
+        &[
+            A::Find,
+            A::FindById,
+            A::Count,
+            A::Create,
+            A::Update,
+            A::Assign,
+            A::Reply,
+            A::Resolve,
+            A::UpdateStatus,
+        ],
+    ),
+    (
+        Role::Support,
+        &[
+            A::Find,
+            A::FindById,
+            A::Count,
+            A::Update,
+            A::Reply,
+            A::UpdateStatus,
+        ],
+    ),
+    (Role::Viewer, &[A::Find, A::FindById, A::Count]),
 ];
 
-/// The role → permission table. Owner and admin differ only in who may touch ownership,
-/// which the members code checks on top of `MemberManage`.
+const ALL_LEAD_ACTIONS: &[LeadAction] = &[
+    A::Find,
+    A::FindById,
+    A::Count,
+    A::Create,
+    A::Update,
+    A::Delete,
+    A::Assign,
+    A::Reply,
+    A::Resolve,
+    A::UpdateStatus,
+];
+
+/// The role → permission table for everything that is not a lead. Owner and admin differ only
+/// in who may touch ownership, which the members code checks on top of `MemberManage`.
 const ROLE_PERMISSIONS: &[(Role, &[Perm])] = &[
     (Role::Owner, ALL_PERMS),
     (Role::Admin, ALL_PERMS),
     (
         Role::Sales,
         &[
-            InquiryFind,
-            InquiryFindById,
-            InquiryCount,
-            InquiryCreate,
-            InquiryUpdate,
-            InquiryAssign,
-            InquiryReply,
-            InquiryResolve,
-            ContactRequestFind,
-            ContactRequestFindById,
-            ContactRequestCount,
-            ContactRequestUpdate,
-            ContactRequestAssign,
-            ContactRequestReply,
-            ContactRequestResolve,
-            PricingSelectionFind,
-            PricingSelectionFindById,
-            PricingSelectionCreate,
-            PricingSelectionUpdateStatus,
             WorkspaceRead,
             MemberFind,
             TokenManage,
@@ -214,51 +218,15 @@ const ROLE_PERMISSIONS: &[(Role, &[Perm])] = &[
     ),
     (
         Role::Support,
-        &[
-            InquiryFind,
-            InquiryFindById,
-            InquiryCount,
-            InquiryUpdate,
-            InquiryReply,
-            ContactRequestFind,
-            ContactRequestFindById,
-            ContactRequestCount,
-            ContactRequestUpdate,
-            ContactRequestReply,
-            PricingSelectionFind,
-            PricingSelectionFindById,
-            PricingSelectionUpdateStatus,
-            WorkspaceRead,
-            MemberFind,
-            TokenManage,
-            AnalyticsCreate,
-        ],
+        &[WorkspaceRead, MemberFind, TokenManage, AnalyticsCreate],
     ),
-    (Role::Viewer, READ_LEADS),
+    (
+        Role::Viewer,
+        &[WorkspaceRead, MemberFind, TokenManage, AnalyticsCreate],
+    ),
 ];
 
 const ALL_PERMS: &[Perm] = &[
-    InquiryFind,
-    InquiryFindById,
-    InquiryCount,
-    InquiryCreate,
-    InquiryUpdate,
-    InquiryDelete,
-    InquiryAssign,
-    InquiryReply,
-    InquiryResolve,
-    ContactRequestFind,
-    ContactRequestFindById,
-    ContactRequestCount,
-    ContactRequestUpdate,
-    ContactRequestDelete,
-    ContactRequestAssign,
-    ContactRequestReply,
-    ContactRequestResolve,
-    PricingSelectionFind,
-    PricingSelectionFindById,
-    PricingSelectionCreate,
-    PricingSelectionUpdateStatus,
     WorkspaceRead,
     WorkspaceUpdate,
     WorkspaceCreate,
@@ -286,17 +254,30 @@ mod tests {
 
     #[test]
     fn viewers_read_but_never_change_leads() {
-        assert!(Role::Viewer.can(InquiryFind));
-        for p in [
-            InquiryCreate,
-            InquiryUpdate,
-            InquiryAssign,
-            InquiryReply,
-            InquiryResolve,
-            InquiryDelete,
+        assert!(Role::Viewer.can(Lead("Inquiry", A::Find)));
+        for a in [
+            A::Create,
+            A::Update,
+            A::Assign,
+            A::Reply,
+            A::Resolve,
+            A::Delete,
+            A::UpdateStatus,
         ] {
-            assert!(!Role::Viewer.can(p), "{p:?}");
+            assert!(!Role::Viewer.can(Lead("Inquiry", a)), "{a:?}");
         }
+    }
+
+    #[test]
+    fn lead_permissions_are_named_by_resource_and_action() {
+        assert_eq!(
+            Lead("ContactRequest", A::FindById).name(),
+            "ContactRequestPermissions.FindById"
+        );
+        assert_eq!(WorkspaceRead.name(), "WorkspacePermissions.Read");
+        assert!(Role::Support.can(Lead("PricingSelection", A::UpdateStatus)));
+        assert!(!Role::Support.can(Lead("Inquiry", A::Assign)));
+        assert!(!Role::Sales.can(Lead("Inquiry", A::Delete)));
     }
 
     #[test]

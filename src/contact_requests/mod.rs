@@ -2,6 +2,7 @@
 //! the management API and pages.
 
 pub mod api;
+pub mod kind;
 pub mod model;
 pub mod pages;
 pub mod public;

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::lifecycle::{Progress, Status};
+use crate::leads::lifecycle::{Progress, Status};
 
 /// Plans a request may be about.
 pub const PLANS: [&str; 3] = ["payg", "monthly", "annual"];

@@ -1,32 +1,24 @@
-//! The contact-request detail page and its actions.
+//! The contact-request detail page (its lifecycle actions are the shared ones of
+//! `leads::pages`) and the example pricing page that wires the widget.
 
 use askama::Template;
-use rocket::form::Form;
 use rocket::http::Status;
 use rocket::request::FlashMessage;
 use rocket::response::content::RawHtml;
-use rocket::response::{Flash, Redirect};
-use rocket::{get, post, routes, Route, State};
+use rocket::{get, routes, Route, State};
 
-use super::service::{self, Step};
-use crate::admin::{render, Chrome, LeadActionForm, Page};
+use super::kind::{perm, ContactRequests};
+use super::service;
+use crate::admin::{render, Chrome, Page};
 use crate::app::App;
-use crate::auth::permissions::Perm;
-use crate::inquiries::queries::member_names;
-use crate::lifecycle::Action;
+use crate::auth::permissions::{LeadAction as A, Perm};
+use crate::leads::lifecycle::Allowed;
+use crate::leads::timeline::{self, member_names};
 use crate::util;
 
 /// The HTTP routes of these pages.
 pub fn routes() -> Vec<Route> {
-    routes![detail, act]
-}
-
-#[derive(Default)]
-struct Allowed {
-    assign: bool,
-    reply: bool,
-    convert: bool,
-    lose: bool,
+    routes![detail, pricing_example]
 }
 
 #[derive(Template)]
@@ -42,7 +34,7 @@ struct DetailPage {
     facts: Vec<(&'static str, String)>,
     a: Allowed,
     me: String,
-    timeline: Vec<(String, String, String, String)>,
+    timeline: Vec<timeline::Item>,
 }
 
 /// `GET /admin/contact-requests/<id>` — ContactRequestPermissions.FindById.
@@ -53,7 +45,7 @@ async fn detail(
     id: &str,
     f: Option<FlashMessage<'_>>,
 ) -> Result<RawHtml<String>, Status> {
-    if !page.role.can(Perm::ContactRequestFindById) {
+    if !page.role.can(perm(A::FindById)) {
         return Err(Status::Forbidden);
     }
     let (req, user, timeline) = service::find(app, page.workspace.id.clone(), id.to_string())
@@ -66,10 +58,7 @@ async fn detail(
         .await
         .map_err(|e| e.status)?;
     let t = page.t();
-    let (en, vi) = req.progress.status.label();
-    let live = req.deleted_at.is_none();
-    let can =
-        |perm: Perm, a: Action| live && page.role.can(perm) && req.progress.status.after(a).is_ok();
+    let deleted = req.deleted_at.is_some();
     let name_of = |id: &str| names.iter().find(|(m, _)| m == id).map(|(_, n)| n.clone());
     let who = user
         .as_ref()
@@ -100,50 +89,22 @@ async fn detail(
         ("IP", o(&req.request_ip)),
         ("User agent", o(&req.user_agent)),
     ];
-    let timeline = timeline
-        .iter()
-        .map(|e| {
-            let what = match e["type"].as_str().unwrap_or("") {
-                "submitted" => t.ev_submitted,
-                "assigned" => t.ev_assigned,
-                "replied" => t.ev_replied,
-                "converted" => t.ev_converted,
-                "lost" => t.ev_lost,
-                "deleted" => t.ev_deleted,
-                "restored" => t.ev_restored,
-                _ => t.done,
-            };
-            let detail = e["data"]["body"]
-                .as_str()
-                .or(e["data"]["reason"].as_str())
-                .unwrap_or("")
-                .to_string();
-            let actor = e["actor"]["name"]
-                .as_str()
-                .map(str::to_string)
-                .unwrap_or_else(|| who.clone());
-            (
-                util::short_time(e["at"].as_str().unwrap_or("")),
-                what.to_string(),
-                actor,
-                detail,
-            )
-        })
-        .collect();
+    let timeline = timeline::items(&timeline, t, &names, &who);
     render(&DetailPage {
         base: format!("/admin/contact-requests/{}", req.id),
         members: names.clone(),
         who,
         status: req.progress.status.as_str(),
-        status_label: if t.lang == "vi" { vi } else { en },
-        deleted: !live,
+        status_label: req.progress.status.label().get(t.lang),
+        deleted,
         facts,
-        a: Allowed {
-            assign: can(Perm::ContactRequestAssign, Action::Assign),
-            reply: can(Perm::ContactRequestReply, Action::Reply),
-            convert: can(Perm::ContactRequestResolve, Action::Convert),
-            lose: can(Perm::ContactRequestResolve, Action::Lose),
-        },
+        a: Allowed::of(
+            page.role,
+            &ContactRequests,
+            req.progress.status,
+            true,
+            deleted,
+        ),
         me: page.staff.user.id.clone(),
         timeline,
         chrome: page.chrome(
@@ -153,39 +114,36 @@ async fn detail(
     })
 }
 
-/// `POST /admin/contact-requests/<id>/<action>` — the permission of the action.
-#[post("/admin/contact-requests/<id>/<action>", data = "<form>")]
-async fn act(
-    app: &State<App>,
-    page: Page,
-    id: &str,
-    action: &str,
-    form: Form<LeadActionForm>,
-) -> Result<Flash<Redirect>, Status> {
-    page.check_csrf(form.csrf.as_deref())?;
-    let Some((action, mv)) = form.lifecycle_move(action) else {
-        return Err(Status::NotFound);
-    };
-    let perm = match action {
-        Action::Assign => Perm::ContactRequestAssign,
-        Action::Reply => Perm::ContactRequestReply,
-        Action::Convert | Action::Lose => Perm::ContactRequestResolve,
-    };
-    if !page.role.can(perm) {
+#[derive(Template)]
+#[template(path = "pricing_example.html")]
+struct PricingPage {
+    chrome: Chrome,
+    title: &'static str,
+    intro: &'static str,
+    button: &'static str,
+    quantity_label: &'static str,
+    sales_email: String,
+    plans: Vec<(&'static str, &'static str, &'static str)>,
+}
+
+/// `GET /examples/pricing` — WorkspacePermissions.Read: the widget wired to a pricing page.
+#[get("/examples/pricing")]
+fn pricing_example(page: Page) -> Result<RawHtml<String>, Status> {
+    if !page.role.can(Perm::WorkspaceRead) {
         return Err(Status::Forbidden);
     }
-    let back = Redirect::to(format!("/admin/contact-requests/{id}"));
-    match service::apply(
-        app,
-        page.workspace.id.clone(),
-        id.to_string(),
-        page.staff.user.id.clone(),
-        Step::Move(mv),
-    )
-    .await
-    {
-        Ok(_) => Ok(Flash::success(back, page.t().done)),
-        Err(e) if e.status == Status::NotFound => Err(Status::NotFound),
-        Err(e) => Ok(Flash::error(back, e.message)),
-    }
+    let t = page.t();
+    render(&PricingPage {
+        title: t.pricing_title,
+        intro: t.pricing_intro,
+        button: t.contact_sales,
+        quantity_label: t.quantity,
+        sales_email: page.workspace.sales_email.clone().unwrap_or_default(),
+        plans: vec![
+            ("payg", "Pay as you go", "$0.002 / unit"),
+            ("monthly", "Monthly", "$499 / month"),
+            ("annual", "Annual", "$4,990 / year"),
+        ],
+        chrome: page.chrome("pricing", None),
+    })
 }

@@ -4,9 +4,11 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::model::{ContactInput, ContactRequest};
 use crate::error::ApiError;
-use crate::inquiries::queries::{Filter, Sort};
-use crate::lifecycle::{Progress, Status};
+use crate::leads::lifecycle::{Progress, Status};
+use crate::leads::list::{self, Filter, Sort};
 use crate::paging::Where;
+
+const TABLE: &str = "sales_contact_requests";
 
 const COLUMNS: &str = "id, workspace_id, user_id, account_email, plan, quantity, contact_required,
      source, page, request_ip, user_agent, status, assignee_id, created_at, updated_at,
@@ -29,7 +31,9 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<ContactRequest> {
         request_ip: r.get(9)?,
         user_agent: r.get(10)?,
         progress: Progress {
-            status: Status::parse(&status).unwrap_or(Status::New),
+            status: Status::parse(&status).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(11, rusqlite::types::Type::Text, e.into())
+            })?,
             assignee_id: r.get(12)?,
             replied_at: r.get(15)?,
             converted_at: r.get(16)?,
@@ -80,28 +84,6 @@ pub fn get(
         .optional()?)
 }
 
-/// Writes back the lifecycle and deletion columns.
-pub fn update(conn: &Connection, c: &ContactRequest) -> Result<(), ApiError> {
-    let p = &c.progress;
-    conn.prepare_cached(
-        "UPDATE sales_contact_requests SET status = ?3, assignee_id = ?4, replied_at = ?5,
-             converted_at = ?6, lost_reason = ?7, updated_at = ?8, deleted_at = ?9
-         WHERE workspace_id = ?1 AND id = ?2",
-    )?
-    .execute(params![
-        c.workspace_id,
-        c.id,
-        p.status.as_str(),
-        p.assignee_id,
-        p.replied_at,
-        p.converted_at,
-        p.lost_reason,
-        c.updated_at,
-        c.deleted_at
-    ])?;
-    Ok(())
-}
-
 fn where_clause(workspace_id: &str, f: &Filter) -> Where {
     let deleted = if f.deleted { "NOT NULL" } else { "NULL" };
     let mut w = Where::new(
@@ -117,39 +99,27 @@ fn where_clause(workspace_id: &str, f: &Filter) -> Where {
 
 /// How many requests match.
 pub fn count(conn: &Connection, workspace_id: &str, f: &Filter) -> Result<i64, ApiError> {
-    let w = where_clause(workspace_id, f);
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT COUNT(*) FROM sales_contact_requests WHERE {}",
-            w.sql
-        ))?
-        .query_row(w.params().as_slice(), |r| r.get(0))?)
+    list::count(conn, TABLE, &where_clause(workspace_id, f))
 }
 
-/// One page of matching requests.
+/// One page of matching requests ("name" sorts by the account email).
 pub fn list(
     conn: &Connection,
     workspace_id: &str,
     f: &Filter,
     sort: Sort,
-    limit: i64,
-    offset: i64,
+    window: (i64, i64),
 ) -> Result<Vec<ContactRequest>, ApiError> {
-    let mut w = where_clause(workspace_id, f);
-    w.args.push(Box::new(limit));
-    w.args.push(Box::new(offset));
-    let column = if sort.column == "name" {
-        "account_email"
-    } else {
-        sort.column
+    let sort = Sort {
+        column: if sort.column == "name" {
+            "account_email"
+        } else {
+            sort.column
+        },
+        asc: sort.asc,
     };
-    let dir = if sort.asc { "ASC" } else { "DESC" };
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM sales_contact_requests WHERE {} ORDER BY {column} {dir}, rowid {dir} LIMIT ? OFFSET ?",
-        w.sql
-    ))?;
-    let rows = stmt.query_map(w.params().as_slice(), from_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let w = where_clause(workspace_id, f);
+    list::page(conn, TABLE, COLUMNS, w, sort, window, from_row)
 }
 
 /// A remembered answer: (request fingerprint, response JSON, created at).

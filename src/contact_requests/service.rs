@@ -5,12 +5,11 @@ use serde_json::{json, Value};
 use super::model::{quantity_bucket, ContactInput, ContactRequest};
 use super::queries;
 use crate::app::App;
-use crate::auth::users;
 use crate::end_users;
 use crate::error::ApiError;
-use crate::inquiries::queries::{member_names, Filter, Sort};
-use crate::lifecycle::Move;
-use crate::store::{events, NewEvent, Tx};
+use crate::leads::list::{Filter, Sort};
+use crate::leads::timeline::{self, Entry};
+use crate::store::{NewEvent, Tx};
 use crate::util;
 use crate::workspaces::model::Workspace;
 
@@ -197,98 +196,17 @@ pub async fn record_failure(
         .await;
 }
 
-/// A staff change to a request.
-#[derive(Debug, Clone)]
-pub enum Step {
-    /// Assign, reply, convert, lose.
-    Move(Move),
-    /// Hide.
-    Delete,
-    /// Un-hide.
-    Restore,
-}
-
-/// Applies a staff change atomically with its event.
-pub async fn apply(
-    app: &App,
-    workspace_id: String,
-    id: String,
-    actor: String,
-    step: Step,
-) -> Result<ContactRequest, ApiError> {
-    if let Step::Move(mv) = &step {
-        mv.validate()?;
-    }
-    app.store
-        .write(move |tx| {
-            let mut req = queries::get(tx, &workspace_id, &id)?.ok_or_else(ApiError::not_found)?;
-            if req.deleted_at.is_some() && !matches!(step, Step::Restore) {
-                return Err(ApiError::not_found());
-            }
-            let before = req.progress.status;
-            let now = util::now_str();
-            let (change, mut data) = match step {
-                Step::Move(mv) => {
-                    if let Move::Assign(a) = &mv {
-                        if users::role_in(tx, a, &workspace_id)?.is_none() {
-                            return Err(ApiError::validation(
-                                "assigneeId",
-                                "must be a member of this workspace",
-                            ));
-                        }
-                    }
-                    req.progress.apply(mv, &now)?
-                }
-                Step::Delete => {
-                    req.deleted_at = Some(now.clone());
-                    ("deleted", json!({}))
-                }
-                Step::Restore => {
-                    if req.deleted_at.take().is_none() {
-                        return Err(ApiError::conflict(
-                            "INVALID_TRANSITION",
-                            "This request is not deleted",
-                        ));
-                    }
-                    ("restored", json!({}))
-                }
-            };
-            req.updated_at = now;
-            queries::update(tx, &req)?;
-            data["id"] = json!(req.id);
-            data["change"] = json!(change);
-            data["status"] = json!(req.progress.status.as_str());
-            data["previousStatus"] = json!(before.as_str());
-            tx.append(NewEvent {
-                workspace_id: Some(workspace_id.clone()),
-                topic: UPDATED.into(),
-                subject_id: Some(req.id.clone()),
-                actor_id: Some(actor),
-                data,
-            })?;
-            Ok(req)
-        })
-        .await
-}
-
 /// A request with its end user and timeline.
 pub async fn find(
     app: &App,
     workspace_id: String,
     id: String,
-) -> Result<(ContactRequest, Option<end_users::EndUser>, Vec<Value>), ApiError> {
+) -> Result<(ContactRequest, Option<end_users::EndUser>, Vec<Entry>), ApiError> {
     app.store
         .read(move |c| {
             let req = queries::get(c, &workspace_id, &id)?.ok_or_else(ApiError::not_found)?;
             let user = end_users::get(c, &workspace_id, &req.user_id)?;
-            let names = member_names(c, &workspace_id)?;
-            let timeline =
-                crate::lifecycle::timeline(events::for_subject(c, &workspace_id, &id)?, &names)
-                    .into_iter()
-                    .filter(|e| !e["type"].as_str().unwrap_or("").is_empty())
-                    .filter(|e| e["data"].get("event").is_none())
-                    .collect();
-            Ok((req, user, timeline))
+            Ok((req, user, timeline::load(c, &workspace_id, &id)?))
         })
         .await
 }
@@ -299,20 +217,19 @@ pub async fn list(
     workspace_id: String,
     filter: Filter,
     sort: Sort,
-    page: i64,
-    limit: i64,
+    page: crate::paging::Page,
 ) -> Result<(Vec<Value>, i64), ApiError> {
     app.store
         .read(move |c| {
             let total = queries::count(c, &workspace_id, &filter)?;
-            let rows = queries::list(c, &workspace_id, &filter, sort, limit, (page - 1) * limit)?;
+            let rows = queries::list(c, &workspace_id, &filter, sort, page.window())?;
             let items = rows
                 .iter()
                 .map(|r| {
-                    let user = end_users::get(c, &workspace_id, &r.user_id).ok().flatten();
-                    r.to_json(user.as_ref())
+                    let user = end_users::get(c, &workspace_id, &r.user_id)?;
+                    Ok(r.to_json(user.as_ref()))
                 })
-                .collect();
+                .collect::<Result<_, ApiError>>()?;
             Ok((items, total))
         })
         .await

@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 
 use crate::domain::{self, Email};
 use crate::error::FieldErrors;
-use crate::lifecycle::Status;
+use crate::leads::lifecycle::Status;
 
 /// Inquiry types.
 pub const TYPES: [&str; 4] = ["sales", "partnership", "support", "other"];
@@ -291,8 +291,8 @@ pub struct Inquiry {
 
 impl Inquiry {
     /// Its lifecycle fields.
-    pub fn progress(&self) -> crate::lifecycle::Progress {
-        crate::lifecycle::Progress {
+    pub fn progress(&self) -> crate::leads::lifecycle::Progress {
+        crate::leads::lifecycle::Progress {
             status: self.status,
             assignee_id: self.assignee_id.clone(),
             replied_at: self.replied_at.clone(),
@@ -302,7 +302,7 @@ impl Inquiry {
     }
 
     /// Takes lifecycle fields back after a move.
-    pub fn set_progress(&mut self, p: crate::lifecycle::Progress) {
+    pub fn set_progress(&mut self, p: crate::leads::lifecycle::Progress) {
         self.status = p.status;
         self.assignee_id = p.assignee_id;
         self.replied_at = p.replied_at;

@@ -11,20 +11,22 @@ use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect};
 use rocket::{get, post, routes, Route, State};
 
-use super::api::ListQuery;
+use super::kind::{perm, Inquiries};
 use super::model::TYPES;
-use super::queries::{self, Sort};
 use super::service::{self, Step};
-use crate::admin::{csv, render, Chrome, LeadActionForm, Page};
+use crate::admin::{render, Chrome, LeadActionForm, Page};
 use crate::app::App;
-use crate::auth::permissions::Perm;
+use crate::auth::permissions::{LeadAction as A, Perm};
 use crate::error::FieldErrors;
-use crate::lifecycle::{Action, Status as LeadStatus};
+use crate::leads::csv::{self, CsvFile};
+use crate::leads::lifecycle::{Allowed, Status as LeadStatus};
+use crate::leads::list::{Filter, ListQuery};
+use crate::leads::timeline::{self, member_names};
 use crate::util;
 
 /// The HTTP routes of these pages.
 pub fn routes() -> Vec<Route> {
-    routes![list_page, export_csv, detail_page, act, embed_page]
+    routes![list_page, export_csv, detail_page, not_spam, embed_page]
 }
 
 fn allowed(page: &Page, perm: Perm) -> Result<(), Status> {
@@ -36,12 +38,7 @@ fn allowed(page: &Page, perm: Perm) -> Result<(), Status> {
 }
 
 fn status_label(page: &Page, s: LeadStatus) -> &'static str {
-    let (en, vi) = s.label();
-    if page.t().lang == "vi" {
-        vi
-    } else {
-        en
-    }
+    s.label().get(page.t().lang)
 }
 
 struct Row {
@@ -79,7 +76,7 @@ struct ListPage {
 }
 
 /// The query string of a validated filter (without the page).
-fn query_of(f: &queries::Filter) -> String {
+fn query_of(f: &Filter) -> String {
     let mut parts = vec![];
     let mut put = |k: &str, v: &str| parts.push(format!("{k}={}", util::urlencode(v)));
     if let Some(s) = f.status {
@@ -117,26 +114,20 @@ async fn list_page(
     query: ListQuery,
     f: Option<FlashMessage<'_>>,
 ) -> Result<RawHtml<String>, Status> {
-    allowed(&page, Perm::InquiryFind)?;
+    allowed(&page, perm(A::Find))?;
     let mut errs = FieldErrors::default();
-    let filter = query.filter(&mut errs);
+    let filter = query.filter(&TYPES, &mut errs);
     let (paging, sort) = query.page_and_sort(&mut errs);
     let ws = page.workspace.id.clone();
     let members = app
         .store
-        .read(move |c| queries::member_names(c, &ws))
+        .read(move |c| member_names(c, &ws))
         .await
         .map_err(|e| e.status)?;
-    let (items, total) = service::list(
-        app,
-        page.workspace.id.clone(),
-        filter.clone(),
-        sort,
-        paging.page,
-        paging.limit,
-    )
-    .await
-    .map_err(|e| e.status)?;
+    let (items, total) =
+        service::list(app, page.workspace.id.clone(), filter.clone(), sort, paging)
+            .await
+            .map_err(|e| e.status)?;
     let name_of = |id: &Option<String>| {
         id.as_ref()
             .and_then(|a| members.iter().find(|(m, _)| m == a).map(|(_, n)| n.clone()))
@@ -195,84 +186,27 @@ async fn list_page(
 
 /// `GET /admin/inquiries.csv` — LeadPermissions.Export: the filtered list as CSV.
 #[get("/admin/inquiries.csv?<query..>")]
-async fn export_csv(
-    app: &State<App>,
-    page: Page,
-    query: ListQuery,
-) -> Result<csv::CsvFile, Status> {
+async fn export_csv(app: &State<App>, page: Page, query: ListQuery) -> Result<CsvFile, Status> {
     allowed(&page, Perm::LeadExport)?;
     let mut errs = FieldErrors::default();
-    let filter = query.filter(&mut errs);
+    let filter = query.filter(&TYPES, &mut errs);
     if !errs.is_empty() {
         return Err(Status::BadRequest);
     }
     let ws = page.workspace.id.clone();
-    let (items, members) = app
+    let table = app
         .store
-        .read(move |c| {
-            let sort = Sort {
-                column: "created_at",
-                asc: false,
-            };
-            Ok((
-                queries::list(c, &ws, &filter, sort, 100_000, 0)?,
-                queries::member_names(c, &ws)?,
-            ))
-        })
+        .read(move |c| super::kind::table(c, &ws, &filter))
         .await
         .map_err(|e| e.status)?;
-    let mut out = csv::row([
-        "id",
-        "createdAt",
-        "status",
-        "type",
-        "name",
-        "email",
-        "phone",
-        "businessName",
-        "businessWebsite",
-        "businessSize",
-        "industry",
-        "subject",
-        "message",
-        "assignee",
-        "repliedAt",
-        "convertedAt",
-        "lostReason",
-    ]);
-    for i in items {
-        let c = &i.contact;
-        let o = |v: &Option<String>| v.clone().unwrap_or_default();
-        let assignee = i
-            .assignee_id
-            .as_ref()
-            .and_then(|a| members.iter().find(|(m, _)| m == a).map(|(_, n)| n.clone()))
-            .unwrap_or_default();
-        out.push_str(&csv::row([
-            i.id.clone(),
-            i.created_at.clone(),
-            i.status.as_str().into(),
-            c.kind.clone(),
-            c.name.clone(),
-            c.email.clone(),
-            o(&c.phone),
-            o(&c.business_name),
-            o(&c.business_website),
-            o(&c.business_size),
-            o(&c.industry),
-            o(&c.subject),
-            c.message.clone(),
-            assignee,
-            o(&i.replied_at),
-            o(&i.converted_at),
-            o(&i.lost_reason),
-        ]));
-    }
     let name = format!(
         "inquiries-{}.csv",
         util::now_str().get(..10).unwrap_or("export")
     );
-    Ok(csv::CsvFile { name, body: out })
+    Ok(CsvFile {
+        name,
+        body: csv::file(&table),
+    })
 }
 
 struct View {
@@ -297,25 +231,6 @@ struct View {
     spam_reasons: String,
 }
 
-#[derive(Default)]
-struct Allowed {
-    assign: bool,
-    reply: bool,
-    convert: bool,
-    lose: bool,
-    delete: bool,
-    restore: bool,
-    not_spam: bool,
-}
-
-struct TimelineItem {
-    at: String,
-    at_short: String,
-    what: &'static str,
-    actor: String,
-    detail: Option<String>,
-}
-
 #[derive(Template)]
 #[template(path = "inquiry.html")]
 struct DetailPage {
@@ -323,9 +238,10 @@ struct DetailPage {
     base: String,
     i: View,
     a: Allowed,
+    not_spam: bool,
     me: String,
     members: Vec<(String, String)>,
-    timeline: Vec<TimelineItem>,
+    timeline: Vec<timeline::Item>,
 }
 
 /// `GET /admin/inquiries/<id>` — InquiryPermissions.FindById.
@@ -336,76 +252,27 @@ async fn detail_page(
     id: &str,
     f: Option<FlashMessage<'_>>,
 ) -> Result<RawHtml<String>, Status> {
-    allowed(&page, Perm::InquiryFindById)?;
+    allowed(&page, perm(A::FindById))?;
     let (inq, timeline) = service::find(app, page.workspace.id.clone(), id.to_string())
         .await
         .map_err(|e| e.status)?;
     let ws = page.workspace.id.clone();
     let members = app
         .store
-        .read(move |c| queries::member_names(c, &ws))
+        .read(move |c| member_names(c, &ws))
         .await
         .map_err(|e| e.status)?;
     let t = page.t();
-    let live = inq.deleted_at.is_none() && !inq.spam;
-    let can = |perm: Perm, action: Action| {
-        live && page.role.can(perm) && inq.status.after(action).is_ok()
-    };
-    let a = Allowed {
-        assign: can(Perm::InquiryAssign, Action::Assign),
-        reply: can(Perm::InquiryReply, Action::Reply),
-        convert: can(Perm::InquiryResolve, Action::Convert),
-        lose: can(Perm::InquiryResolve, Action::Lose),
-        delete: inq.deleted_at.is_none() && page.role.can(Perm::InquiryDelete),
-        restore: inq.deleted_at.is_some() && page.role.can(Perm::InquiryDelete),
-        not_spam: inq.spam && inq.deleted_at.is_none() && page.role.can(Perm::InquiryUpdate),
-    };
+    let deleted = inq.deleted_at.is_some();
+    let a = Allowed::of(page.role, &Inquiries, inq.status, !inq.spam, deleted);
+    let not_spam = inq.spam && !deleted && page.role.can(perm(A::Update));
     let name_of = |id: &str| {
         members
             .iter()
             .find(|(m, _)| m == id)
             .map(|(_, n)| n.clone())
     };
-    let timeline = timeline
-        .iter()
-        .map(|e| {
-            let kind = e["type"].as_str().unwrap_or("");
-            let what = match kind {
-                "submitted" => t.ev_submitted,
-                "spam_received" => t.ev_spam_received,
-                "assigned" => t.ev_assigned,
-                "replied" => t.ev_replied,
-                "converted" => t.ev_converted,
-                "lost" => t.ev_lost,
-                "edited" => t.ev_edited,
-                "deleted" => t.ev_deleted,
-                "restored" => t.ev_restored,
-                "marked_not_spam" => t.ev_marked_not_spam,
-                _ => t.done,
-            };
-            let data = &e["data"];
-            let detail = match kind {
-                "assigned" => data["assigneeId"]
-                    .as_str()
-                    .and_then(name_of)
-                    .map(|n| format!("→ {n}")),
-                "replied" => data["body"].as_str().map(str::to_string),
-                "lost" => data["reason"].as_str().map(str::to_string),
-                _ => None,
-            };
-            let at = e["at"].as_str().unwrap_or("").to_string();
-            TimelineItem {
-                at_short: util::short_time(&at),
-                at,
-                what,
-                actor: e["actor"]["name"]
-                    .as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| t.system.to_string()),
-                detail,
-            }
-        })
-        .collect();
+    let timeline = timeline::items(&timeline, t, &members, t.system);
     let c = &inq.contact;
     let view = View {
         id: inq.id.clone(),
@@ -436,6 +303,7 @@ async fn detail_page(
         base: format!("/admin/inquiries/{}", view.id),
         i: view,
         a,
+        not_spam,
         me: page.staff.user.id.clone(),
         members,
         timeline,
@@ -446,41 +314,24 @@ async fn detail_page(
     })
 }
 
-/// The permission each lifecycle action needs on an inquiry.
-fn lifecycle_perm(a: Action) -> Perm {
-    match a {
-        Action::Assign => Perm::InquiryAssign,
-        Action::Reply => Perm::InquiryReply,
-        Action::Convert | Action::Lose => Perm::InquiryResolve,
-    }
-}
-
-/// `POST /admin/inquiries/<id>/<action>` — the permission of the action (Assign, Reply,
-/// Resolve, Delete, Update).
-#[post("/admin/inquiries/<id>/<action>", data = "<form>")]
-async fn act(
+/// `POST /admin/inquiries/<id>/not-spam` — InquiryPermissions.Update: releases it as NEW.
+/// (Its lifecycle actions are the shared ones of `leads::pages`.)
+#[post("/admin/inquiries/<id>/not-spam", data = "<form>")]
+async fn not_spam(
     app: &State<App>,
     page: Page,
     id: &str,
-    action: &str,
     form: Form<LeadActionForm>,
 ) -> Result<Flash<Redirect>, Status> {
     page.check_csrf(form.csrf.as_deref())?;
-    let (perm, step) = match (form.lifecycle_move(action), action) {
-        (Some((a, mv)), _) => (lifecycle_perm(a), Step::Move(mv)),
-        (None, "delete") => (Perm::InquiryDelete, Step::Delete),
-        (None, "restore") => (Perm::InquiryDelete, Step::Restore),
-        (None, "not-spam") => (Perm::InquiryUpdate, Step::NotSpam),
-        _ => return Err(Status::NotFound),
-    };
-    allowed(&page, perm)?;
+    allowed(&page, perm(A::Update))?;
     let back = Redirect::to(format!("/admin/inquiries/{id}"));
     match service::apply(
         app,
         page.workspace.id.clone(),
         id.to_string(),
         page.staff.user.id.clone(),
-        step,
+        Step::NotSpam,
     )
     .await
     {

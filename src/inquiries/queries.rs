@@ -4,7 +4,8 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::model::{Contact, Inquiry};
 use crate::error::ApiError;
-use crate::lifecycle::Status;
+use crate::leads::lifecycle::Status;
+use crate::leads::list::{self, Filter, Sort};
 use crate::paging::Where;
 
 const COLUMNS: &str = "id, workspace_id, type, name, email, phone, business_name, business_website,
@@ -30,10 +31,14 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Inquiry> {
             message: r.get(11)?,
             locale: r.get(12)?,
         },
-        status: Status::parse(&status).unwrap_or(Status::New),
+        status: Status::parse(&status).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(13, rusqlite::types::Type::Text, e.into())
+        })?,
         assignee_id: r.get(14)?,
         spam: r.get::<_, i64>(15)? != 0,
-        spam_reasons: serde_json::from_str(&reasons).unwrap_or_default(),
+        spam_reasons: serde_json::from_str(&reasons).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(16, rusqlite::types::Type::Text, Box::new(e))
+        })?,
         source: r.get(17)?,
         created_at: r.get(18)?,
         updated_at: r.get(19)?,
@@ -124,36 +129,6 @@ pub fn update(conn: &Connection, i: &Inquiry) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// List filters, already validated.
-#[derive(Debug, Clone, Default)]
-pub struct Filter {
-    /// Only this status.
-    pub status: Option<Status>,
-    /// Only this type.
-    pub kind: Option<String>,
-    /// Only this assignee (`none` = unassigned).
-    pub assignee_id: Option<String>,
-    /// Words in name, email, company, subject or message.
-    pub q: Option<String>,
-    /// The spam folder instead of the inbox.
-    pub spam: bool,
-    /// The bin (soft-deleted) instead of the inbox.
-    pub deleted: bool,
-    /// Created at or after (RFC 3339).
-    pub from: Option<String>,
-    /// Created before (RFC 3339).
-    pub to: Option<String>,
-}
-
-/// Sort column and direction, already validated.
-#[derive(Debug, Clone, Copy)]
-pub struct Sort {
-    /// Column name (from a fixed list).
-    pub column: &'static str,
-    /// Ascending.
-    pub asc: bool,
-}
-
 fn where_clause(workspace_id: &str, f: &Filter) -> Where {
     let deleted = if f.deleted { "NOT NULL" } else { "NULL" };
     let mut w = Where::new(
@@ -173,10 +148,7 @@ fn where_clause(workspace_id: &str, f: &Filter) -> Where {
 
 /// How many inquiries match.
 pub fn count(conn: &Connection, workspace_id: &str, f: &Filter) -> Result<i64, ApiError> {
-    let w = where_clause(workspace_id, f);
-    Ok(conn
-        .prepare_cached(&format!("SELECT COUNT(*) FROM inquiries WHERE {}", w.sql))?
-        .query_row(w.params().as_slice(), |r| r.get(0))?)
+    list::count(conn, "inquiries", &where_clause(workspace_id, f))
 }
 
 /// One page of matching inquiries.
@@ -185,31 +157,10 @@ pub fn list(
     workspace_id: &str,
     f: &Filter,
     sort: Sort,
-    limit: i64,
-    offset: i64,
+    window: (i64, i64),
 ) -> Result<Vec<Inquiry>, ApiError> {
-    let mut w = where_clause(workspace_id, f);
-    w.args.push(Box::new(limit));
-    w.args.push(Box::new(offset));
-    let dir = if sort.asc { "ASC" } else { "DESC" };
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM inquiries WHERE {} ORDER BY {} {dir}, rowid {dir} LIMIT ? OFFSET ?",
-        w.sql, sort.column
-    ))?;
-    let rows = stmt.query_map(w.params().as_slice(), from_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
-/// Leads of every kind waiting in NEW (the admin's badge).
-pub fn count_new(conn: &Connection, workspace_id: &str) -> Result<i64, ApiError> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT (SELECT COUNT(*) FROM inquiries
-                     WHERE workspace_id = ?1 AND status = 'NEW' AND spam = 0 AND deleted_at IS NULL)
-                  + (SELECT COUNT(*) FROM sales_contact_requests
-                     WHERE workspace_id = ?1 AND status = 'NEW' AND deleted_at IS NULL)",
-        )?
-        .query_row([workspace_id], |r| r.get(0))?)
+    let w = where_clause(workspace_id, f);
+    list::page(conn, "inquiries", COLUMNS, w, sort, window, from_row)
 }
 
 /// Deletes spam older than `before` together with its events; returns how many.
@@ -223,17 +174,4 @@ pub fn purge_spam(conn: &Connection, before: &str) -> Result<usize, ApiError> {
         "DELETE FROM inquiries WHERE spam = 1 AND created_at < ?1",
         [before],
     )?)
-}
-
-/// Display names of a workspace's members, for timelines and assignee pickers.
-pub fn member_names(
-    conn: &Connection,
-    workspace_id: &str,
-) -> Result<Vec<(String, String)>, ApiError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT u.id, u.name FROM memberships m JOIN users u ON u.id = m.user_id
-         WHERE m.workspace_id = ?1 ORDER BY u.name",
-    )?;
-    let rows = stmt.query_map([workspace_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -1,15 +1,16 @@
 //! What can happen to an inquiry, shared by the API and the admin pages. Every change runs as
 //! one writer job: read, check, update and append its event, atomically.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::model::{Contact, Fields, Inquiry};
-use super::queries::{self, Filter, Sort};
+use super::queries;
 use crate::app::App;
-use crate::auth::users;
 use crate::error::{ApiError, FieldErrors};
-use crate::lifecycle::{Move, Status};
-use crate::store::{events, NewEvent, Tx};
+use crate::leads::lifecycle::Status;
+use crate::leads::list::{Filter, Sort};
+use crate::leads::timeline::{self, Entry};
+use crate::store::{NewEvent, Tx};
 use crate::util;
 
 /// Topic of a new inquiry that reached the inbox.
@@ -19,17 +20,11 @@ pub const UPDATED: &str = "observation/outreach/inquiry/updated";
 /// Topic of a submission judged spam (kept in the log, never notified).
 pub const SPAM_RECEIVED: &str = "observation/outreach/inquiry/spam-received";
 
-/// A change a staff member makes.
+/// A change only inquiries have (the lifecycle steps are shared: `leads::lifecycle`).
 #[derive(Debug, Clone)]
 pub enum Step {
-    /// A lifecycle move (assign, reply, convert, lose).
-    Move(Move),
     /// Edit contact and business fields.
     Edit(Fields),
-    /// Hide (soft delete).
-    Delete,
-    /// Undo a delete.
-    Restore,
     /// Release from the spam folder into the inbox as NEW.
     NotSpam,
 }
@@ -94,35 +89,17 @@ fn apply_in_tx(
     let before = inq.status;
     let now = util::now_str();
     let mut data = json!({ "id": inq.id });
-    let is_lifecycle = matches!(step, Step::Move(_));
-    if inq.deleted_at.is_some() && !matches!(step, Step::Restore) {
+    if inq.deleted_at.is_some() {
         return Err(ApiError::not_found());
     }
-    if inq.spam && (is_lifecycle || matches!(step, Step::Edit(_))) {
-        return Err(ApiError::conflict(
-            "INVALID_TRANSITION",
-            "This inquiry is in the spam folder; mark it not spam first",
-        ));
-    }
     let change = match step {
-        Step::Move(mv) => {
-            if let Move::Assign(a) = &mv {
-                if users::role_in(tx, a, workspace_id)?.is_none() {
-                    return Err(ApiError::validation(
-                        "assigneeId",
-                        "must be a member of this workspace",
-                    ));
-                }
-            }
-            let mut progress = inq.progress();
-            let (change, extra) = progress.apply(mv, &now)?;
-            inq.set_progress(progress);
-            if let (Some(d), Some(e)) = (data.as_object_mut(), extra.as_object()) {
-                d.extend(e.clone());
-            }
-            change
-        }
         Step::Edit(fields) => {
+            if inq.spam {
+                return Err(ApiError::conflict(
+                    "INVALID_TRANSITION",
+                    "This inquiry is in the spam folder; mark it not spam first",
+                ));
+            }
             let mut errs = FieldErrors::default();
             let edited = inq.contact.patch(&fields, &mut errs);
             errs.finish()?;
@@ -130,20 +107,6 @@ fn apply_in_tx(
             data["fields"] = json!(changed);
             inq.contact = edited;
             "edited"
-        }
-        Step::Delete => {
-            inq.deleted_at = Some(now.clone());
-            "deleted"
-        }
-        Step::Restore => {
-            if inq.deleted_at.is_none() {
-                return Err(ApiError::conflict(
-                    "INVALID_TRANSITION",
-                    "This inquiry is not deleted",
-                ));
-            }
-            inq.deleted_at = None;
-            "restored"
         }
         Step::NotSpam => {
             if !inq.spam {
@@ -190,27 +153,21 @@ pub async fn apply(
     actor: String,
     step: Step,
 ) -> Result<Inquiry, ApiError> {
-    if let Step::Move(mv) = &step {
-        mv.validate()?;
-    }
     app.store
         .write(move |tx| apply_in_tx(tx, &workspace_id, &id, &actor, step))
         .await
 }
 
-/// An inquiry with its timeline: `[{eventId, type, actor: {id, name} | null, at, data}]`.
+/// An inquiry with its timeline.
 pub async fn find(
     app: &App,
     workspace_id: String,
     id: String,
-) -> Result<(Inquiry, Vec<Value>), ApiError> {
+) -> Result<(Inquiry, Vec<Entry>), ApiError> {
     app.store
         .read(move |c| {
             let inq = queries::get(c, &workspace_id, &id)?.ok_or_else(ApiError::not_found)?;
-            let names = queries::member_names(c, &workspace_id)?;
-            let timeline =
-                crate::lifecycle::timeline(events::for_subject(c, &workspace_id, &id)?, &names);
-            Ok((inq, timeline))
+            Ok((inq, timeline::load(c, &workspace_id, &id)?))
         })
         .await
 }
@@ -221,13 +178,12 @@ pub async fn list(
     workspace_id: String,
     filter: Filter,
     sort: Sort,
-    page: i64,
-    limit: i64,
+    page: crate::paging::Page,
 ) -> Result<(Vec<Inquiry>, i64), ApiError> {
     app.store
         .read(move |c| {
             let total = queries::count(c, &workspace_id, &filter)?;
-            let items = queries::list(c, &workspace_id, &filter, sort, limit, (page - 1) * limit)?;
+            let items = queries::list(c, &workspace_id, &filter, sort, page.window())?;
             Ok((items, total))
         })
         .await

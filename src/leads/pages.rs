@@ -1,28 +1,35 @@
-//! The unified inbox page and the example pricing page.
+//! The pages every lead kind gets from the registry: the unified inbox, its CSV export, each
+//! kind's CSV export, and the lifecycle actions of every lifecycle kind's detail page.
 
 use std::collections::BTreeMap;
 
 use askama::Template;
+use rocket::form::Form;
 use rocket::http::Status;
 use rocket::response::content::RawHtml;
-use rocket::{get, routes, Route, State};
+use rocket::response::{Flash, Redirect};
+use rocket::{get, post, routes, Route, State};
 
-use super::{page_of, readable, LeadsQuery};
-use crate::admin::{render, Chrome, Page};
+use super::csv::{self, CsvFile};
+use super::inbox::{self, readable, LeadsQuery};
+use super::lifecycle::{self, Step};
+use crate::admin::{render, Chrome, LeadActionForm, Page};
 use crate::app::App;
-use crate::auth::permissions::Perm;
+use crate::auth::permissions::{LeadAction, Perm};
 use crate::error::FieldErrors;
-use crate::lifecycle::Status as LeadStatus;
 use crate::util;
 
 /// The HTTP routes of these pages.
 pub fn routes() -> Vec<Route> {
-    routes![inbox, pricing_example]
+    routes![inbox_page, inbox_csv, kind_csv, act]
 }
 
+/// One row of the inbox page.
 struct Row {
     id: String,
     href: String,
+    /// The kind's wire id (`data-kind` on the row).
+    kind: &'static str,
     kind_label: &'static str,
     created_at: String,
     created_short: String,
@@ -30,7 +37,7 @@ struct Row {
     email: String,
     company: String,
     status: String,
-    status_label: String,
+    status_label: &'static str,
 }
 
 #[derive(Template)]
@@ -48,129 +55,188 @@ struct InboxPage {
     pages: i64,
     total: i64,
     query: String,
+    can_export: bool,
 }
 
-/// `GET /admin/leads` — the Find permission of each kind: every lead kind, newest first.
-#[get("/admin/leads?<query..>")]
-async fn inbox(app: &State<App>, page: Page, query: LeadsQuery) -> Result<RawHtml<String>, Status> {
-    let kinds = readable(page.role);
-    if kinds.is_empty() {
-        return Err(Status::Forbidden);
-    }
-    let mut errs = FieldErrors::default();
-    let inbox = query.parse(&kinds, &mut errs);
-    let ws = page.workspace.id.clone();
-    let b = inbox.clone();
-    let cut = crate::pricing_selections::service::cutoffs(&app.clock);
-    let (items, total) = app
-        .store
-        .read(move |c| page_of(c, &ws, &b, &cut))
-        .await
-        .map_err(|e| e.status)?;
-    let t = page.t();
-    let vi = t.lang == "vi";
-    let label = |s: LeadStatus| if vi { s.label().1 } else { s.label().0 };
-    let rows = items
-        .iter()
-        .map(|v| {
-            let kind = v["kind"].as_str().unwrap_or("");
-            let id = v["id"].as_str().unwrap_or("").to_string();
-            let status = v["status"].as_str().unwrap_or("").to_string();
-            let created = v["createdAt"].as_str().unwrap_or("").to_string();
-            Row {
-                href: if kind == "inquiry" {
-                    format!("/admin/inquiries/{id}")
-                } else {
-                    format!("/admin/contact-requests/{id}")
-                },
-                kind_label: if kind == "inquiry" {
-                    t.kind_inquiry
-                } else {
-                    t.kind_contact
-                },
-                id,
-                created_short: util::short_time(&created),
-                created_at: created,
-                name: v["name"].as_str().unwrap_or("").to_string(),
-                email: v["email"].as_str().unwrap_or("").to_string(),
-                company: v["company"].as_str().unwrap_or("").to_string(),
-                status_label: LeadStatus::parse(&status)
-                    .map(label)
-                    .unwrap_or("")
-                    .to_string(),
-                status,
-            }
-        })
-        .collect();
+/// The query string of a validated inbox filter (without the page).
+fn query_of(inbox: &inbox::Inbox) -> String {
     let mut qs = vec![];
-    if inbox.kinds.len() == 1 && query_kind(&query).is_some() {
-        qs.push(format!("kind={}", inbox.kinds[0]));
+    if let Some(k) = inbox.kind {
+        qs.push(format!("kind={k}"));
     }
     if let Some(s) = inbox.status {
-        qs.push(format!("status={}", s.as_str()));
+        qs.push(format!("status={}", util::urlencode(s)));
+    }
+    if let Some(a) = &inbox.assignee_id {
+        qs.push(format!("assigneeId={}", util::urlencode(a)));
     }
     if let Some(q) = &inbox.q {
         qs.push(format!("q={}", util::urlencode(q)));
     }
+    qs.join("&")
+}
+
+/// `GET /admin/leads` — the Find permission of each kind: every lead kind, newest first.
+#[get("/admin/leads?<query..>")]
+async fn inbox_page(
+    app: &State<App>,
+    page: Page,
+    query: LeadsQuery,
+) -> Result<RawHtml<String>, Status> {
+    let kinds = readable(&app.kinds, page.role);
+    if kinds.is_empty() {
+        return Err(Status::Forbidden);
+    }
+    let mut errs = FieldErrors::default();
+    let inbox = query.parse(&app.kinds, &kinds, &mut errs);
+    let (ws, registry, scope, b) = (
+        page.workspace.id.clone(),
+        app.kinds.clone(),
+        app.scope(),
+        inbox.clone(),
+    );
+    let (items, total) = app
+        .store
+        .read(move |c| inbox::page_of(c, &registry, &scope, &ws, &b))
+        .await
+        .map_err(|e| e.status)?;
+    let lang = page.t().lang;
+    let o = |v: &Option<String>| v.clone().unwrap_or_default();
+    let rows = items
+        .iter()
+        .map(|r| Row {
+            id: r.id.clone(),
+            href: r.admin_url.clone(),
+            kind: r.kind,
+            kind_label: r.kind_label.get(lang),
+            created_short: util::short_time(&r.created_at),
+            created_at: r.created_at.clone(),
+            name: o(&r.name),
+            email: o(&r.email),
+            company: o(&r.company),
+            status: r.status.clone(),
+            status_label: r.status_label.get(lang),
+        })
+        .collect();
     render(&InboxPage {
         rows,
         q: inbox.q.clone().unwrap_or_default(),
-        kind: query_kind(&query).unwrap_or_default(),
-        status: inbox
-            .status
-            .map(|s| s.as_str().to_string())
-            .unwrap_or_default(),
-        kinds: vec![
-            ("inquiry", t.kind_inquiry),
-            ("contact_request", t.kind_contact),
-        ],
-        statuses: LeadStatus::ALL
-            .iter()
-            .map(|s| (s.as_str(), label(*s)))
-            .collect(),
+        kind: inbox.kind.unwrap_or_default().to_string(),
+        status: inbox.status.unwrap_or_default().to_string(),
+        kinds: inbox::kind_options(&app.kinds, lang),
+        statuses: inbox::status_options(&app.kinds, &kinds, lang),
         errors: errs.into_map(),
         page: inbox.page.page,
         pages: ((total + inbox.page.limit - 1) / inbox.page.limit).max(1),
         total,
-        query: qs.join("&"),
+        query: query_of(&inbox),
+        can_export: page.role.can(Perm::LeadExport),
         chrome: page.chrome("leads", None),
     })
 }
 
-fn query_kind(q: &LeadsQuery) -> Option<String> {
-    q.kind().filter(|k| !k.trim().is_empty())
+fn dated(name: &str) -> String {
+    format!(
+        "{name}-{}.csv",
+        util::now_str().get(..10).unwrap_or("export")
+    )
 }
 
-#[derive(Template)]
-#[template(path = "pricing_example.html")]
-struct PricingPage {
-    chrome: Chrome,
-    title: &'static str,
-    intro: &'static str,
-    button: &'static str,
-    quantity_label: &'static str,
-    sales_email: String,
-    plans: Vec<(&'static str, &'static str, &'static str)>,
-}
-
-/// `GET /examples/pricing` — WorkspacePermissions.Read: the widget wired to a pricing page.
-#[get("/examples/pricing")]
-fn pricing_example(page: Page) -> Result<RawHtml<String>, Status> {
-    if !page.role.can(Perm::WorkspaceRead) {
+/// `GET /admin/leads.csv` — LeadPermissions.Export: the filtered inbox as CSV.
+#[get("/admin/leads.csv?<query..>")]
+async fn inbox_csv(app: &State<App>, page: Page, query: LeadsQuery) -> Result<CsvFile, Status> {
+    if !page.role.can(Perm::LeadExport) {
         return Err(Status::Forbidden);
     }
-    let t = page.t();
-    render(&PricingPage {
-        title: t.pricing_title,
-        intro: t.pricing_intro,
-        button: t.contact_sales,
-        quantity_label: t.quantity,
-        sales_email: page.workspace.sales_email.clone().unwrap_or_default(),
-        plans: vec![
-            ("payg", "Pay as you go", "$0.002 / unit"),
-            ("monthly", "Monthly", "$499 / month"),
-            ("annual", "Annual", "$4,990 / year"),
-        ],
-        chrome: page.chrome("pricing", None),
+    let kinds = readable(&app.kinds, page.role);
+    let mut errs = FieldErrors::default();
+    let inbox = query.parse(&app.kinds, &kinds, &mut errs);
+    if !errs.is_empty() {
+        return Err(Status::BadRequest);
+    }
+    let (ws, registry, scope, lang) = (
+        page.workspace.id.clone(),
+        app.kinds.clone(),
+        app.scope(),
+        page.t().lang,
+    );
+    let table = app
+        .store
+        .read(move |c| inbox::export(c, &registry, &scope, &ws, &inbox, lang))
+        .await
+        .map_err(|e| e.status)?;
+    Ok(CsvFile {
+        name: dated("leads"),
+        body: csv::file(&table),
     })
+}
+
+/// `GET /admin/export/<kind>` — LeadPermissions.Export and the kind's Find: its own list,
+/// with every column of its own, as CSV.
+#[get("/admin/export/<kind>")]
+async fn kind_csv(app: &State<App>, page: Page, kind: &str) -> Result<CsvFile, Status> {
+    let kind = app.kinds.get(kind).cloned().ok_or(Status::NotFound)?;
+    if !page.role.can(Perm::LeadExport) || !page.role.can(kind.perm(LeadAction::Find)) {
+        return Err(Status::Forbidden);
+    }
+    let (ws, scope, k) = (page.workspace.id.clone(), app.scope(), kind.clone());
+    let table = app
+        .store
+        .read(move |c| k.export(c, &ws, &scope))
+        .await
+        .map_err(|e| e.status)?;
+    Ok(CsvFile {
+        name: dated(kind.collection()),
+        body: csv::file(&table),
+    })
+}
+
+/// `POST /admin/<section>/<id>/<action>` — the permission of the action on the kind whose
+/// admin path is `/admin/<section>`: assign, reply, convert, lose, delete, restore.
+#[post("/admin/<section>/<id>/<action>", data = "<form>", rank = 20)]
+async fn act(
+    app: &State<App>,
+    page: Page,
+    section: &str,
+    id: &str,
+    action: &str,
+    form: Form<LeadActionForm>,
+) -> Result<Flash<Redirect>, Status> {
+    page.check_csrf(form.csrf.as_deref())?;
+    let kind = app
+        .kinds
+        .by_admin_path(&format!("/admin/{section}"))
+        .filter(|k| k.lifecycle_table().is_some())
+        .cloned()
+        .ok_or(Status::NotFound)?;
+    let step = match (form.lifecycle_move(action), action) {
+        (Some(mv), _) => Step::Move(mv),
+        (None, "delete") => Step::Delete,
+        (None, "restore") => Step::Restore,
+        _ => return Err(Status::NotFound),
+    };
+    if !page.role.can(kind.perm(step.action())) {
+        return Err(Status::Forbidden);
+    }
+    let back = Redirect::to(format!("{}/{id}", kind.admin_path()));
+    if let Step::Move(mv) = &step {
+        if let Err(e) = mv.validate() {
+            return Ok(Flash::error(back, e.message));
+        }
+    }
+    let (ws, actor, id, scope) = (
+        page.workspace.id.clone(),
+        page.staff.user.id.clone(),
+        id.to_string(),
+        app.scope(),
+    );
+    match app
+        .store
+        .write(move |tx| lifecycle::apply(tx, kind.as_ref(), &ws, &id, &actor, step, &scope))
+        .await
+    {
+        Ok(_) => Ok(Flash::success(back, page.t().done)),
+        Err(e) if e.status == Status::NotFound => Err(Status::NotFound),
+        Err(e) => Ok(Flash::error(back, e.message)),
+    }
 }

@@ -44,6 +44,6 @@ fn metrics_text(app: &State<App>) -> (ContentType, String) {
 
 /// `GET /api/openapi.json` — public: the OpenAPI 3 document of the HTTP API.
 #[get("/api/openapi.json")]
-fn openapi_json() -> Json<Value> {
-    Json(openapi::document())
+fn openapi_json(app: &State<App>) -> Json<Value> {
+    Json(openapi::document(&app.kinds))
 }

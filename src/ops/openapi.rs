@@ -3,36 +3,49 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::auth::permissions::LeadAction;
+use crate::leads::kind::{LeadKind, Registry};
+
 /// One documented operation.
-struct Op {
-    method: &'static str,
-    path: &'static str,
-    summary: &'static str,
-    permission: &'static str,
-    body: Option<&'static str>,
-    success: u16,
+#[derive(Debug, Clone)]
+pub struct Operation {
+    /// `get`, `post`, …
+    pub method: &'static str,
+    /// OpenAPI path, e.g. `/api/v1/inquiries/{id}`.
+    pub path: String,
+    /// What it does.
+    pub summary: String,
+    /// The permission it needs (`x-permission`), or `public`.
+    pub permission: String,
+    /// Name of its request-body schema.
+    pub body: Option<&'static str>,
+    /// Status of success.
+    pub success: u16,
 }
 
-const fn op(
+/// An operation (the short constructor every operation list uses).
+pub fn op(
     method: &'static str,
-    path: &'static str,
-    summary: &'static str,
-    permission: &'static str,
+    path: &str,
+    summary: &str,
+    permission: &str,
     body: Option<&'static str>,
     success: u16,
-) -> Op {
-    Op {
+) -> Operation {
+    Operation {
         method,
-        path,
-        summary,
-        permission,
+        path: path.to_string(),
+        summary: summary.to_string(),
+        permission: permission.to_string(),
         body,
         success,
     }
 }
 
-const OPS: &[Op] = &[
-    op(
+/// The operations that belong to no lead kind.
+fn shared_operations() -> Vec<Operation> {
+    vec![
+        op(
         "get",
         "/api/openapi.json",
         "This document",
@@ -40,7 +53,7 @@ const OPS: &[Op] = &[
         None,
         200,
     ),
-    op(
+        op(
         "post",
         "/api/v1/auth/token",
         "Trade staff email and password for an API token (throttled per account and IP)",
@@ -48,7 +61,7 @@ const OPS: &[Op] = &[
         Some("TokenRequest"),
         201,
     ),
-    op(
+        op(
         "get",
         "/api/v1/workspaces",
         "The caller's workspaces with their settings",
@@ -56,7 +69,7 @@ const OPS: &[Op] = &[
         None,
         200,
     ),
-    op(
+        op(
         "post",
         "/api/v1/workspaces",
         "Create a workspace; the caller becomes its owner",
@@ -64,7 +77,7 @@ const OPS: &[Op] = &[
         Some("NewWorkspace"),
         201,
     ),
-    op(
+        op(
         "patch",
         "/api/v1/workspaces/{id}",
         "Change workspace settings (flat camelCase keys)",
@@ -72,7 +85,7 @@ const OPS: &[Op] = &[
         Some("WorkspaceSettings"),
         200,
     ),
-    op(
+        op(
         "put",
         "/api/v1/users/{id}",
         "Provision an end user server to server (201 created, 200 refreshed)",
@@ -80,23 +93,7 @@ const OPS: &[Op] = &[
         Some("EndUserProfile"),
         200,
     ),
-    op(
-        "post",
-        "/api/public/forms/{key}/inquiries",
-        "Submit an inquiry (JSON 201, or a form post answered 303); spam-protected, CORS from allowedOrigins",
-        "public",
-        Some("InquiryInput"),
-        201,
-    ),
-    op(
-        "get",
-        "/api/public/forms/{key}/challenge",
-        "A signed time token (_ts) and a proof-of-work challenge (_pow = challenge:nonce)",
-        "public",
-        None,
-        200,
-    ),
-    op(
+        op(
         "get",
         "/api/v1/ws",
         "WebSocket (101): auth by session cookie, Authorization or a first {action: auth} message within 5 s; subscribe to topics and rooms with lastEventId to resume",
@@ -104,34 +101,12 @@ const OPS: &[Op] = &[
         None,
         101,
     ),
-    op("post", "/api/sales/contact-request", "Contact Sales (end-user token or staff session); own envelope {ok, requestId, message, actions} / {ok: false, error: rate_limited|invalid_payload|service_unavailable|unauthorized, message}; Idempotency-Key header", "end-user token", Some("ContactRequest"), 201),
-    op("get", "/api/v1/contact-requests", "List contact requests (same filters and paging as inquiries)", "ContactRequestPermissions.Find", None, 200),
-    op("get", "/api/v1/contact-requests/{id}", "One contact request with its timeline", "ContactRequestPermissions.FindById", None, 200),
-    op("post", "/api/v1/contact-requests/{id}/assign", "Assign", "ContactRequestPermissions.Assign", Some("AssignBody"), 200),
-    op("post", "/api/v1/contact-requests/{id}/reply", "Record a reply", "ContactRequestPermissions.Reply", Some("ReplyBody"), 200),
-    op("post", "/api/v1/contact-requests/{id}/convert", "Mark converted", "ContactRequestPermissions.Resolve", None, 200),
-    op("post", "/api/v1/contact-requests/{id}/lose", "Mark lost with a reason", "ContactRequestPermissions.Resolve", Some("LoseBody"), 200),
-    op("delete", "/api/v1/contact-requests/{id}", "Soft delete", "ContactRequestPermissions.Delete", None, 200),
-    op("post", "/api/v1/contact-requests/{id}/restore", "Undo a delete", "ContactRequestPermissions.Delete", None, 200),
-    op("get", "/api/v1/leads", "Every lead kind in one list, newest first (kind, status, assigneeId, q, from, to; paging)", "Find permission of each kind", None, 200),
-    op("post", "/api/v1/analytics/events", "Record a widget event (pricing_contact_sales_clicked); end-user token or staff", "AnalyticsPermissions.Create", Some("AnalyticsEvent"), 201),
-    op("post", "/api/v1/pricing-selections", "Store a pricing selection (end user for themselves, or staff/API token); codes USER_TYPE_MISMATCH, INVALID_PLAN_CODE, USER_NOT_FOUND, DUPLICATE_SELECTION", "PricingSelectionPermissions.Create", Some("PricingSelection"), 201),
-    op("get", "/api/v1/pricing-selections/{user_id}", "A user's newest selection with user {email, name, company}; end users only their own", "PricingSelectionPermissions.FindById", None, 200),
-    op("get", "/api/v1/pricing-selections", "Admin list (status, userType, page, limit, sortBy createdAt|capturedAt, sortOrder)", "PricingSelectionPermissions.Find", None, 200),
-    op("patch", "/api/v1/pricing-selections/{id}/status", "pending → contacted → converted, with notes; INVALID_STATUS_TRANSITION otherwise", "PricingSelectionPermissions.UpdateStatus", Some("SelectionStatus"), 200),
-    op("get", "/api/v1/inquiries", "List inquiries (filters status, type, assigneeId, q, spam, deleted, from, to; paging and sorting)", "InquiryPermissions.Find", None, 200),
-    op("get", "/api/v1/inquiries/count", "Count inquiries with the same filters", "InquiryPermissions.Count", None, 200),
-    op("get", "/api/v1/inquiries/{id}", "One inquiry with its timeline", "InquiryPermissions.FindById", None, 200),
-    op("post", "/api/v1/inquiries", "Enter an inquiry by hand", "InquiryPermissions.Create", Some("InquiryInput"), 201),
-    op("patch", "/api/v1/inquiries/{id}", "Edit contact and business fields", "InquiryPermissions.Update", Some("InquiryInput"), 200),
-    op("delete", "/api/v1/inquiries/{id}", "Soft delete (hidden, kept, restorable)", "InquiryPermissions.Delete", None, 200),
-    op("post", "/api/v1/inquiries/{id}/restore", "Undo a delete", "InquiryPermissions.Delete", None, 200),
-    op("post", "/api/v1/inquiries/{id}/assign", "Assign (NEW, ASSIGNED, REPLIED)", "InquiryPermissions.Assign", Some("AssignBody"), 200),
-    op("post", "/api/v1/inquiries/{id}/reply", "Record a reply (ASSIGNED, REPLIED)", "InquiryPermissions.Reply", Some("ReplyBody"), 200),
-    op("post", "/api/v1/inquiries/{id}/convert", "Mark converted (REPLIED)", "InquiryPermissions.Resolve", None, 200),
-    op("post", "/api/v1/inquiries/{id}/lose", "Mark lost with a reason (any non-terminal status)", "InquiryPermissions.Resolve", Some("LoseBody"), 200),
-    op("post", "/api/v1/inquiries/{id}/not-spam", "Release from the spam folder into the inbox as NEW", "InquiryPermissions.Update", None, 200),
-];
+        op("get", "/api/v1/leads/new-count", "Leads waiting in their fresh status (NEW, pending) across the readable kinds: {count}", "Find permission of any kind", None, 200),
+        op("get", "/api/v1/leads/{id}", "One lead of any kind as an inbox row (kind, kindLabel, status, statusLabel, name, email, company, createdAt, assigneeId, adminUrl)", "Find permission of the lead's kind", None, 200),
+        op("get", "/api/v1/leads", "Every lead kind in one list, newest first (kind, status, assigneeId, q, from, to; paging)", "Find permission of each kind", None, 200),
+        op("post", "/api/v1/analytics/events", "Record a widget event (pricing_contact_sales_clicked); end-user token or staff", "AnalyticsPermissions.Create", Some("AnalyticsEvent"), 201),
+    ]
+}
 
 fn string() -> Value {
     json!({ "type": "string" })
@@ -278,10 +253,79 @@ fn error_response(description: &str) -> Value {
     })
 }
 
-/// Builds the document.
-pub fn document() -> Value {
+/// The shared lifecycle operations of one kind that follows the lifecycle.
+fn lifecycle_operations(kind: &dyn LeadKind) -> Vec<Operation> {
+    let base = format!("/api/v1/{}/{{id}}", kind.collection());
+    let p = |a: LeadAction| kind.perm(a).name();
+    let noun = kind.label().en;
+    vec![
+        op(
+            "post",
+            &format!("{base}/assign"),
+            &format!("Assign a {noun} (NEW, ASSIGNED, REPLIED)"),
+            &p(LeadAction::Assign),
+            Some("AssignBody"),
+            200,
+        ),
+        op(
+            "post",
+            &format!("{base}/reply"),
+            &format!("Record a reply to a {noun} (ASSIGNED, REPLIED)"),
+            &p(LeadAction::Reply),
+            Some("ReplyBody"),
+            200,
+        ),
+        op(
+            "post",
+            &format!("{base}/convert"),
+            &format!("Mark a {noun} converted (REPLIED)"),
+            &p(LeadAction::Resolve),
+            None,
+            200,
+        ),
+        op(
+            "post",
+            &format!("{base}/lose"),
+            &format!("Mark a {noun} lost with a reason (any open status)"),
+            &p(LeadAction::Resolve),
+            Some("LoseBody"),
+            200,
+        ),
+        op(
+            "delete",
+            &base,
+            &format!("Soft-delete a {noun} (hidden, kept, restorable)"),
+            &p(LeadAction::Delete),
+            None,
+            200,
+        ),
+        op(
+            "post",
+            &format!("{base}/restore"),
+            &format!("Undo the delete of a {noun}"),
+            &p(LeadAction::Delete),
+            None,
+            200,
+        ),
+    ]
+}
+
+/// Every operation: the shared ones, each kind's own, and the lifecycle of each lifecycle kind.
+pub fn operations(kinds: &Registry) -> Vec<Operation> {
+    let mut all = shared_operations();
+    for k in kinds.all() {
+        all.extend(k.operations());
+        if k.lifecycle_table().is_some() {
+            all.extend(lifecycle_operations(k.as_ref()));
+        }
+    }
+    all
+}
+
+/// Builds the document for the registered kinds.
+pub fn document(kinds: &Registry) -> Value {
     let mut paths = Map::new();
-    for o in OPS {
+    for o in operations(kinds) {
         let mut params = vec![];
         for seg in o.path.split('/') {
             if let Some(name) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
@@ -323,7 +367,7 @@ pub fn document() -> Value {
                     "schema": { "$ref": format!("#/components/schemas/{body}") } } }
             });
         }
-        let entry = paths.entry(o.path.to_string()).or_insert_with(|| json!({}));
+        let entry = paths.entry(o.path.clone()).or_insert_with(|| json!({}));
         entry[o.method] = operation;
     }
     json!({

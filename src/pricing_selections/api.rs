@@ -5,13 +5,14 @@ use rocket::request::{FromRequest, Outcome, Request};
 use rocket::{get, patch, post, routes, Route, State};
 use serde_json::{json, Value};
 
+use super::kind::perm;
 use super::model::{SelectionInput, STATUSES};
 use super::queries::{self, ListFilter};
 use super::service;
 use crate::app::App;
 use crate::auth::end_user;
 use crate::auth::guards::bearer;
-use crate::auth::permissions::Perm;
+use crate::auth::permissions::LeadAction as A;
 use crate::error::{stash, ApiError, FieldErrors};
 use crate::json::{created, ok, ApiResult, Body};
 use crate::paging;
@@ -90,7 +91,7 @@ async fn create(app: &State<App>, caller: PricingCaller, body: Body<Value>) -> A
             *workspace
         }
         PricingCaller::Staff(ctx) => {
-            ctx.require(Perm::PricingSelectionCreate)?;
+            ctx.require(perm(A::Create))?;
             ctx.workspace
         }
     };
@@ -117,7 +118,7 @@ async fn for_user(app: &State<App>, caller: PricingCaller, user_id: &str) -> Api
             workspace.id
         }
         PricingCaller::Staff(ctx) => {
-            ctx.require(Perm::PricingSelectionFindById)?;
+            ctx.require(perm(A::FindById))?;
             ctx.workspace.id.clone()
         }
     };
@@ -177,7 +178,7 @@ async fn list(app: &State<App>, caller: PricingCaller, query: SelectionQuery) ->
     let PricingCaller::Staff(ctx) = caller else {
         return Err(forbidden());
     };
-    ctx.require(Perm::PricingSelectionFind)?;
+    ctx.require(perm(A::Find))?;
     let mut errs = FieldErrors::default();
     let (filter, page, sort) = query.parse(&mut errs);
     errs.finish()?;
@@ -222,7 +223,7 @@ async fn set_status(
     let PricingCaller::Staff(ctx) = caller else {
         return Err(forbidden());
     };
-    ctx.require(Perm::PricingSelectionUpdateStatus)?;
+    ctx.require(perm(A::UpdateStatus))?;
     let mut errs = FieldErrors::default();
     let status = errs.take(
         "status",

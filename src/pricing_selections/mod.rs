@@ -2,6 +2,7 @@
 //! recomputed quote, and the expiring follow-up workflow.
 
 pub mod api;
+pub mod kind;
 pub mod model;
 pub mod pages;
 pub mod queries;

@@ -10,13 +10,15 @@ use rocket::response::{Flash, Redirect};
 use rocket::{get, post, routes, Route, State};
 
 use super::api::SelectionQuery;
+use super::kind::perm;
 use super::model::{PRICING_FIELDS, STATUSES};
 use super::queries;
 use super::service;
 use crate::admin::{render, Chrome, Page};
 use crate::app::App;
-use crate::auth::permissions::Perm;
+use crate::auth::permissions::LeadAction as A;
 use crate::error::FieldErrors;
+use crate::leads::timeline::{self, member_names};
 use crate::util;
 use crate::workspaces::model::PLAN_USER_TYPES;
 
@@ -57,7 +59,7 @@ async fn list(
     page: Page,
     query: SelectionQuery,
 ) -> Result<RawHtml<String>, Status> {
-    if !page.role.can(Perm::PricingSelectionFind) {
+    if !page.role.can(perm(A::Find)) {
         return Err(Status::Forbidden);
     }
     let mut errs = FieldErrors::default();
@@ -130,7 +132,7 @@ struct DetailPage {
     notes: String,
     can_contact: bool,
     can_convert: bool,
-    timeline: Vec<(String, String, String, String)>,
+    timeline: Vec<timeline::Item>,
 }
 
 /// `GET /admin/pricing/<id>` — PricingSelectionPermissions.FindById.
@@ -141,7 +143,7 @@ async fn detail(
     id: &str,
     f: Option<FlashMessage<'_>>,
 ) -> Result<RawHtml<String>, Status> {
-    if !page.role.can(Perm::PricingSelectionFindById) {
+    if !page.role.can(perm(A::FindById)) {
         return Err(Status::Forbidden);
     }
     let (sel, user, timeline) = service::by_id(app, page.workspace.id.clone(), id.to_string())
@@ -165,31 +167,14 @@ async fn detail(
             )
         })
         .collect();
-    let may = page.role.can(Perm::PricingSelectionUpdateStatus);
-    let timeline = timeline
-        .iter()
-        .map(|e| {
-            let kind = match e["type"].as_str().unwrap_or("") {
-                "submitted" => t.ev_submitted,
-                "contacted" => t.ev_contacted,
-                "converted" => t.ev_converted,
-                "expired" => t.ev_expired,
-                _ => t.done,
-            }
-            .to_string();
-            let actor = e["actor"]["name"]
-                .as_str()
-                .map(str::to_string)
-                .unwrap_or_else(|| t.system.to_string());
-            let note = e["data"]["body"].as_str().unwrap_or("").to_string();
-            (
-                util::short_time(e["at"].as_str().unwrap_or("")),
-                kind,
-                actor,
-                note,
-            )
-        })
-        .collect();
+    let may = page.role.can(perm(A::UpdateStatus));
+    let ws = page.workspace.id.clone();
+    let names = app
+        .store
+        .read(move |c| member_names(c, &ws))
+        .await
+        .map_err(|e| e.status)?;
+    let timeline = timeline::items(&timeline, t, &names, t.system);
     render(&DetailPage {
         id: sel.id.clone(),
         status: sel.status.clone(),
@@ -247,7 +232,7 @@ async fn change(
     form: Form<StatusForm>,
 ) -> Result<Flash<Redirect>, Status> {
     page.check_csrf(form.csrf.as_deref())?;
-    if !page.role.can(Perm::PricingSelectionUpdateStatus) {
+    if !page.role.can(perm(A::UpdateStatus)) {
         return Err(Status::Forbidden);
     }
     let f = form.into_inner();

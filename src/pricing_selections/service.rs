@@ -9,6 +9,7 @@ use crate::app::App;
 use crate::clock::Clock;
 use crate::end_users;
 use crate::error::ApiError;
+use crate::leads::timeline::{self, Entry};
 use crate::store::{NewEvent, Tx};
 use crate::workspaces::model::Workspace;
 
@@ -23,7 +24,11 @@ pub const CONTACTED_DAYS: i64 = 14;
 
 /// The expiry cut-offs as of the clock's now.
 pub fn cutoffs(clock: &Clock) -> Cutoffs {
-    let now = clock.now();
+    cutoffs_at(clock.now())
+}
+
+/// The expiry cut-offs as of `now`.
+pub fn cutoffs_at(now: time::OffsetDateTime) -> Cutoffs {
     Cutoffs {
         pending: crate::util::rfc3339(now - time::Duration::days(PENDING_DAYS)),
         contacted: crate::util::rfc3339(now - time::Duration::days(CONTACTED_DAYS)),
@@ -118,15 +123,13 @@ pub async fn by_id(
     app: &App,
     ws: String,
     id: String,
-) -> Result<(Selection, Value, Vec<Value>), ApiError> {
+) -> Result<(Selection, Value, Vec<Entry>), ApiError> {
     let cut = cutoffs(&app.clock);
     app.store
         .read(move |c| {
             let sel = queries::by_id(c, &ws, &id, &cut)?.ok_or_else(ApiError::not_found)?;
             let user = end_users::get(c, &ws, &sel.user_id)?;
-            let names = crate::inquiries::queries::member_names(c, &ws)?;
-            let timeline =
-                crate::lifecycle::timeline(crate::store::events::for_subject(c, &ws, &id)?, &names);
+            let timeline = timeline::load(c, &ws, &id)?;
             let user = json!({
                 "email": user.as_ref().and_then(|u| u.email.clone()),
                 "name": user.as_ref().and_then(|u| u.name.clone()),

@@ -13,6 +13,12 @@ use crate::store::Event;
 /// Events a lagging socket may fall behind before it must resume from the log.
 pub const CAPACITY: usize = 4096;
 
+impl crate::store::OnCommit for Hub {
+    fn committed(&self, event: Event) {
+        self.publish(event);
+    }
+}
+
 /// Fan-out of committed events.
 pub struct Hub {
     tx: RwLock<Option<broadcast::Sender<Arc<Event>>>>,

@@ -17,7 +17,6 @@ use rusqlite::{params, Connection};
 
 use crate::app::App;
 use crate::auth::guards::{authenticate, bearer, Via};
-use crate::auth::permissions::Perm;
 use crate::error::{stash, ApiError};
 use crate::store::{events, Event};
 use crate::workspaces::guard::resolve;
@@ -26,33 +25,6 @@ use socket::{Socket, Who};
 /// The HTTP routes of this capability.
 pub fn routes() -> Vec<Route> {
     routes![ws, ws_without_upgrade]
-}
-
-/// Every topic a socket may subscribe to, with the permission needed to read it.
-pub const TOPICS: &[(&str, Perm)] = &[
-    ("observation/outreach/inquiry/submitted", Perm::InquiryFind),
-    ("observation/outreach/inquiry/updated", Perm::InquiryFind),
-    (
-        "observation/sales/contact-request/submitted",
-        Perm::ContactRequestFind,
-    ),
-    (
-        "observation/sales/contact-request/updated",
-        Perm::ContactRequestFind,
-    ),
-    (
-        "observation/pricing/selection/submitted",
-        Perm::PricingSelectionFind,
-    ),
-    (
-        "observation/pricing/selection/updated",
-        Perm::PricingSelectionFind,
-    ),
-];
-
-/// The permission a topic needs, if it is a topic at all.
-pub fn topic_permission(topic: &str) -> Option<Perm> {
-    TOPICS.iter().find(|(t, _)| *t == topic).map(|(_, p)| *p)
 }
 
 const REPLAY: &str =
@@ -129,7 +101,8 @@ fn same_origin(req: &Request<'_>) -> bool {
 }
 
 /// `GET /api/v1/ws` — authenticated staff (session cookie, `Authorization`, or a first `auth`
-/// message within 5 s); each topic needs its Find permission (see `TOPICS`).
+/// message within 5 s); each topic needs the Find permission of its lead kind (the registry's
+/// `topics`).
 #[get("/api/v1/ws")]
 fn ws(socket: WebSocket, app: &State<App>, pre: PreAuth, shutdown: Shutdown) -> Channel<'static> {
     let s = Socket::new(app, pre.0, shutdown);
@@ -154,18 +127,4 @@ fn ws_without_upgrade() -> ApiError {
         "UPGRADE_REQUIRED",
         "Connect with a WebSocket client",
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_topic_needs_the_find_permission_of_its_lead_kind() {
-        for (topic, perm) in TOPICS {
-            assert!(perm.name().ends_with(".Find"), "{topic}");
-            assert_eq!(topic_permission(topic), Some(*perm));
-        }
-        assert_eq!(topic_permission("observation/anything/else"), None);
-    }
 }

@@ -19,7 +19,7 @@ use rocket_ws::Message;
 use serde_json::{json, Value};
 
 use super::hub::Hub;
-use super::{head, replay_page, topic_permission};
+use super::{head, replay_page};
 use crate::app::App;
 use crate::auth::guards::staff_from_token;
 use crate::auth::permissions::Role;
@@ -48,6 +48,7 @@ pub struct Who {
 pub struct Socket {
     store: Store,
     hub: Arc<Hub>,
+    kinds: Arc<crate::leads::kind::Registry>,
     metrics: Arc<Metrics>,
     who: Option<Who>,
     shutdown: Shutdown,
@@ -79,7 +80,8 @@ impl Socket {
     pub fn new(app: &App, who: Option<Who>, shutdown: Shutdown) -> Socket {
         Socket {
             store: app.store.clone(),
-            hub: app.store.hub().clone(),
+            kinds: app.kinds.clone(),
+            hub: app.hub.clone(),
             metrics: app.metrics.clone(),
             who,
             shutdown,
@@ -254,11 +256,11 @@ impl Socket {
         };
         let topic = msg["topic"].as_str().unwrap_or("").to_string();
         let room = msg["room"].as_str().unwrap_or("collection").to_string();
-        let Some(perm) = topic_permission(&topic) else {
+        let Some(perm) = self.kinds.topic_permission(&topic) else {
             return stream.send(error("UNKNOWN_TOPIC", "no such topic")).await;
         };
         if !who.role.can(perm) {
-            return stream.send(error("FORBIDDEN", perm.name())).await;
+            return stream.send(error("FORBIDDEN", &perm.name())).await;
         }
         if room.is_empty() || room.len() > 100 {
             return stream

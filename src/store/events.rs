@@ -77,7 +77,10 @@ pub fn from_row(row: &Row<'_>) -> rusqlite::Result<Event> {
         topic: row.get(2)?,
         subject_id: row.get(3)?,
         actor_id: row.get(4)?,
-        data: serde_json::from_str(&data).unwrap_or(Value::Null),
+        // Corrupt data is an error that reaches the log, never a silent null.
+        data: serde_json::from_str(&data).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, Box::new(e))
+        })?,
         created_at: row.get(6)?,
     })
 }

@@ -14,9 +14,22 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::error::ApiError;
 use crate::ops::metrics::Metrics;
-use crate::realtime::hub::Hub;
 pub use events::{Event, NewEvent};
 pub use writer::{Tx, Writer};
+
+/// Told about every committed event, in log order, right after its commit: the writer's only
+/// way up. `lib.rs` wires it to the realtime hub; the store knows nothing of what listens.
+pub trait OnCommit: Send + Sync + 'static {
+    /// One committed event.
+    fn committed(&self, event: Event);
+}
+
+/// No listener (command-line tools, benchmarks).
+pub struct Nobody;
+
+impl OnCommit for Nobody {
+    fn committed(&self, _: Event) {}
+}
 
 mod embedded {
     refinery::embed_migrations!("migrations");
@@ -31,7 +44,6 @@ pub struct Store {
     pool: Pool<SqliteConnectionManager>,
     writer: Writer,
     path: PathBuf,
-    hub: Arc<Hub>,
 }
 
 /// Settings every connection gets; `synchronous` is per connection, so it is set on each.
@@ -77,7 +89,12 @@ pub fn latest_migration() -> i64 {
 
 impl Store {
     /// Opens (creating if needed) `data_dir/leadbox.db`, migrates it and starts the writer.
-    pub fn open(data_dir: &Path, max_batch: usize, metrics: Arc<Metrics>) -> Result<Store, String> {
+    pub fn open(
+        data_dir: &Path,
+        max_batch: usize,
+        metrics: Arc<Metrics>,
+        on_commit: Arc<dyn OnCommit>,
+    ) -> Result<Store, String> {
         std::fs::create_dir_all(data_dir)
             .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
         let path = data_dir.join(DB_FILE);
@@ -97,14 +114,8 @@ impl Store {
             .map_err(|e| format!("database pool: {e}"))?;
         let conn = Connection::open(&path).map_err(|e| format!("writer connection: {e}"))?;
         configure(&conn).map_err(|e| e.to_string())?;
-        let hub = Hub::new(metrics.clone());
-        let writer = Writer::start(conn, max_batch, metrics, hub.clone());
-        Ok(Store {
-            pool,
-            writer,
-            path,
-            hub,
-        })
+        let writer = Writer::start(conn, max_batch, metrics, on_commit);
+        Ok(Store { pool, writer, path })
     }
 
     /// Runs a read on a pooled connection off the async workers.
@@ -129,11 +140,6 @@ impl Store {
         F: FnOnce(&mut Tx<'_>) -> Result<T, ApiError> + Send + 'static,
     {
         self.writer.exec(f).await
-    }
-
-    /// The hub that fans committed events out to sockets.
-    pub fn hub(&self) -> &Arc<Hub> {
-        &self.hub
     }
 
     /// The database file.

@@ -14,9 +14,9 @@ use rocket::tokio::sync::{mpsc, oneshot};
 use rusqlite::Connection;
 
 use super::events::{Event, NewEvent};
+use super::OnCommit;
 use crate::error::ApiError;
 use crate::ops::metrics::Metrics;
-use crate::realtime::hub::Hub;
 
 /// What a job sees: the connection inside the open transaction, and the events it appends.
 pub struct Tx<'c> {
@@ -56,12 +56,12 @@ impl Writer {
         conn: Connection,
         max_batch: usize,
         metrics: Arc<Metrics>,
-        hub: Arc<Hub>,
+        on_commit: Arc<dyn OnCommit>,
     ) -> Writer {
         let (tx, rx) = mpsc::channel::<Job>(8192);
         std::thread::Builder::new()
             .name("leadbox-writer".into())
-            .spawn(move || run(conn, rx, max_batch.max(1), metrics, hub))
+            .spawn(move || run(conn, rx, max_batch.max(1), metrics, on_commit))
             .expect("the writer thread must start");
         Writer { tx }
     }
@@ -95,7 +95,7 @@ fn run(
     mut rx: mpsc::Receiver<Job>,
     max_batch: usize,
     metrics: Arc<Metrics>,
-    hub: Arc<Hub>,
+    on_commit: Arc<dyn OnCommit>,
 ) {
     let mut batch: Vec<Job> = Vec::with_capacity(max_batch);
     while let Some(first) = rx.blocking_recv() {
@@ -113,7 +113,7 @@ fn run(
         if outcome.is_ok() {
             // Only after the commit: a notification never announces an unsaved lead.
             for ev in events {
-                hub.publish(ev);
+                on_commit.committed(ev);
             }
         }
         for finish in finishers {

@@ -44,12 +44,7 @@ impl Live {
             .merge(("shutdown", shutdown_cfg))
             .merge(("ws_ping_seconds", ping_seconds));
         let rocket = leadbox::rocket(figment).ignite().await.expect("ignites");
-        let hub = rocket
-            .state::<leadbox::app::App>()
-            .unwrap()
-            .store
-            .hub()
-            .clone();
+        let hub = rocket.state::<leadbox::app::App>().unwrap().hub.clone();
         let shutdown = rocket.shutdown();
         let task = rocket::tokio::spawn(async move {
             let _ = rocket.launch().await;

@@ -1,11 +1,58 @@
-//! The lead lifecycle shared by inquiries and contact requests:
-//! `NEW → ASSIGNED → REPLIED → CONVERTED | LOST`.
+//! The lead lifecycle shared by every kind that uses it (inquiries, contact requests):
+//! `NEW → ASSIGNED → REPLIED → CONVERTED | LOST`, and the one engine that applies a step to
+//! any such kind's row in one writer job, with its event.
 
 use rocket::http::Status as Http;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::error::ApiError;
+use crate::leads::kind::{Label, LeadKind, Scope, Stage, StatusDef};
+use crate::store::{NewEvent, Tx};
+
+/// The statuses of every lifecycle kind, in `Status` order.
+pub const STATUSES: &[StatusDef] = &[
+    StatusDef {
+        value: "NEW",
+        label: Label {
+            en: "New",
+            vi: "Mới",
+        },
+        stage: Stage::Fresh,
+    },
+    StatusDef {
+        value: "ASSIGNED",
+        label: Label {
+            en: "Assigned",
+            vi: "Đã phân công",
+        },
+        stage: Stage::Open,
+    },
+    StatusDef {
+        value: "REPLIED",
+        label: Label {
+            en: "Replied",
+            vi: "Đã phản hồi",
+        },
+        stage: Stage::Open,
+    },
+    StatusDef {
+        value: "CONVERTED",
+        label: Label {
+            en: "Converted",
+            vi: "Đã chuyển đổi",
+        },
+        stage: Stage::Won,
+    },
+    StatusDef {
+        value: "LOST",
+        label: Label {
+            en: "Lost",
+            vi: "Không thành công",
+        },
+        stage: Stage::Closed,
+    },
+];
 
 /// Where a lead stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,20 +125,13 @@ impl Status {
     }
 
     /// English and Vietnamese labels.
-    pub fn label(self) -> (&'static str, &'static str) {
-        match self {
-            Status::New => ("New", "Mới"),
-            Status::Assigned => ("Assigned", "Đã phân công"),
-            Status::Replied => ("Replied", "Đã phản hồi"),
-            Status::Converted => ("Converted", "Đã chuyển đổi"),
-            Status::Lost => ("Lost", "Không thành công"),
-        }
+    pub fn label(self) -> Label {
+        STATUSES[self as usize].label
     }
 
     /// `{"en": …, "vi": …}`.
     pub fn label_json(self) -> Value {
-        let (en, vi) = self.label();
-        json!({ "en": en, "vi": vi })
+        json!(self.label())
     }
 
     /// True for CONVERTED and LOST.
@@ -263,23 +303,201 @@ impl Progress {
     }
 }
 
-/// A lead's timeline from its events: `[{eventId, type, actor: {id, name} | null, at, data}]`.
-pub fn timeline(events: Vec<crate::store::Event>, names: &[(String, String)]) -> Vec<Value> {
-    events
-        .into_iter()
-        .map(|e| {
-            let kind = if e.topic.ends_with("/submitted") {
-                "submitted".to_string()
-            } else if e.topic.ends_with("/spam-received") {
-                "spam_received".to_string()
-            } else {
-                e.data["change"].as_str().unwrap_or("updated").to_string()
-            };
-            let actor = e.actor_id.as_ref().map(|a| {
-                let name = names.iter().find(|(id, _)| id == a).map(|(_, n)| n.clone());
-                json!({ "id": a, "name": name })
-            });
-            json!({ "eventId": e.id, "type": kind, "actor": actor, "at": e.created_at, "data": e.data })
+/// The lifecycle actions a viewer may take on one lead, for its detail page.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Allowed {
+    /// Assign.
+    pub assign: bool,
+    /// Record a reply.
+    pub reply: bool,
+    /// Convert.
+    pub convert: bool,
+    /// Lose.
+    pub lose: bool,
+    /// Soft-delete.
+    pub delete: bool,
+    /// Undo the delete.
+    pub restore: bool,
+}
+
+impl Allowed {
+    /// What `role` may do to a lead of `kind` in `status`; `workable` is false while the lead
+    /// is deleted or held back (spam).
+    pub fn of(
+        role: crate::auth::permissions::Role,
+        kind: &dyn LeadKind,
+        status: Status,
+        workable: bool,
+        deleted: bool,
+    ) -> Allowed {
+        use crate::auth::permissions::LeadAction as A;
+        let can = |a: A, act: Action| {
+            workable && !deleted && role.can(kind.perm(a)) && status.after(act).is_ok()
+        };
+        Allowed {
+            assign: can(A::Assign, Action::Assign),
+            reply: can(A::Reply, Action::Reply),
+            convert: can(A::Resolve, Action::Convert),
+            lose: can(A::Resolve, Action::Lose),
+            delete: !deleted && role.can(kind.perm(A::Delete)),
+            restore: deleted && role.can(kind.perm(A::Delete)),
+        }
+    }
+}
+
+/// A step the shared lifecycle endpoints take.
+#[derive(Debug, Clone)]
+pub enum Step {
+    /// Assign, reply, convert, lose.
+    Move(Move),
+    /// Hide (soft delete).
+    Delete,
+    /// Undo a delete.
+    Restore,
+}
+
+impl Step {
+    /// The permission action the step needs.
+    pub fn action(&self) -> crate::auth::permissions::LeadAction {
+        use crate::auth::permissions::LeadAction as A;
+        match self {
+            Step::Move(Move::Assign(_)) => A::Assign,
+            Step::Move(Move::Reply(_)) => A::Reply,
+            Step::Move(Move::Convert | Move::Lose(_)) => A::Resolve,
+            Step::Delete | Step::Restore => A::Delete,
+        }
+    }
+}
+
+/// The lifecycle columns of one row of a lifecycle kind.
+struct Row {
+    progress: Progress,
+    deleted_at: Option<String>,
+}
+
+fn load(conn: &rusqlite::Connection, table: &str, ws: &str, id: &str) -> Result<Row, ApiError> {
+    use rusqlite::OptionalExtension;
+    let sql = format!(
+        "SELECT status, assignee_id, replied_at, converted_at, lost_reason, deleted_at
+         FROM {table} WHERE workspace_id = ?1 AND id = ?2"
+    );
+    let row = conn
+        .prepare_cached(&sql)?
+        .query_row([ws, id], |r| {
+            let status: String = r.get(0)?;
+            Ok((
+                status,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
         })
-        .collect()
+        .optional()?
+        .ok_or_else(ApiError::not_found)?;
+    let status = Status::parse(&row.0).map_err(|_| {
+        ApiError::internal(format!("{table} {id} has an unknown status {:?}", row.0))
+    })?;
+    Ok(Row {
+        progress: Progress {
+            status,
+            assignee_id: row.1,
+            replied_at: row.2,
+            converted_at: row.3,
+            lost_reason: row.4,
+        },
+        deleted_at: row.5,
+    })
+}
+
+fn store(
+    conn: &rusqlite::Connection,
+    table: &str,
+    ws: &str,
+    id: &str,
+    row: &Row,
+    now: &str,
+) -> Result<(), ApiError> {
+    let p = &row.progress;
+    let sql = format!(
+        "UPDATE {table} SET status = ?3, assignee_id = ?4, replied_at = ?5, converted_at = ?6,
+             lost_reason = ?7, updated_at = ?8, deleted_at = ?9
+         WHERE workspace_id = ?1 AND id = ?2"
+    );
+    conn.prepare_cached(&sql)?.execute(rusqlite::params![
+        ws,
+        id,
+        p.status.as_str(),
+        p.assignee_id,
+        p.replied_at,
+        p.converted_at,
+        p.lost_reason,
+        now,
+        row.deleted_at
+    ])?;
+    Ok(())
+}
+
+/// Applies `step` to lead `id` of a lifecycle `kind` inside the writer job `tx`, appends its
+/// `…/updated` event, and answers the lead's API representation. 404 for a lead that is not
+/// in the workspace (or is deleted), 409 `INVALID_TRANSITION` for a refused step.
+pub fn apply(
+    tx: &mut Tx<'_>,
+    kind: &dyn LeadKind,
+    ws: &str,
+    id: &str,
+    actor: &str,
+    step: Step,
+    scope: &Scope,
+) -> Result<Value, ApiError> {
+    let Some(table) = kind.lifecycle_table() else {
+        return Err(ApiError::not_found());
+    };
+    let mut row = load(tx, table, ws, id)?;
+    if row.deleted_at.is_some() && !matches!(step, Step::Restore) {
+        return Err(ApiError::not_found());
+    }
+    kind.check_step(tx, ws, id, &step)?;
+    let before = row.progress.status;
+    let now = crate::util::now_str();
+    let (change, mut data) = match step {
+        Step::Move(mv) => {
+            if let Move::Assign(a) = &mv {
+                if crate::auth::users::role_in(tx, a, ws)?.is_none() {
+                    return Err(ApiError::validation(
+                        "assigneeId",
+                        "must be a member of this workspace",
+                    ));
+                }
+            }
+            row.progress.apply(mv, &now)?
+        }
+        Step::Delete => {
+            row.deleted_at = Some(now.clone());
+            ("deleted", json!({}))
+        }
+        Step::Restore => {
+            if row.deleted_at.take().is_none() {
+                return Err(ApiError::conflict(
+                    "INVALID_TRANSITION",
+                    "This lead is not deleted",
+                ));
+            }
+            ("restored", json!({}))
+        }
+    };
+    store(tx, table, ws, id, &row, &now)?;
+    data["id"] = json!(id);
+    data["change"] = json!(change);
+    data["status"] = json!(row.progress.status.as_str());
+    data["previousStatus"] = json!(before.as_str());
+    tx.append(NewEvent {
+        workspace_id: Some(ws.into()),
+        topic: kind.topics().updated.into(),
+        subject_id: Some(id.into()),
+        actor_id: Some(actor.into()),
+        data,
+    })?;
+    kind.find_json(tx, ws, id, scope)
 }

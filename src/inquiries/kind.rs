@@ -1,0 +1,189 @@
+//! The inquiry lead kind: what it tells the shared machinery about itself.
+
+use rocket::Route;
+use rusqlite::Connection;
+use serde_json::Value;
+
+use super::queries;
+use super::service::{SUBMITTED, UPDATED};
+use crate::auth::permissions::{LeadAction, Perm};
+use crate::error::ApiError;
+use crate::leads::kind::{Label, LeadKind, Meta, Scope, Table, Topics};
+use crate::leads::lifecycle::{Step, STATUSES};
+use crate::leads::list::{Filter, Sort};
+use crate::leads::timeline::member_names;
+use crate::ops::openapi::{op, Operation};
+
+/// Inquiries from the public form.
+pub struct Inquiries;
+
+/// The permission resource of inquiries.
+pub const RESOURCE: &str = "Inquiry";
+
+/// `InquiryPermissions.{action}`.
+pub fn perm(action: LeadAction) -> Perm {
+    Perm::Lead(RESOURCE, action)
+}
+
+/// The inbox columns of an inquiry; spam and deleted ones stay out of the inbox.
+const INBOX: &str = "SELECT id, status, name, email, business_name AS company, created_at,
+        assignee_id, workspace_id, rowid AS rid,
+        name || ' ' || email || ' ' || COALESCE(business_name, '') || ' ' || COALESCE(subject, '')
+            || ' ' || message AS haystack
+     FROM inquiries WHERE spam = 0 AND deleted_at IS NULL";
+
+/// The inquiries matching `filter` as a CSV table, newest first.
+pub fn table(conn: &Connection, ws: &str, filter: &Filter) -> Result<Table, ApiError> {
+    let sort = Sort {
+        column: "created_at",
+        asc: false,
+    };
+    let items = queries::list(
+        conn,
+        ws,
+        filter,
+        sort,
+        (crate::leads::inbox::EXPORT_LIMIT, 0),
+    )?;
+    let members = member_names(conn, ws)?;
+    let header = [
+        "id",
+        "createdAt",
+        "status",
+        "type",
+        "name",
+        "email",
+        "phone",
+        "businessName",
+        "businessWebsite",
+        "businessSize",
+        "industry",
+        "subject",
+        "message",
+        "assignee",
+        "repliedAt",
+        "convertedAt",
+        "lostReason",
+    ];
+    let o = |v: &Option<String>| v.clone().unwrap_or_default();
+    let rows = items
+        .into_iter()
+        .map(|i| {
+            let c = &i.contact;
+            let assignee = i
+                .assignee_id
+                .as_ref()
+                .and_then(|a| members.iter().find(|(m, _)| m == a).map(|(_, n)| n.clone()))
+                .unwrap_or_default();
+            vec![
+                i.id.clone(),
+                i.created_at.clone(),
+                i.status.as_str().into(),
+                c.kind.clone(),
+                c.name.clone(),
+                c.email.clone(),
+                o(&c.phone),
+                o(&c.business_name),
+                o(&c.business_website),
+                o(&c.business_size),
+                o(&c.industry),
+                o(&c.subject),
+                c.message.clone(),
+                assignee,
+                o(&i.replied_at),
+                o(&i.converted_at),
+                o(&i.lost_reason),
+            ]
+        })
+        .collect();
+    Ok(Table {
+        header: header.iter().map(|h| h.to_string()).collect(),
+        rows,
+    })
+}
+
+const META: Meta = Meta {
+    id: "inquiry",
+    id_prefix: "inq",
+    resource: RESOURCE,
+    label: Label {
+        en: "Inquiry",
+        vi: "Yêu cầu liên hệ",
+    },
+    colour: "#2454d6",
+    collection: "inquiries",
+    admin_path: "/admin/inquiries",
+    topics: Topics {
+        submitted: SUBMITTED,
+        updated: UPDATED,
+    },
+    statuses: STATUSES,
+    lifecycle_table: Some("inquiries"),
+};
+
+impl LeadKind for Inquiries {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+    fn inbox_select(&self, _: &Scope) -> String {
+        INBOX.to_string()
+    }
+    fn check_step(
+        &self,
+        conn: &Connection,
+        ws: &str,
+        id: &str,
+        step: &Step,
+    ) -> Result<(), ApiError> {
+        let inq = queries::get(conn, ws, id)?.ok_or_else(ApiError::not_found)?;
+        if inq.spam && matches!(step, Step::Move(_)) {
+            return Err(ApiError::conflict(
+                "INVALID_TRANSITION",
+                "This inquiry is in the spam folder; mark it not spam first",
+            ));
+        }
+        Ok(())
+    }
+    fn find_json(
+        &self,
+        conn: &Connection,
+        ws: &str,
+        id: &str,
+        _: &Scope,
+    ) -> Result<Value, ApiError> {
+        let inq = queries::get(conn, ws, id)?.ok_or_else(ApiError::not_found)?;
+        Ok(inq.to_json())
+    }
+    fn export(&self, conn: &Connection, ws: &str, _: &Scope) -> Result<Table, ApiError> {
+        table(conn, ws, &Filter::default())
+    }
+    fn routes(&self) -> Vec<Route> {
+        super::routes()
+    }
+    fn operations(&self) -> Vec<Operation> {
+        vec![
+            op(
+            "post",
+            "/api/public/forms/{key}/inquiries",
+            "Submit an inquiry (JSON 201, or a form post answered 303); spam-protected, CORS from allowedOrigins",
+            "public",
+            Some("InquiryInput"),
+            201,
+            ),
+            op(
+            "get",
+            "/api/public/forms/{key}/challenge",
+            "A signed time token (_ts) and a proof-of-work challenge (_pow = challenge:nonce)",
+            "public",
+            None,
+            200,
+            ),
+            op("get", "/api/v1/inquiries", "List inquiries (filters status, type, assigneeId, q, spam, deleted, from, to; paging and sorting)", "InquiryPermissions.Find", None, 200),
+            op("get", "/api/v1/inquiries/count", "Count inquiries with the same filters", "InquiryPermissions.Count", None, 200),
+            op("get", "/api/v1/inquiries/{id}", "One inquiry with its timeline", "InquiryPermissions.FindById", None, 200),
+            op("post", "/api/v1/inquiries", "Enter an inquiry by hand", "InquiryPermissions.Create", Some("InquiryInput"), 201),
+            op("patch", "/api/v1/inquiries/{id}", "Edit contact and business fields", "InquiryPermissions.Update", Some("InquiryInput"), 200),
+            op("post", "/api/v1/inquiries/{id}/not-spam", "Release from the spam folder into the inbox as NEW", "InquiryPermissions.Update", None, 200),
+        ]
+    }
+}

@@ -1,0 +1,159 @@
+//! The query every lead kind's list takes (`status`, `type`, `assigneeId`, `q`, `spam`,
+//! `deleted`, `from`, `to`, paging and sorting), validated once for all of them.
+
+use rocket::form::FromForm;
+use rusqlite::{Connection, Row};
+
+use crate::error::{ApiError, FieldErrors};
+use crate::leads::lifecycle::Status;
+use crate::paging::{self, Where};
+
+/// Query parameters of the list and count calls, all optional and validated by hand.
+#[derive(FromForm, Default, Debug)]
+pub struct ListQuery {
+    status: Option<String>,
+    #[field(name = "type")]
+    kind: Option<String>,
+    #[field(name = "assigneeId")]
+    assignee_id: Option<String>,
+    q: Option<String>,
+    spam: Option<String>,
+    deleted: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    page: Option<String>,
+    limit: Option<String>,
+    #[field(name = "sortBy")]
+    sort_by: Option<String>,
+    #[field(name = "sortOrder")]
+    sort_order: Option<String>,
+}
+
+/// The sort keys every lead list takes.
+pub const SORTS: &[(&str, &str)] = &[
+    ("createdAt", "created_at"),
+    ("updatedAt", "updated_at"),
+    ("status", "status"),
+    ("name", "name"),
+];
+
+impl ListQuery {
+    /// Validates the filters; every bad parameter is named.
+    pub fn filter(&self, types: &[&str], errs: &mut FieldErrors) -> Filter {
+        let status = self
+            .status
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .and_then(|s| errs.take("status", Status::parse(s)));
+        let kind = self
+            .kind
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .and_then(|k| {
+                let k = k.to_lowercase();
+                if types.contains(&k.as_str()) {
+                    Some(k)
+                } else if types.is_empty() {
+                    errs.add("type", "is not a filter of this list");
+                    None
+                } else {
+                    errs.add("type", format!("must be one of {}", types.join(", ")));
+                    None
+                }
+            });
+        let q = paging::parse_q(self.q.as_deref(), errs);
+        Filter {
+            status,
+            kind,
+            assignee_id: self.assignee_id.clone().filter(|s| !s.trim().is_empty()),
+            q,
+            spam: paging::parse_flag("spam", self.spam.as_deref(), errs),
+            deleted: paging::parse_flag("deleted", self.deleted.as_deref(), errs),
+            from: paging::parse_bound("from", self.from.as_deref(), false, errs),
+            to: paging::parse_bound("to", self.to.as_deref(), true, errs),
+        }
+    }
+
+    /// Validates paging and sorting.
+    pub fn page_and_sort(&self, errs: &mut FieldErrors) -> (paging::Page, Sort) {
+        let page = paging::parse_page(self.page.as_deref(), self.limit.as_deref(), errs);
+        let (column, asc) = paging::parse_sort(
+            self.sort_by.as_deref(),
+            self.sort_order.as_deref(),
+            SORTS,
+            errs,
+        );
+        (page, Sort { column, asc })
+    }
+}
+
+/// List filters, already validated.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Only this status.
+    pub status: Option<Status>,
+    /// Only this type.
+    pub kind: Option<String>,
+    /// Only this assignee (`none` = unassigned).
+    pub assignee_id: Option<String>,
+    /// Words in name, email, company, subject or message.
+    pub q: Option<String>,
+    /// The spam folder instead of the inbox.
+    pub spam: bool,
+    /// The bin (soft-deleted) instead of the inbox.
+    pub deleted: bool,
+    /// Created at or after (RFC 3339).
+    pub from: Option<String>,
+    /// Created before (RFC 3339).
+    pub to: Option<String>,
+}
+
+/// Sort column and direction, already validated.
+#[derive(Debug, Clone, Copy)]
+pub struct Sort {
+    /// Column name (from a fixed list).
+    pub column: &'static str,
+    /// Ascending.
+    pub asc: bool,
+}
+
+/// How many rows of `table` match `w`.
+pub fn count(conn: &Connection, table: &str, w: &Where) -> Result<i64, ApiError> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT COUNT(*) FROM {table} WHERE {}", w.sql))?
+        .query_row(w.params().as_slice(), |r| r.get(0))?)
+}
+
+/// One page of `columns` of the rows of `table` matching `w`, ordered by `sort` and then by
+/// insertion order, each mapped by `map`.
+pub fn page<T>(
+    conn: &Connection,
+    table: &str,
+    columns: &str,
+    mut w: Where,
+    sort: Sort,
+    (limit, offset): (i64, i64),
+    map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, ApiError> {
+    w.args.push(Box::new(limit));
+    w.args.push(Box::new(offset));
+    let dir = if sort.asc { "ASC" } else { "DESC" };
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {columns} FROM {table} WHERE {} ORDER BY {} {dir}, rowid {dir} LIMIT ? OFFSET ?",
+        w.sql, sort.column
+    ))?;
+    let rows = stmt.query_map(w.params().as_slice(), map)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+impl ListQuery {
+    /// Validates everything: filters (with the kind's `types`), paging and sorting.
+    pub fn parse(&self, types: &[&str]) -> Result<(Filter, paging::Page, Sort), ApiError> {
+        let mut errs = FieldErrors::default();
+        let filter = self.filter(types, &mut errs);
+        let (page, sort) = self.page_and_sort(&mut errs);
+        errs.finish()?;
+        Ok((filter, page, sort))
+    }
+}

@@ -1,0 +1,157 @@
+//! A lead's timeline, built from its events the same way for every kind: the API's typed
+//! entries and the admin page's readable items.
+
+use rusqlite::Connection;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::admin::i18n::Strings;
+use crate::error::ApiError;
+use crate::store::{events, Event};
+use crate::util;
+
+/// Who took a step.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Actor {
+    /// Staff user id.
+    pub id: String,
+    /// Their display name, when they are still a member.
+    pub name: Option<String>,
+}
+
+/// One entry: `{eventId, type, actor: {id, name} | null, at, data}`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Entry {
+    /// The event's position in the log.
+    pub event_id: i64,
+    /// What happened: `submitted`, `spam_received`, or the change's name.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Who did it; null for the system or the lead's own author.
+    pub actor: Option<Actor>,
+    /// When.
+    pub at: String,
+    /// The event's data.
+    pub data: Value,
+}
+
+/// Display names of a workspace's members, for timelines and assignee pickers.
+pub fn member_names(conn: &Connection, ws: &str) -> Result<Vec<(String, String)>, ApiError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.id, u.name FROM memberships m JOIN users u ON u.id = m.user_id
+         WHERE m.workspace_id = ?1 ORDER BY u.name",
+    )?;
+    let rows = stmt.query_map([ws], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn entry(e: Event, names: &[(String, String)]) -> Entry {
+    let kind = if e.topic.ends_with("/submitted") {
+        "submitted".to_string()
+    } else if e.topic.ends_with("/spam-received") {
+        "spam_received".to_string()
+    } else {
+        e.data
+            .get("change")
+            .and_then(Value::as_str)
+            .unwrap_or("updated")
+            .to_string()
+    };
+    let actor = e.actor_id.map(|id| Actor {
+        name: names.iter().find(|(m, _)| *m == id).map(|(_, n)| n.clone()),
+        id,
+    });
+    Entry {
+        event_id: e.id,
+        kind,
+        actor,
+        at: e.created_at,
+        data: e.data,
+    }
+}
+
+/// The timeline of lead `id`: its lifecycle events, oldest first (analytics events about the
+/// lead are left out: they are counts, not steps).
+pub fn load(conn: &Connection, ws: &str, id: &str) -> Result<Vec<Entry>, ApiError> {
+    let names = member_names(conn, ws)?;
+    Ok(events::for_subject(conn, ws, id)?
+        .into_iter()
+        .filter(|e| !e.topic.starts_with("analytics/"))
+        .map(|e| entry(e, &names))
+        .collect())
+}
+
+/// One timeline line on an admin page.
+#[derive(Debug, Clone)]
+pub struct Item {
+    /// RFC 3339.
+    pub at: String,
+    /// Short, readable time.
+    pub at_short: String,
+    /// What happened, in the viewer's language.
+    pub what: &'static str,
+    /// Who.
+    pub actor: String,
+    /// A reply, a reason, a note or the new assignee.
+    pub detail: Option<String>,
+}
+
+/// The label of an entry type, in the viewer's language.
+pub fn label(t: &Strings, kind: &str) -> &'static str {
+    match kind {
+        "submitted" => t.ev_submitted,
+        "spam_received" => t.ev_spam_received,
+        "assigned" => t.ev_assigned,
+        "replied" => t.ev_replied,
+        "converted" => t.ev_converted,
+        "lost" => t.ev_lost,
+        "edited" => t.ev_edited,
+        "deleted" => t.ev_deleted,
+        "restored" => t.ev_restored,
+        "marked_not_spam" => t.ev_marked_not_spam,
+        "contacted" => t.ev_contacted,
+        "expired" => t.ev_expired,
+        _ => t.done,
+    }
+}
+
+fn text(data: &Value, key: &str) -> Option<String> {
+    data.get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// Readable items for a page; `author` names steps without a staff actor (the lead's sender).
+pub fn items(
+    entries: &[Entry],
+    t: &Strings,
+    names: &[(String, String)],
+    author: &str,
+) -> Vec<Item> {
+    entries
+        .iter()
+        .map(|e| {
+            let detail = match e.kind.as_str() {
+                "assigned" => text(&e.data, "assigneeId")
+                    .and_then(|a| names.iter().find(|(m, _)| *m == a).map(|(_, n)| n.clone()))
+                    .map(|n| format!("→ {n}")),
+                "lost" => text(&e.data, "reason"),
+                // A reply's text, or the note given with a status change.
+                _ => text(&e.data, "body"),
+            };
+            Item {
+                at_short: util::short_time(&e.at),
+                at: e.at.clone(),
+                what: label(t, &e.kind),
+                actor: e
+                    .actor
+                    .as_ref()
+                    .and_then(|a| a.name.clone())
+                    .unwrap_or_else(|| author.to_string()),
+                detail,
+            }
+        })
+        .collect()
+}
