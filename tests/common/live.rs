@@ -32,6 +32,15 @@ impl Live {
 
     /// Launches with a given WebSocket ping interval.
     pub async fn start_with(dir: &Path, ping_seconds: u64) -> Live {
+        Live::start_kinds(dir, ping_seconds, leadbox::kinds()).await
+    }
+
+    /// Launches with the lead kinds of `kinds`.
+    pub async fn start_kinds(
+        dir: &Path,
+        ping_seconds: u64,
+        kinds: leadbox::leads::kind::Registry,
+    ) -> Live {
         let port = free_port();
         let shutdown_cfg = rocket::config::Shutdown {
             grace: 1,
@@ -43,7 +52,10 @@ impl Live {
             .merge(("address", "127.0.0.1"))
             .merge(("shutdown", shutdown_cfg))
             .merge(("ws_ping_seconds", ping_seconds));
-        let rocket = leadbox::rocket(figment).ignite().await.expect("ignites");
+        let rocket = leadbox::rocket_with(figment, kinds)
+            .ignite()
+            .await
+            .expect("ignites");
         let hub = rocket.state::<leadbox::app::App>().unwrap().hub.clone();
         let shutdown = rocket.shutdown();
         let task = rocket::tokio::spawn(async move {
@@ -170,8 +182,23 @@ pub async fn next_json(ws: &mut Ws, ms: u64) -> Option<Value> {
     }
 }
 
-/// Subscribes and returns every message up to and including the `subscribed` ack.
+/// Subscribes and returns every message up to and including the `subscribed` ack; fails the
+/// test on an `error` reply or when no ack comes.
 pub async fn subscribe(ws: &mut Ws, topic: &str, room: &str, last: Option<i64>) -> Vec<Value> {
+    match try_subscribe(ws, topic, room, last).await {
+        Ok(got) => got,
+        Err(e) => panic!("subscribe to {topic} was refused: {e}"),
+    }
+}
+
+/// Subscribes; `Ok` with every message up to the `subscribed` ack, `Err` with the `error`
+/// reply (or a note that nothing came).
+pub async fn try_subscribe(
+    ws: &mut Ws,
+    topic: &str,
+    room: &str,
+    last: Option<i64>,
+) -> Result<Vec<Value>, Value> {
     let mut msg = serde_json::json!({ "action": "subscribe", "topic": topic, "room": room });
     if let Some(n) = last {
         msg["lastEventId"] = n.into();
@@ -179,11 +206,14 @@ pub async fn subscribe(ws: &mut Ws, topic: &str, room: &str, last: Option<i64>) 
     send(ws, msg).await;
     let mut got = vec![];
     while let Some(m) = next_json(ws, 3000).await {
-        let done = m["type"] == "subscribed" || m["type"] == "error";
+        if m["type"] == "error" {
+            return Err(m);
+        }
+        let done = m["type"] == "subscribed";
         got.push(m);
         if done {
-            break;
+            return Ok(got);
         }
     }
-    got
+    Err(serde_json::json!({ "type": "timeout", "got": got }))
 }

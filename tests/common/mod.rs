@@ -56,6 +56,15 @@ impl TestApp {
         TestApp { client, dir }
     }
 
+    /// An app with the lead kinds of `kinds` instead of the built-in set.
+    pub async fn spawn_kinds(kinds: leadbox::leads::kind::Registry) -> TestApp {
+        let dir = TempDir::new();
+        let client = Client::tracked(leadbox::rocket_with(figment(dir.path()), kinds))
+            .await
+            .expect("leadbox ignites");
+        TestApp { client, dir }
+    }
+
     /// An app whose first start had no bootstrap credentials (setup link mode).
     pub async fn spawn_without_owner() -> TestApp {
         let dir = TempDir::new();
