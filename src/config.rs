@@ -145,17 +145,8 @@ impl TrustedProxies {
 
 /// The layered figment: defaults < `Rocket.toml` (or `LEADBOX_CONFIG`) < `LEADBOX_*` env.
 pub fn figment() -> Figment {
-    let limits = Limits::default()
-        .limit("form", 64.kibibytes())
-        .limit("data-form", 64.kibibytes())
-        .limit("json", 64.kibibytes())
-        .limit("string", 64.kibibytes());
-    Figment::from(rocket::Config::default())
-        .merge(Serialized::defaults(Config::default()))
+    defaults()
         .merge(("log_level", "critical"))
-        .merge(("cli_colors", false))
-        .merge(("ident", "leadbox"))
-        .merge(("limits", limits))
         .merge(Toml::file(Env::var_or("LEADBOX_CONFIG", "Rocket.toml")).nested())
         .merge(
             Env::prefixed("LEADBOX_")
@@ -169,13 +160,27 @@ pub fn figment() -> Figment {
 }
 
 /// A figment for a throwaway instance rooted at `data_dir` (tests, benchmarks).
+/// The same built-in defaults as `figment()` (body limits included), without `Rocket.toml` or
+/// the environment, so a test is not changed by the machine it runs on.
 pub fn figment_for(data_dir: &Path) -> Figment {
-    Figment::from(rocket::Config::default())
-        .merge(Serialized::defaults(Config::default()))
+    defaults()
         .merge(("log_level", "off"))
-        .merge(("cli_colors", false))
         .merge(("data_dir", data_dir))
         .merge(("port", 0))
+}
+
+/// Built-in defaults: Rocket's, leadbox's, and the 64 KiB body limits of SPEC §3.
+fn defaults() -> Figment {
+    let limits = Limits::default()
+        .limit("form", 64.kibibytes())
+        .limit("data-form", 64.kibibytes())
+        .limit("json", 64.kibibytes())
+        .limit("string", 64.kibibytes());
+    Figment::from(rocket::Config::default())
+        .merge(Serialized::defaults(Config::default()))
+        .merge(("cli_colors", false))
+        .merge(("ident", "leadbox"))
+        .merge(("limits", limits))
 }
 
 /// Reads the secret key file in `dir`, creating it (mode 0600) on first start.
