@@ -27,13 +27,50 @@ pub const EVENTS: [&str; 3] = [
     "pricing_contact_sales_failed",
 ];
 
-#[derive(Deserialize)]
+/// A widget event; only enumerated fields are kept.
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
-struct Report {
+pub struct Report {
+    /// The event.
+    #[schemars(with = "ClientEvent")]
     event: Option<String>,
+    /// `payg`, `monthly` or `annual`.
+    #[schemars(with = "Option<crate::contact_requests::model::Plan>")]
     plan: Option<String>,
+    /// Stored only as a bucket.
+    #[serde(default, deserialize_with = "crate::json::de_whole")]
+    #[schemars(range(min = 1))]
     quantity: Option<i64>,
+    /// 1–50 lowercase letters, digits or `_`.
+    #[schemars(pattern(r"^[a-z0-9_]{1,50}$"))]
     source: Option<String>,
+}
+
+/// Events a client may report.
+#[derive(schemars::JsonSchema)]
+#[allow(dead_code)]
+enum ClientEvent {
+    #[serde(rename = "pricing_contact_sales_clicked")]
+    Clicked,
+}
+
+/// `{recorded: true}`.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct Recorded {
+    /// Always true.
+    recorded: bool,
+}
+
+/// The operations of this capability.
+pub fn operations() -> Vec<crate::ops::openapi::Operation> {
+    vec![crate::ops::openapi::Operation::new(
+        "post",
+        "/api/v1/analytics/events",
+        "Record a widget event (pricing_contact_sales_clicked); end-user token or staff",
+        "AnalyticsPermissions.Create",
+    )
+    .body::<Report>()
+    .ok::<Recorded>(201, "Recorded")]
 }
 
 /// `POST /api/v1/analytics/events` — an end-user token, or staff with
@@ -85,7 +122,7 @@ async fn record(app: &State<App>, caller: SalesCaller, body: Body<Report>) -> Ap
     app.store
         .write(move |tx| service::analytics(tx, &ws_id, &event, data))
         .await?;
-    Ok(created(json!({ "recorded": true })))
+    Ok(created(Recorded { recorded: true }))
 }
 
 /// How many of each flow event a workspace recorded since `since`, in funnel order.

@@ -12,6 +12,24 @@ pub fn required_text(v: Option<&str>, max: usize) -> Result<String, String> {
     bounded_text(s, max)
 }
 
+/// The documented shape of free text (`required_text`): something besides white space, no
+/// control characters but tab and line breaks.
+pub const TEXT: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$";
+
+/// Free text that may also be empty (an empty optional field is left out).
+pub const TEXT_OR_EMPTY: &str = r"^$|^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$";
+
+/// The documented shape of an email address: a conservative subset of what `Email::parse`
+/// takes, so anything a client generates from it is accepted.
+pub const EMAIL: &str =
+    r"^[A-Za-z0-9_+-]{1,20}(\.[A-Za-z0-9_+-]{1,20}){0,2}@[a-z0-9-]{1,30}(\.[a-z0-9-]{1,20}){1,3}$";
+
+/// An email address, or "" (which clears an optional setting).
+pub const EMAIL_OR_EMPTY: &str = r"^$|^[A-Za-z0-9_+-]{1,20}(\.[A-Za-z0-9_+-]{1,20}){0,2}@[a-z0-9-]{1,30}(\.[a-z0-9-]{1,20}){1,3}$";
+
+/// The documented shape of a uuid.
+pub const UUID: &str = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
+
 /// Trims and bounds an optional free-text value; empty becomes None.
 pub fn optional_text(v: Option<&str>, max: usize) -> Result<Option<String>, String> {
     match v.map(str::trim) {
@@ -107,7 +125,9 @@ pub fn parse_slug(raw: &str) -> Result<String, String> {
 }
 
 /// A user-interface language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Locale {
     /// English.
@@ -182,13 +202,48 @@ pub fn money_to_minor(v: f64) -> Result<i64, String> {
         return Err("is too large".into());
     }
     let cents = (v * 100.0).round();
-    if ((v * 100.0) - cents).abs() > 1e-6 {
+    // A tiny non-zero amount (1e-40) is no two-decimal amount either.
+    if ((v * 100.0) - cents).abs() > 1e-6 || (cents == 0.0 && v != 0.0) {
         return Err("must have at most two decimals".into());
     }
     Ok(cents as i64)
 }
 
 /// Minor units back to a JSON number with at most two decimals.
+/// The documented shape of an amount sent in: a number from 0 with at most two decimals.
+#[derive(schemars::JsonSchema)]
+#[schemars(transparent)]
+#[allow(dead_code)]
+pub struct AmountInput(
+    #[schemars(range(min = 0, max = 1_000_000_000_000u64), extend("multipleOf" = 0.01))] f64,
+);
+
+/// The documented shape of a percentage sent in: 0 to 100 with at most two decimals.
+#[derive(schemars::JsonSchema)]
+#[schemars(transparent)]
+#[allow(dead_code)]
+pub struct PercentInput(#[schemars(range(min = 0, max = 100), extend("multipleOf" = 0.01))] f64);
+
+/// An amount of money in minor units, written as a number with at most two decimals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Money(pub i64);
+
+impl Serialize for Money {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        minor_to_number(self.0).serialize(s)
+    }
+}
+
+impl schemars::JsonSchema for Money {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Money".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "number", "description": "Exact amount, at most two decimals" })
+    }
+}
+
+/// Minor units as a JSON number: whole units when exact, else two decimals.
 pub fn minor_to_number(minor: i64) -> serde_json::Value {
     if minor % 100 == 0 {
         serde_json::json!(minor / 100)

@@ -24,6 +24,8 @@ pub struct ApiError {
     pub details: Option<Box<Value>>,
     /// Seconds to wait, for 429 answers.
     pub retry_after: Option<u64>,
+    /// The methods a path does take, for 405 answers.
+    pub allow: Option<String>,
 }
 
 impl ApiError {
@@ -35,6 +37,7 @@ impl ApiError {
             message: message.into(),
             details: None,
             retry_after: None,
+            allow: None,
         }
     }
 
@@ -192,6 +195,9 @@ impl<'r> Responder<'r, 'static> for ApiError {
         if let Some(secs) = self.retry_after {
             res.header(Header::new("Retry-After", secs.to_string()));
         }
+        if let Some(allow) = self.allow {
+            res.header(Header::new("Allow", allow));
+        }
         res.ok()
     }
 }
@@ -263,9 +269,52 @@ impl FieldErrors {
 /// JSON catcher for everything under `/api`: the stashed error, or one made from the status.
 #[rocket::catch(default)]
 pub fn api_catcher(status: Status, req: &Request<'_>) -> ApiError {
-    let mut err = take_stashed(req).unwrap_or_else(|| ApiError::for_status(status));
+    let stashed = take_stashed(req);
+    if status == Status::NotFound && stashed.is_none() {
+        let allowed = methods_for(req);
+        if !allowed.is_empty() {
+            let mut e = ApiError::for_status(Status::MethodNotAllowed);
+            e.allow = Some(allowed.join(", "));
+            return e;
+        }
+    }
+    let mut err = stashed.unwrap_or_else(|| ApiError::for_status(status));
     if err.status.code >= 500 && err.code != "SERVICE_UNAVAILABLE" {
         err = ApiError::for_status(Status::InternalServerError);
     }
     err
+}
+
+/// The methods of the mounted routes whose path matches the request's (for a 405's `Allow`).
+fn methods_for(req: &Request<'_>) -> Vec<&'static str> {
+    let path: Vec<&str> = req.uri().path().segments().collect();
+    // As in OpenAPI, a path with more fixed segments wins: `/inquiries/count` is not `{id}`.
+    let mut best = 0;
+    let mut out: Vec<&'static str> = vec![];
+    for route in req.rocket().routes() {
+        let pattern: Vec<&str> = route
+            .uri
+            .path()
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .collect();
+        let matches = pattern.len() == path.len()
+            && pattern.iter().zip(&path).all(|(p, s)| {
+                (p.starts_with('<') && p.ends_with('>') && !p.ends_with("..>")) || p == s
+            });
+        if !matches {
+            continue;
+        }
+        let fixed = pattern.iter().filter(|p| !p.starts_with('<')).count();
+        if fixed > best {
+            best = fixed;
+            out.clear();
+        }
+        let name = route.method.as_str();
+        if fixed == best && route.method != req.method() && !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out.sort_unstable();
+    out
 }

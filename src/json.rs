@@ -100,6 +100,27 @@ impl<'r, T: DeserializeOwned + Send> FromData<'r> for Body<T> {
     }
 }
 
+/// A JSON number that is a whole number, written `5` or `5.0` (JSON Schema counts both as
+/// integers); None for anything else.
+pub fn whole_number(v: &Value) -> Option<i64> {
+    v.as_i64().or_else(|| {
+        v.as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+            .map(|f| f as i64)
+    })
+}
+
+/// `deserialize_with` for an optional whole number that may be written `5.0`.
+pub fn de_whole<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let v: Option<Value> = serde::Deserialize::deserialize(d)?;
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => whole_number(&v)
+            .map(Some)
+            .ok_or_else(|| serde::de::Error::custom("must be a whole number")),
+    }
+}
+
 /// A JSON body that may be left out: an empty body is `T::default()`, anything else is read
 /// like [`Body`] (content type, limit, field-named errors).
 pub struct OptBody<T>(pub T);

@@ -76,7 +76,26 @@ pub fn rocket_with(figment: Figment, registry: Registry) -> Rocket<Build> {
     routes.extend(analytics::routes());
     routes.extend(cors::routes());
     routes.extend(admin::routes());
-    rocket::custom(figment)
+    let mut lifecycle = vec![];
+    for kind in registry
+        .all()
+        .iter()
+        .filter(|k| k.lifecycle_table().is_some())
+    {
+        lifecycle.push((
+            format!("/api/v1/{}", kind.collection()),
+            leads::api::lifecycle_routes(),
+        ));
+        lifecycle.push((
+            kind.admin_path().to_string(),
+            leads::pages::lifecycle_routes(),
+        ));
+    }
+    let rocket = rocket::custom(figment);
+    let rocket = lifecycle
+        .into_iter()
+        .fold(rocket, |r, (base, routes)| r.mount(base, routes));
+    rocket
         .attach(AdHoc::try_on_ignite("leadbox", move |rocket| async move {
             match start(rocket.figment().clone(), m, registry).await {
                 Ok((app, figment)) => Ok(rocket.configure(figment).manage(app)),
@@ -105,6 +124,9 @@ pub fn rocket_with(figment: Figment, registry: Registry) -> Rocket<Build> {
         .attach(cors::WidgetCors)
         .mount("/", routes)
         .register("/api", catchers![error::api_catcher])
+        .register("/healthz", catchers![error::api_catcher])
+        .register("/readyz", catchers![error::api_catcher])
+        .register("/metrics", catchers![error::api_catcher])
         .register(
             "/api/sales",
             catchers![contact_requests::public::contact_catcher],

@@ -7,6 +7,67 @@ use time::macros::format_description;
 use crate::error::FieldErrors;
 use crate::util;
 
+/// A query parameter that may be given at most once. Rocket would quietly drop a repeated
+/// one (`?spam=true&spam=false` read as absent); this keeps the first and remembers the repeat,
+/// so the list's parser can name it. Reads like the `Option<String>` it stands for.
+#[derive(Debug, Default, Clone)]
+pub struct One {
+    value: Option<String>,
+    repeated: bool,
+}
+
+impl std::ops::Deref for One {
+    type Target = Option<String>;
+    fn deref(&self) -> &Option<String> {
+        &self.value
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> rocket::form::FromForm<'r> for One {
+    type Context = One;
+    fn init(_: rocket::form::Options) -> One {
+        <One as Default>::default()
+    }
+    fn push_value(c: &mut One, field: rocket::form::ValueField<'r>) {
+        if c.value.is_some() {
+            c.repeated = true;
+        } else {
+            c.value = Some(field.value.to_string());
+        }
+    }
+    async fn push_data(c: &mut One, _: rocket::form::DataField<'r, '_>) {
+        c.repeated = true;
+    }
+    fn finalize(c: One) -> rocket::form::Result<'r, One> {
+        Ok(c)
+    }
+    fn default(_: rocket::form::Options) -> Option<One> {
+        Some(<One as Default>::default())
+    }
+}
+
+impl schemars::JsonSchema for One {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "One".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string" })
+    }
+}
+
+/// Names every parameter of `fields` that was given more than once.
+pub fn once(fields: &[(&str, &One)], errs: &mut FieldErrors) {
+    for (name, f) in fields {
+        if f.repeated {
+            errs.add(name, "must be given at most once");
+        }
+    }
+}
+
 /// A validated page request.
 #[derive(Debug, Clone, Copy)]
 pub struct Page {
@@ -116,6 +177,16 @@ pub fn parse_q(raw: Option<&str>, errs: &mut FieldErrors) -> Option<String> {
     Some(q.to_string())
 }
 
+/// Parses an assignee filter: a member id or `none`, at most 100 characters.
+pub fn parse_assignee(raw: Option<&str>, errs: &mut FieldErrors) -> Option<String> {
+    let a = raw.map(str::trim).filter(|s| !s.is_empty())?;
+    if a.chars().count() > 100 {
+        errs.add("assigneeId", "must be at most 100 characters");
+        return None;
+    }
+    Some(a.to_string())
+}
+
 /// Parses a boolean query flag.
 pub fn parse_flag(field: &str, raw: Option<&str>, errs: &mut FieldErrors) -> bool {
     match raw.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
@@ -138,8 +209,36 @@ pub fn like_pattern(q: &str) -> String {
     )
 }
 
+/// The documented shape of `page`: a whole number from 1.
+#[derive(schemars::JsonSchema)]
+#[schemars(transparent)]
+pub struct PageNumber(#[schemars(range(min = 1, max = 1_000_000))] pub i64);
+
+/// The documented shape of `limit`: a whole number from 1 to 100.
+#[derive(schemars::JsonSchema)]
+#[schemars(transparent)]
+pub struct PageSize(#[schemars(range(min = 1, max = 100))] pub i64);
+
+/// The documented shape of a date-range bound: `YYYY-MM-DD` or an RFC 3339 timestamp.
+#[derive(schemars::JsonSchema)]
+#[schemars(transparent)]
+pub struct DateBound(
+    #[schemars(pattern(r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$"))] pub String,
+);
+
+/// `asc` or `desc`.
+#[derive(schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum SortOrder {
+    /// Oldest or smallest first.
+    Asc,
+    /// Newest or largest first.
+    Desc,
+}
+
 /// Where a page stands in its list.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Pagination {
     /// 1-based page.
@@ -153,7 +252,8 @@ pub struct Pagination {
 }
 
 /// `{items, pagination: {currentPage, pageSize, totalItems, totalPages}}`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Page_{T}")]
 pub struct Paged<T> {
     /// This page.
     pub items: Vec<T>,

@@ -199,6 +199,7 @@ async fn repeated_failures_on_one_account_are_throttled_with_retry_after() {
             break;
         }
         assert_eq!(s, Status::Unauthorized);
+        assert_error(&b, "UNAUTHORIZED", None);
     }
     assert_eq!(last, Status::TooManyRequests);
     let res = app
@@ -251,8 +252,9 @@ async fn bad_bearer_headers_are_401() {
         assert_eq!(s, Status::Unauthorized, "{auth}");
         assert_error(&b, "UNAUTHORIZED", None);
     }
-    let (s, _) = app.get("/api/v1/workspaces", None).await;
+    let (s, b) = app.get("/api/v1/workspaces", None).await;
     assert_eq!(s, Status::Unauthorized);
+    assert_error(&b, "UNAUTHORIZED", None);
 }
 
 #[rocket::async_test]
@@ -265,8 +267,9 @@ async fn a_revoked_token_stops_working() {
             [],
         )
         .unwrap();
-    let (s, _) = app.get("/api/v1/workspaces", Some(&token)).await;
+    let (s, b) = app.get("/api/v1/workspaces", Some(&token)).await;
     assert_eq!(s, Status::Unauthorized);
+    assert_error(&b, "UNAUTHORIZED", None);
 }
 
 #[rocket::async_test]
@@ -279,8 +282,9 @@ async fn an_expired_token_stops_working() {
             [],
         )
         .unwrap();
-    let (s, _) = app.get("/api/v1/workspaces", Some(&token)).await;
+    let (s, b) = app.get("/api/v1/workspaces", Some(&token)).await;
     assert_eq!(s, Status::Unauthorized);
+    assert_error(&b, "UNAUTHORIZED", None);
 }
 
 #[rocket::async_test]
@@ -289,9 +293,19 @@ async fn unknown_api_routes_and_methods_answer_in_the_envelope() {
     let (s, b) = app.get("/api/v1/nothing-here", None).await;
     assert_eq!(s, Status::NotFound);
     assert_error(&b, "NOT_FOUND", None);
+    // A path that exists, with a method it does not take: 405 naming the ones it does.
+    let res = app.client.delete("/api/v1/workspaces").dispatch().await;
+    assert_eq!(res.status(), Status::MethodNotAllowed);
+    assert_eq!(res.headers().get_one("Allow"), Some("GET, POST"));
+    let (_, b) = common::read(res).await;
+    assert_error(&b, "METHOD_NOT_ALLOWED", None);
+    let res = app.client.delete("/healthz").dispatch().await;
+    assert_eq!(res.status(), Status::MethodNotAllowed);
+    assert_eq!(res.headers().get_one("Allow"), Some("GET"));
+    // A lifecycle call on a kind without the shared lifecycle does not exist.
     let (s, b) = app
-        .send(Method::Delete, "/api/v1/workspaces", None, &[], None)
+        .post_json("/api/v1/pricing-selections/ps_x/assign", None, json!({}))
         .await;
-    assert_eq!(s, Status::NotFound);
+    assert_eq!(s, Status::NotFound, "{b}");
     assert_error(&b, "NOT_FOUND", None);
 }

@@ -288,7 +288,7 @@ async fn another_tenants_workspace_is_404_never_403() {
         .await;
     assert_eq!(s, Status::NotFound);
     assert_error(&b, "NOT_FOUND", None);
-    let (s, _) = app
+    let (s, b) = app
         .patch_json(
             "/api/v1/workspaces/does-not-exist",
             Some(&outsider),
@@ -296,6 +296,7 @@ async fn another_tenants_workspace_is_404_never_403() {
         )
         .await;
     assert_eq!(s, Status::NotFound);
+    assert_error(&b, "NOT_FOUND", None);
     let (_, list) = app.get("/api/v1/workspaces", Some(&outsider)).await;
     let slugs: Vec<&str> = list["data"]["items"]
         .as_array()
@@ -305,7 +306,7 @@ async fn another_tenants_workspace_is_404_never_403() {
         .collect();
     assert_eq!(slugs, vec!["other"]);
     // Naming a foreign workspace in x-merchant-id is also a 404.
-    let (s, _) = app
+    let (s, b) = app
         .send(
             Method::Put,
             "/api/v1/users/7c0e4a52-8a0e-4b8e-9a55-3e2c2b7d9f01",
@@ -315,6 +316,7 @@ async fn another_tenants_workspace_is_404_never_403() {
         )
         .await;
     assert_eq!(s, Status::NotFound);
+    assert_error(&b, "NOT_FOUND", None);
 }
 
 #[rocket::async_test]
@@ -341,7 +343,7 @@ async fn only_owners_and_admins_change_settings() {
         if expected == Status::Forbidden {
             assert_error(&b, "FORBIDDEN", None);
             // A forbidden caller learns nothing from validation either.
-            let (s, _) = app
+            let (s, b) = app
                 .patch_json(
                     "/api/v1/workspaces/default",
                     Some(&token),
@@ -349,6 +351,7 @@ async fn only_owners_and_admins_change_settings() {
                 )
                 .await;
             assert_eq!(s, Status::Forbidden);
+            assert_error(&b, "FORBIDDEN", None);
         }
         let (s, _) = app.get("/api/v1/workspaces", Some(&token)).await;
         assert_eq!(s, Status::Ok, "{role} can list");

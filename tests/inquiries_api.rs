@@ -124,6 +124,7 @@ async fn losing_needs_a_reason_and_works_from_every_open_status() {
         assert_error(&b, "VALIDATION_ERROR", Some("reason"));
         let (s, b) = act(&app, &token, &id, "lose", json!({ "reason": "  " })).await;
         assert_eq!(s, Status::BadRequest, "{b}");
+        assert_error(&b, "VALIDATION_ERROR", None);
         let (s, b) = act(
             &app,
             &token,
@@ -173,8 +174,9 @@ async fn bad_lifecycle_bodies_are_named() {
     .await;
     assert_eq!(s, Status::BadRequest);
     assert_error(&b, "VALIDATION_ERROR", Some("body"));
-    let (s, _) = act(&app, &token, "inq_nope", "convert", json!({})).await;
+    let (s, b) = act(&app, &token, "inq_nope", "convert", json!({})).await;
     assert_eq!(s, Status::NotFound);
+    assert_error(&b, "NOT_FOUND", None);
 }
 
 #[rocket::async_test]
@@ -253,7 +255,7 @@ async fn soft_deleted_inquiries_are_hidden_kept_and_restorable() {
         .get("/api/v1/inquiries?deleted=true", Some(&token))
         .await;
     assert_eq!(bin["data"]["items"][0]["id"], json!(id));
-    let (s, _) = act(
+    let (s, b) = act(
         &app,
         &token,
         &id,
@@ -262,7 +264,8 @@ async fn soft_deleted_inquiries_are_hidden_kept_and_restorable() {
     )
     .await;
     assert_eq!(s, Status::NotFound, "a deleted inquiry cannot be worked");
-    let (s, _) = app
+    assert_error(&b, "NOT_FOUND", None);
+    let (s, b) = app
         .send(
             Method::Delete,
             &format!("/api/v1/inquiries/{id}"),
@@ -272,11 +275,13 @@ async fn soft_deleted_inquiries_are_hidden_kept_and_restorable() {
         )
         .await;
     assert_eq!(s, Status::NotFound);
+    assert_error(&b, "NOT_FOUND", None);
     let (s, b) = act(&app, &token, &id, "restore", json!({})).await;
     assert_eq!(s, Status::Ok);
     assert_eq!(b["data"]["deleted"], json!(false));
-    let (s, _) = act(&app, &token, &id, "restore", json!({})).await;
+    let (s, b) = act(&app, &token, &id, "restore", json!({})).await;
     assert_eq!(s, Status::Conflict);
+    assert_error(&b, "INVALID_TRANSITION", None);
     let rows: i64 = app
         .db()
         .query_row("SELECT COUNT(*) FROM inquiries", [], |r| r.get(0))
@@ -415,6 +420,7 @@ async fn each_role_gets_exactly_its_permissions() {
                 assert!(s.code < 300, "{role} {method} {uri}: {s} {b}");
             } else {
                 assert_eq!(s, Status::Forbidden, "{role} {method} {uri}: {b}");
+                assert_error(&b, "FORBIDDEN", None);
                 assert!(b["error"]["details"]["permission"]
                     .as_str()
                     .unwrap()
@@ -428,8 +434,9 @@ async fn each_role_gets_exactly_its_permissions() {
         let (s, _) = app.get("/api/v1/inquiries/count", Some(&token)).await;
         assert_eq!(s, Status::Ok, "{role} counts");
     }
-    let (s, _) = app.get("/api/v1/inquiries", None).await;
+    let (s, b) = app.get("/api/v1/inquiries", None).await;
     assert_eq!(s, Status::Unauthorized);
+    assert_error(&b, "UNAUTHORIZED", None);
 }
 
 #[rocket::async_test]
@@ -448,13 +455,15 @@ async fn another_workspaces_inquiries_are_invisible() {
         .await;
     let (_, list) = app.get("/api/v1/inquiries", Some(&other)).await;
     assert_eq!(list["data"]["pagination"]["totalItems"], json!(0));
-    let (s, _) = app
+    let (s, b) = app
         .get(&format!("/api/v1/inquiries/{id}"), Some(&other))
         .await;
     assert_eq!(s, Status::NotFound);
-    let (s, _) = act(&app, &other, &id, "lose", json!({ "reason": "sabotage" })).await;
+    assert_error(&b, "NOT_FOUND", None);
+    let (s, b) = act(&app, &other, &id, "lose", json!({ "reason": "sabotage" })).await;
     assert_eq!(s, Status::NotFound);
-    let (s, _) = app
+    assert_error(&b, "NOT_FOUND", None);
+    let (s, b) = app
         .send(
             Method::Delete,
             &format!("/api/v1/inquiries/{id}"),
@@ -464,8 +473,9 @@ async fn another_workspaces_inquiries_are_invisible() {
         )
         .await;
     assert_eq!(s, Status::NotFound);
+    assert_error(&b, "NOT_FOUND", None);
     // The owner of both sees it only in its own workspace.
-    let (s, _) = app
+    let (s, b) = app
         .send(
             Method::Get,
             &format!("/api/v1/inquiries/{id}"),
@@ -475,6 +485,7 @@ async fn another_workspaces_inquiries_are_invisible() {
         )
         .await;
     assert_eq!(s, Status::NotFound);
+    assert_error(&b, "NOT_FOUND", None);
     let (s, _) = app
         .send(
             Method::Get,
@@ -502,7 +513,7 @@ async fn spam_cannot_be_worked_until_released() {
     body["_gotcha"] = json!("bot");
     let (_, b) = app.submit(body).await;
     let id = b["data"]["id"].as_str().unwrap();
-    let (s, _) = act(
+    let (s, b) = act(
         &app,
         &token,
         id,
@@ -511,4 +522,5 @@ async fn spam_cannot_be_worked_until_released() {
     )
     .await;
     assert_eq!(s, Status::Conflict);
+    assert_error(&b, "INVALID_TRANSITION", None);
 }

@@ -12,7 +12,7 @@ use leadbox::error::ApiError;
 use leadbox::json::{created, ApiResult, Body};
 use leadbox::leads::kind::{Label, LeadKind, Meta, Registry, Scope, Table, Topics};
 use leadbox::leads::lifecycle::STATUSES;
-use leadbox::ops::openapi::{op, Operation};
+use leadbox::ops::openapi::{schema_of, Operation, SchemaFn, Success};
 use leadbox::store::NewEvent;
 use leadbox::workspaces::guard::Ctx;
 use rocket::http::Status;
@@ -45,7 +45,7 @@ const META: Meta = Meta {
     lifecycle_table: Some("demo_requests"),
 };
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct Booking {
     name: String,
     email: String,
@@ -81,6 +81,16 @@ async fn book(app: &State<App>, ctx: Ctx, body: Body<Booking>) -> ApiResult {
     Ok(created(json!({ "id": id, "status": "NEW" })))
 }
 
+/// A demo request as its API shows it.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+struct DemoView {
+    id: String,
+    name: String,
+    status: String,
+    assignee_id: Option<String>,
+}
+
 impl LeadKind for DemoRequests {
     fn meta(&self) -> &'static Meta {
         &META
@@ -106,12 +116,20 @@ impl LeadKind for DemoRequests {
              WHERE workspace_id = ?1 AND id = ?2",
             [ws, id],
             |r| {
-                Ok(json!({ "id": r.get::<_, String>(0)?, "name": r.get::<_, String>(1)?,
-                    "status": r.get::<_, String>(2)?, "assigneeId": r.get::<_, Option<String>>(3)? }))
+                Ok(DemoView {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    status: r.get(2)?,
+                    assignee_id: r.get(3)?,
+                })
             },
         )
         .optional()?
         .ok_or_else(ApiError::not_found)
+        .map(|v| serde_json::to_value(v).unwrap_or(Value::Null))
+    }
+    fn view_schema(&self) -> SchemaFn {
+        schema_of::<Success<DemoView>>
     }
     fn export(&self, c: &Connection, ws: &str, _: &Scope) -> Result<Table, ApiError> {
         let mut stmt =
@@ -128,14 +146,14 @@ impl LeadKind for DemoRequests {
         routes![book]
     }
     fn operations(&self) -> Vec<Operation> {
-        vec![op(
+        vec![Operation::new(
             "post",
             "/api/v1/demo-requests",
             "Book a demo",
             "DemoRequestPermissions.Create",
-            None,
-            201,
-        )]
+        )
+        .body::<Booking>()
+        .ok::<DemoView>(201, "Booked")]
     }
 }
 

@@ -371,9 +371,11 @@ pub fn error_page(status: Status) -> RawHtml<String> {
         title: format!("{} · {}", en, vi),
         message: format!("{} {}", status.code, status.reason_lossy()),
     };
-    page.render()
-        .map(RawHtml)
-        .unwrap_or_else(|_| RawHtml(format!("<h1>{}</h1>", status.code)))
+    page.render().map(RawHtml).unwrap_or_else(|e| {
+        // The error page itself failed: log it, and still answer with the status.
+        tracing::error!(cause = %e, "error page template failed");
+        RawHtml(format!("<h1>{}</h1>", status.code))
+    })
 }
 
 /// HTML catcher for pages: a signed-out visitor is sent to the sign-in page.

@@ -179,8 +179,7 @@ struct SettingsPage {
 
 fn values_of(page: &Page) -> SettingsValues {
     let w = &page.workspace;
-    let j = w.to_json();
-    let pretty = |v: &Value| serde_json::to_string_pretty(v).unwrap_or_default();
+    let view = w.view();
     SettingsValues {
         name: w.name.clone(),
         allowed_origins: w.allowed_origins.join("\n"),
@@ -190,8 +189,8 @@ fn values_of(page: &Page) -> SettingsValues {
         thank_you_url: w.thank_you_url.clone().unwrap_or_default(),
         default_locale: w.default_locale.as_str().into(),
         gst_rate: minor_to_number(w.gst_rate_bp).to_string(),
-        plans: pretty(&j["plans"]),
-        add_ons: pretty(&j["addOns"]),
+        plans: serde_json::to_string_pretty(&view.plans).unwrap_or_default(),
+        add_ons: serde_json::to_string_pretty(&view.add_ons).unwrap_or_default(),
         rl_public_ip: w.rate_limits.public_per_ip_per_minute.to_string(),
         rl_public_ws: w.rate_limits.public_per_workspace_per_minute.to_string(),
         rl_contact_user: w.rate_limits.contact_per_user_per_minute.to_string(),

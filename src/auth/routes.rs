@@ -1,8 +1,8 @@
 //! `POST /api/v1/auth/token`: trade a staff email and password for an API token.
 
 use rocket::{post, routes, Route, State};
-use serde::Deserialize;
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use super::guards::ClientIp;
 use super::{password, tokens, users};
@@ -10,17 +10,51 @@ use crate::app::App;
 use crate::domain::{self, Email};
 use crate::error::{ApiError, FieldErrors};
 use crate::json::{created, ApiResult, Body};
+use crate::ops::openapi::Operation;
 
 /// The HTTP routes of this capability.
 pub fn routes() -> Vec<Route> {
     routes![issue_token]
 }
 
-#[derive(Deserialize)]
-struct TokenRequest {
+/// `{email, password, name?}`.
+#[derive(Deserialize, JsonSchema)]
+pub struct TokenRequest {
+    /// The staff login.
+    #[schemars(required, length(max = 254), pattern(crate::domain::EMAIL))]
     email: Option<String>,
+    /// Its password.
+    #[schemars(required, length(min = 1, max = 1024))]
     password: Option<String>,
+    /// A name for the token (default "API token").
+    #[schemars(length(min = 1, max = 100), pattern(crate::domain::TEXT))]
     name: Option<String>,
+}
+
+/// A new API token, shown only in this answer.
+#[derive(Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenIssued {
+    /// `lbx_…`: send it as `Authorization: Bearer …`.
+    token: String,
+    /// Its id (to revoke it).
+    token_id: String,
+    /// Whose it is.
+    user_id: String,
+    /// When it stops working; null = until revoked.
+    expires_at: Option<String>,
+}
+
+/// The operations of this capability.
+pub fn operations() -> Vec<Operation> {
+    vec![Operation::new(
+        "post",
+        "/api/v1/auth/token",
+        "Trade staff email and password for an API token (throttled per account and IP)",
+        "public",
+    )
+    .body::<TokenRequest>()
+    .ok::<TokenIssued>(201, "The token, shown once")]
 }
 
 /// Checks a staff email and password, throttled per account and IP; the user on success.
@@ -86,10 +120,10 @@ async fn issue_token(app: &State<App>, ip: ClientIp, body: Body<TokenRequest>) -
         .store
         .write(move |tx| tokens::create(tx, &user_id, &name))
         .await?;
-    Ok(created(json!({
-        "token": secret,
-        "tokenId": info.id,
-        "userId": user.id,
-        "expiresAt": info.expires_at,
-    })))
+    Ok(created(TokenIssued {
+        token: secret,
+        token_id: info.id,
+        user_id: user.id,
+        expires_at: info.expires_at,
+    }))
 }

@@ -2,14 +2,13 @@
 //! lifecycle calls are the shared ones of `leads::api`.
 
 use rocket::{get, routes, Route, State};
-use serde_json::json;
 
 use super::kind::perm;
 use super::service;
 use crate::app::App;
 use crate::auth::permissions::LeadAction as A;
 use crate::json::{ok, ApiResult};
-use crate::leads::list::ListQuery;
+use crate::leads::list::{ListQuery, WithTimeline};
 use crate::paging;
 use crate::workspaces::guard::Ctx;
 
@@ -33,7 +32,8 @@ async fn find(app: &State<App>, ctx: Ctx, id: &str) -> ApiResult {
     ctx.require(perm(A::FindById))?;
     let (req, user, timeline) =
         service::find(app, ctx.workspace.id.clone(), id.to_string()).await?;
-    let mut v = req.to_json(user.as_ref());
-    v["timeline"] = json!(timeline);
-    Ok(ok(v))
+    Ok(ok(WithTimeline {
+        lead: req.view(user.as_ref()),
+        timeline,
+    }))
 }

@@ -4,6 +4,7 @@ use rocket::Route;
 use rusqlite::Connection;
 use serde_json::Value;
 
+use super::model::ContactRequestView;
 use super::queries;
 use super::service::{SUBMITTED, UPDATED};
 use crate::auth::permissions::{LeadAction, Perm};
@@ -11,9 +12,10 @@ use crate::end_users;
 use crate::error::ApiError;
 use crate::leads::kind::{Label, LeadKind, Meta, Scope, Table, Topics};
 use crate::leads::lifecycle::STATUSES;
-use crate::leads::list::{Filter, Sort};
+use crate::leads::list::{Filter, ListQuery, Sort, WithTimeline};
 use crate::leads::timeline::member_names;
-use crate::ops::openapi::{op, Operation};
+use crate::ops::openapi::{schema_of, Operation, SchemaFn, Success};
+use crate::paging::Paged;
 
 /// Contact Sales requests from a signed-in dashboard.
 pub struct ContactRequests;
@@ -71,7 +73,7 @@ impl LeadKind for ContactRequests {
     ) -> Result<Value, ApiError> {
         let req = queries::get(conn, ws, id)?.ok_or_else(ApiError::not_found)?;
         let user = end_users::get(conn, ws, &req.user_id)?;
-        Ok(req.to_json(user.as_ref()))
+        serde_json::to_value(req.view(user.as_ref())).map_err(ApiError::internal)
     }
     fn export(&self, conn: &Connection, ws: &str, _: &Scope) -> Result<Table, ApiError> {
         let sort = Sort {
@@ -138,14 +140,31 @@ impl LeadKind for ContactRequests {
             rows,
         })
     }
+    fn view_schema(&self) -> SchemaFn {
+        schema_of::<Success<ContactRequestView>>
+    }
     fn routes(&self) -> Vec<Route> {
         super::routes()
     }
     fn operations(&self) -> Vec<Operation> {
-        vec![
-            op("post", "/api/sales/contact-request", "Contact Sales (end-user token or staff session); own envelope {ok, requestId, message, actions} / {ok: false, error: rate_limited|invalid_payload|service_unavailable|unauthorized, message}; Idempotency-Key header", "end-user token", Some("ContactRequest"), 201),
-            op("get", "/api/v1/contact-requests", "List contact requests (same filters and paging as inquiries)", "ContactRequestPermissions.Find", None, 200),
-            op("get", "/api/v1/contact-requests/{id}", "One contact request with its timeline", "ContactRequestPermissions.FindById", None, 200),
-        ]
+        let mut ops = super::public::operations();
+        ops.extend([
+            Operation::new(
+                "get",
+                "/api/v1/contact-requests",
+                "List contact requests (same filters and paging as inquiries)",
+                "ContactRequestPermissions.Find",
+            )
+            .query::<ListQuery>()
+            .ok::<Paged<ContactRequestView>>(200, "One page"),
+            Operation::new(
+                "get",
+                "/api/v1/contact-requests/{id}",
+                "One contact request with its timeline",
+                "ContactRequestPermissions.FindById",
+            )
+            .ok::<WithTimeline<ContactRequestView>>(200, "The request"),
+        ]);
+        ops
     }
 }

@@ -8,16 +8,59 @@ use crate::leads::lifecycle::{Progress, Status};
 /// Plans a request may be about.
 pub const PLANS: [&str; 3] = ["payg", "monthly", "annual"];
 
-/// The request body exactly as the seed's contract has it; identity fields are not here.
-#[derive(Debug, Deserialize)]
+/// The request body exactly as the seed's contract has it; identity fields are not here. Kept
+/// as raw values so each wrong one is named in the seed's `invalid_payload` message; the
+/// schema says what each takes.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RawRequest {
+    /// Where the button was (default `dashboard_pricing`).
+    #[schemars(with = "Option<Source>")]
     source: Option<Value>,
+    /// The plan asked about.
+    #[schemars(with = "Plan")]
     plan: Option<Value>,
+    /// Seats, messages… whatever the product counts.
+    #[schemars(with = "Quantity")]
     quantity: Option<Value>,
+    /// The user wants to be contacted (default true).
+    #[schemars(with = "Option<bool>")]
     contact_required: Option<Value>,
+    /// Path of the page the button was on, without a query string.
+    #[schemars(with = "Option<PagePath>")]
     page: Option<Value>,
 }
+
+/// The plans a request may be about.
+#[derive(schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum Plan {
+    /// Pay as you go.
+    Payg,
+    /// Monthly.
+    Monthly,
+    /// Annual.
+    Annual,
+}
+
+/// 1–50 lowercase letters, digits or `_`.
+#[derive(schemars::JsonSchema)]
+#[schemars(transparent)]
+#[allow(dead_code)]
+struct Source(#[schemars(pattern(r"^[a-z0-9_]{1,50}$"))] String);
+
+/// A whole number of at least 1.
+#[derive(schemars::JsonSchema)]
+#[schemars(transparent)]
+#[allow(dead_code)]
+struct Quantity(#[schemars(range(min = 1, max = 1_000_000_000_000i64))] i64);
+
+/// A path like `/pricing`.
+#[derive(schemars::JsonSchema)]
+#[schemars(transparent)]
+#[allow(dead_code)]
+struct PagePath(#[schemars(pattern(r"^/[A-Za-z0-9/_.-]{0,100}$"))] String);
 
 /// A validated request body.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,7 +98,7 @@ impl ContactInput {
             None | Some(Value::Null) => return bad("plan", "is required"),
             Some(_) => return bad("plan", "must be payg, monthly or annual"),
         };
-        let quantity = match raw.quantity.as_ref().and_then(Value::as_i64) {
+        let quantity = match raw.quantity.as_ref().and_then(crate::json::whole_number) {
             Some(q) if (1..=1_000_000_000_000).contains(&q) => q,
             _ if raw.quantity.is_none() => return bad("quantity", "is required"),
             _ => return bad("quantity", "must be a whole number of at least 1"),
@@ -115,6 +158,56 @@ pub fn quantity_bucket(q: i64) -> &'static str {
     }
 }
 
+/// A contact request as the API shows it.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactRequestView {
+    /// `salesreq_…`.
+    pub id: String,
+    /// Owner workspace.
+    pub workspace_id: String,
+    /// The end user (from the token) or the staff member who asked.
+    pub user_id: String,
+    /// Their account email (from the token).
+    pub account_email: Option<String>,
+    /// The end user's name, when known.
+    pub user_name: Option<String>,
+    /// The end user's company, when known.
+    pub company: Option<String>,
+    /// `payg`, `monthly` or `annual`.
+    pub plan: String,
+    /// How many.
+    pub quantity: i64,
+    /// The user wants to be contacted.
+    pub contact_required: bool,
+    /// Where the button was.
+    pub source: String,
+    /// The page path.
+    pub page: Option<String>,
+    /// Client IP as leadbox saw it.
+    pub request_ip: Option<String>,
+    /// Browser user agent.
+    pub user_agent: Option<String>,
+    /// Lifecycle status.
+    pub status: Status,
+    /// Its bilingual label.
+    pub status_label: crate::leads::kind::Label,
+    /// Owner.
+    pub assignee_id: Option<String>,
+    /// Captured.
+    pub created_at: String,
+    /// Last changed.
+    pub updated_at: String,
+    /// Last reply.
+    pub replied_at: Option<String>,
+    /// Won.
+    pub converted_at: Option<String>,
+    /// Why lost.
+    pub lost_reason: Option<String>,
+    /// Soft-deleted.
+    pub deleted: bool,
+}
+
 /// A stored contact request.
 #[derive(Debug, Clone)]
 pub struct ContactRequest {
@@ -144,31 +237,32 @@ pub struct ContactRequest {
 
 impl ContactRequest {
     /// The API representation (`userName`/`company` come from the end user when known).
-    pub fn to_json(&self, user: Option<&crate::end_users::EndUser>) -> Value {
-        json!({
-            "id": self.id,
-            "workspaceId": self.workspace_id,
-            "userId": self.user_id,
-            "accountEmail": self.account_email,
-            "userName": user.and_then(|u| u.name.clone()),
-            "company": user.and_then(|u| u.company.clone()),
-            "plan": self.input.plan,
-            "quantity": self.input.quantity,
-            "contactRequired": self.input.contact_required,
-            "source": self.input.source,
-            "page": self.input.page,
-            "requestIp": self.request_ip,
-            "userAgent": self.user_agent,
-            "status": self.progress.status.as_str(),
-            "statusLabel": self.progress.status.label_json(),
-            "assigneeId": self.progress.assignee_id,
-            "createdAt": self.created_at,
-            "updatedAt": self.updated_at,
-            "repliedAt": self.progress.replied_at,
-            "convertedAt": self.progress.converted_at,
-            "lostReason": self.progress.lost_reason,
-            "deleted": self.deleted_at.is_some(),
-        })
+    pub fn view(&self, user: Option<&crate::end_users::EndUser>) -> ContactRequestView {
+        let p = &self.progress;
+        ContactRequestView {
+            id: self.id.clone(),
+            workspace_id: self.workspace_id.clone(),
+            user_id: self.user_id.clone(),
+            account_email: self.account_email.clone(),
+            user_name: user.and_then(|u| u.name.clone()),
+            company: user.and_then(|u| u.company.clone()),
+            plan: self.input.plan.clone(),
+            quantity: self.input.quantity,
+            contact_required: self.input.contact_required,
+            source: self.input.source.clone(),
+            page: self.input.page.clone(),
+            request_ip: self.request_ip.clone(),
+            user_agent: self.user_agent.clone(),
+            status: p.status,
+            status_label: p.status.label(),
+            assignee_id: p.assignee_id.clone(),
+            created_at: self.created_at.clone(),
+            updated_at: self.updated_at.clone(),
+            replied_at: p.replied_at.clone(),
+            converted_at: p.converted_at.clone(),
+            lost_reason: p.lost_reason.clone(),
+            deleted: self.deleted_at.is_some(),
+        }
     }
 
     /// What the `…/contact-request/submitted` notification carries (no contact details).

@@ -23,6 +23,44 @@ pub fn routes() -> Vec<Route> {
     routes![contact]
 }
 
+/// A refused request in the contact envelope.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Refused {
+    /// Always false.
+    #[schemars(extend("const" = false))]
+    pub ok: bool,
+    /// `rate_limited`, `invalid_payload`, `service_unavailable` or `unauthorized`.
+    #[schemars(with = "ErrorWord")]
+    pub error: &'static str,
+    /// A sentence for people.
+    pub message: String,
+}
+
+/// The error words of the contact envelope.
+#[derive(schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+enum ErrorWord {
+    RateLimited,
+    InvalidPayload,
+    ServiceUnavailable,
+    Unauthorized,
+}
+
+/// The operations of the public contact path.
+pub fn operations() -> Vec<crate::ops::openapi::Operation> {
+    vec![crate::ops::openapi::Operation::new(
+        "post",
+        "/api/sales/contact-request",
+        "Contact Sales (end-user token or staff session); its own envelope; Idempotency-Key header replays the original answer",
+        "end-user token",
+    )
+    .body::<RawRequest>()
+    .json::<super::service::Accepted>(201, "Stored, or a replay (Idempotent-Replayed: true)")
+    .error_body::<Refused>()
+    .errors(&[400, 401, 429, 503])]
+}
+
 /// An answer in the contact envelope: `{"ok": true, …}` or `{"ok": false, "error", "message"}`.
 pub struct ContactAnswer {
     status: Status,
@@ -35,7 +73,12 @@ impl ContactAnswer {
     pub fn error(status: Status, word: &'static str, message: impl Into<String>) -> ContactAnswer {
         ContactAnswer {
             status,
-            body: json!({ "ok": false, "error": word, "message": message.into() }),
+            body: serde_json::to_value(Refused {
+                ok: false,
+                error: word,
+                message: message.into(),
+            })
+            .unwrap_or(Value::Null),
             headers: vec![],
         }
     }

@@ -54,23 +54,64 @@ pub fn analytics(
     Ok(())
 }
 
+/// A convenience action offered after a request: open the chat, book a call, or email.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Action {
+    /// `crisp`, `scheduler` or `mailto`.
+    pub kind: &'static str,
+    /// The scheduler link or the prefilled mailto (no personal data).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The Crisp website id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+}
+
+/// The answer to a stored (or replayed) request.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Accepted {
+    /// Always true.
+    #[schemars(extend("const" = true))]
+    pub ok: bool,
+    /// `salesreq_…`.
+    pub request_id: String,
+    /// "Sales request submitted".
+    pub message: &'static str,
+    /// In order: Crisp, scheduler, then always mailto.
+    pub actions: Vec<Action>,
+}
+
 /// The `actions` list: Crisp, scheduler, then always a mailto that names only the request id.
-pub fn actions(ws: &Workspace, request_id: &str) -> Vec<Value> {
+pub fn actions(ws: &Workspace, request_id: &str) -> Vec<Action> {
     let mut out = vec![];
     if let Some(id) = &ws.crisp_website_id {
-        out.push(json!({ "kind": "crisp", "websiteId": id }));
+        out.push(Action {
+            kind: "crisp",
+            url: None,
+            website_id: Some(id.clone()),
+        });
     }
     if let Some(url) = &ws.scheduler_url {
-        out.push(json!({ "kind": "scheduler", "url": url }));
+        out.push(Action {
+            kind: "scheduler",
+            url: Some(url.clone()),
+            website_id: None,
+        });
     }
     let subject = util::urlencode(&format!("Sales request {request_id}"));
     let body = util::urlencode(&format!(
         "Hello, I would like to talk to sales about request {request_id}."
     ));
-    out.push(json!({
-        "kind": "mailto",
-        "url": format!("mailto:{}?subject={subject}&body={body}", ws.sales_email.clone().unwrap_or_default()),
-    }));
+    out.push(Action {
+        kind: "mailto",
+        url: Some(format!(
+            "mailto:{}?subject={subject}&body={body}",
+            ws.sales_email.clone().unwrap_or_default()
+        )),
+        website_id: None,
+    });
     out
 }
 
@@ -158,12 +199,13 @@ pub async fn submit(
                     "source": input.source, "requestId": req.id,
                 }),
             )?;
-            let answer = json!({
-                "ok": true,
-                "requestId": req.id,
-                "message": "Sales request submitted",
-                "actions": actions(&ws, &req.id),
-            });
+            let answer = serde_json::to_value(Accepted {
+                ok: true,
+                request_id: req.id.clone(),
+                message: "Sales request submitted",
+                actions: actions(&ws, &req.id),
+            })
+            .map_err(ApiError::internal)?;
             queries::remember(
                 tx,
                 &ws.id,
@@ -218,7 +260,7 @@ pub async fn list(
     filter: Filter,
     sort: Sort,
     page: crate::paging::Page,
-) -> Result<(Vec<Value>, i64), ApiError> {
+) -> Result<(Vec<super::model::ContactRequestView>, i64), ApiError> {
     app.store
         .read(move |c| {
             let total = queries::count(c, &workspace_id, &filter)?;
@@ -227,7 +269,7 @@ pub async fn list(
                 .iter()
                 .map(|r| {
                     let user = end_users::get(c, &workspace_id, &r.user_id)?;
-                    Ok(r.to_json(user.as_ref()))
+                    Ok(r.view(user.as_ref()))
                 })
                 .collect::<Result<_, ApiError>>()?;
             Ok((items, total))

@@ -3,7 +3,6 @@
 use rocket::{put, routes, Route, State};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::app::App;
 use crate::auth::permissions::Perm;
@@ -19,7 +18,7 @@ pub fn routes() -> Vec<Route> {
 }
 
 /// An end user as stored.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EndUser {
     /// Their id in the team's product (uuid).
@@ -48,14 +47,58 @@ pub fn parse_uuid(raw: &str) -> Result<String, String> {
         .map_err(|_| "must be a UUID".to_string())
 }
 
-#[derive(Deserialize)]
+/// An end user's profile, as the team's backend knows it.
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
-struct ProvisionBody {
+pub struct ProvisionBody {
+    /// Email.
+    #[schemars(length(max = 254), pattern(crate::domain::EMAIL))]
     email: Option<String>,
+    /// Name.
+    #[schemars(length(min = 1, max = 200), pattern(crate::domain::TEXT))]
     name: Option<String>,
+    /// Company.
+    #[schemars(length(min = 1, max = 200), pattern(crate::domain::TEXT))]
     company: Option<String>,
+    /// `industry`, `vendor` or `professional`.
+    #[schemars(with = "Option<SignupType>")]
     signup_type: Option<String>,
+    /// For vendors (and only for them): `service`, `product` or `logistics`.
+    #[schemars(with = "Option<VendorCategory>")]
     vendor_category: Option<String>,
+}
+
+/// Signup types.
+#[derive(schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum SignupType {
+    Industry,
+    Vendor,
+    Professional,
+}
+
+/// Vendor categories.
+#[derive(schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum VendorCategory {
+    Service,
+    Product,
+    Logistics,
+}
+
+/// The operations of this capability.
+pub fn operations() -> Vec<crate::ops::openapi::Operation> {
+    vec![crate::ops::openapi::Operation::new(
+        "put",
+        "/api/v1/users/{id}",
+        "Provision an end user server to server (201 created, 200 refreshed); the id is a uuid",
+        "EndUserPermissions.Provision",
+    )
+    .body::<ProvisionBody>()
+    .ok::<EndUser>(201, "Created")
+    .ok::<EndUser>(200, "Refreshed")]
 }
 
 /// Parses and cross-checks the profile fields of an end user.
@@ -190,6 +233,5 @@ async fn provision(app: &State<App>, ctx: Ctx, id: &str, body: Body<ProvisionBod
     let ws = ctx.workspace.id.clone();
     let u = user.clone();
     let was_created = app.store.write(move |tx| upsert(tx, &ws, &u)).await?;
-    let data = json!(user);
-    Ok(if was_created { created(data) } else { ok(data) })
+    Ok(if was_created { created(user) } else { ok(user) })
 }

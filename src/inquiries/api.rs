@@ -1,7 +1,7 @@
 //! The inquiry management API (staff or API token, workspace-scoped, permission-gated).
 
 use rocket::{get, patch, post, routes, Route, State};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::kind::perm;
 use super::model::{fields_from_json, Contact, TYPES};
@@ -10,7 +10,8 @@ use crate::app::App;
 use crate::auth::permissions::LeadAction as A;
 use crate::error::{ApiError, FieldErrors};
 use crate::json::{created, ok, ApiResult, Body};
-use crate::leads::list::ListQuery;
+use crate::leads::list::{ListQuery, WithTimeline};
+use crate::ops::openapi::Count;
 use crate::paging;
 use crate::workspaces::guard::Ctx;
 
@@ -26,7 +27,7 @@ async fn list(app: &State<App>, ctx: Ctx, query: ListQuery) -> ApiResult {
     let (filter, page, sort) = query.parse(&TYPES)?;
     let (items, total) = service::list(app, ctx.workspace.id.clone(), filter, sort, page).await?;
     Ok(ok(paging::paged(
-        items.iter().map(|i| i.to_json()).collect(),
+        items.iter().map(|i| i.view()).collect(),
         page,
         total,
     )))
@@ -36,15 +37,14 @@ async fn list(app: &State<App>, ctx: Ctx, query: ListQuery) -> ApiResult {
 #[get("/api/v1/inquiries/count?<query..>")]
 async fn count(app: &State<App>, ctx: Ctx, query: ListQuery) -> ApiResult {
     ctx.require(perm(A::Count))?;
-    let mut errs = FieldErrors::default();
-    let filter = query.filter(&TYPES, &mut errs);
-    errs.finish()?;
+    // Paging and sorting do not change a count, but they are checked like everywhere else.
+    let (filter, _, _) = query.parse(&TYPES)?;
     let ws = ctx.workspace.id.clone();
     let n = app
         .store
         .read(move |c| super::queries::count(c, &ws, &filter))
         .await?;
-    Ok(ok(json!({ "count": n })))
+    Ok(ok(Count { count: n }))
 }
 
 /// `GET /api/v1/inquiries/<id>` — InquiryPermissions.FindById; with the timeline.
@@ -52,9 +52,10 @@ async fn count(app: &State<App>, ctx: Ctx, query: ListQuery) -> ApiResult {
 async fn find(app: &State<App>, ctx: Ctx, id: &str) -> ApiResult {
     ctx.require(perm(A::FindById))?;
     let (inq, timeline) = service::find(app, ctx.workspace.id.clone(), id.to_string()).await?;
-    let mut v = inq.to_json();
-    v["timeline"] = json!(timeline);
-    Ok(ok(v))
+    Ok(ok(WithTimeline {
+        lead: inq.view(),
+        timeline,
+    }))
 }
 
 /// `POST /api/v1/inquiries` — InquiryPermissions.Create: a lead entered by staff.
@@ -79,7 +80,7 @@ async fn create(app: &State<App>, ctx: Ctx, body: Body<Value>) -> ApiResult {
         vec![],
     )
     .await?;
-    Ok(created(inq.to_json()))
+    Ok(created(inq.view()))
 }
 
 /// `PATCH /api/v1/inquiries/<id>` — InquiryPermissions.Update: contact and business fields.
@@ -104,7 +105,7 @@ async fn step(app: &App, ctx: &Ctx, id: &str, step: Step) -> ApiResult {
         step,
     )
     .await?;
-    Ok(ok(inq.to_json()))
+    Ok(ok(inq.view()))
 }
 
 /// `POST /api/v1/inquiries/<id>/not-spam` — InquiryPermissions.Update: releases it as NEW.

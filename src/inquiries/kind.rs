@@ -4,15 +4,18 @@ use rocket::Route;
 use rusqlite::Connection;
 use serde_json::Value;
 
+use super::model::{InquiryInput, InquiryListQuery, InquiryPatch, InquiryView};
 use super::queries;
 use super::service::{SUBMITTED, UPDATED};
 use crate::auth::permissions::{LeadAction, Perm};
 use crate::error::ApiError;
 use crate::leads::kind::{Label, LeadKind, Meta, Scope, Table, Topics};
 use crate::leads::lifecycle::{Step, STATUSES};
+use crate::leads::list::WithTimeline;
 use crate::leads::list::{Filter, Sort};
 use crate::leads::timeline::member_names;
-use crate::ops::openapi::{op, Operation};
+use crate::ops::openapi::{schema_of, Count, Operation, SchemaFn, Success};
+use crate::paging::Paged;
 
 /// Inquiries from the public form.
 pub struct Inquiries;
@@ -152,38 +155,68 @@ impl LeadKind for Inquiries {
         _: &Scope,
     ) -> Result<Value, ApiError> {
         let inq = queries::get(conn, ws, id)?.ok_or_else(ApiError::not_found)?;
-        Ok(inq.to_json())
+        serde_json::to_value(inq.view()).map_err(ApiError::internal)
     }
     fn export(&self, conn: &Connection, ws: &str, _: &Scope) -> Result<Table, ApiError> {
         table(conn, ws, &Filter::default())
+    }
+    fn view_schema(&self) -> SchemaFn {
+        schema_of::<Success<InquiryView>>
     }
     fn routes(&self) -> Vec<Route> {
         super::routes()
     }
     fn operations(&self) -> Vec<Operation> {
-        vec![
-            op(
-            "post",
-            "/api/public/forms/{key}/inquiries",
-            "Submit an inquiry (JSON 201, or a form post answered 303); spam-protected, CORS from allowedOrigins",
-            "public",
-            Some("InquiryInput"),
-            201,
-            ),
-            op(
-            "get",
-            "/api/public/forms/{key}/challenge",
-            "A signed time token (_ts) and a proof-of-work challenge (_pow = challenge:nonce)",
-            "public",
-            None,
-            200,
-            ),
-            op("get", "/api/v1/inquiries", "List inquiries (filters status, type, assigneeId, q, spam, deleted, from, to; paging and sorting)", "InquiryPermissions.Find", None, 200),
-            op("get", "/api/v1/inquiries/count", "Count inquiries with the same filters", "InquiryPermissions.Count", None, 200),
-            op("get", "/api/v1/inquiries/{id}", "One inquiry with its timeline", "InquiryPermissions.FindById", None, 200),
-            op("post", "/api/v1/inquiries", "Enter an inquiry by hand", "InquiryPermissions.Create", Some("InquiryInput"), 201),
-            op("patch", "/api/v1/inquiries/{id}", "Edit contact and business fields", "InquiryPermissions.Update", Some("InquiryInput"), 200),
-            op("post", "/api/v1/inquiries/{id}/not-spam", "Release from the spam folder into the inbox as NEW", "InquiryPermissions.Update", None, 200),
-        ]
+        let p = |a: LeadAction| perm(a).name();
+        let mut ops = super::public::operations();
+        ops.extend([
+            Operation::new(
+                "get",
+                "/api/v1/inquiries",
+                "List inquiries (filters, paging and sorting)",
+                &p(LeadAction::Find),
+            )
+            .query::<InquiryListQuery>()
+            .ok::<Paged<InquiryView>>(200, "One page"),
+            Operation::new(
+                "get",
+                "/api/v1/inquiries/count",
+                "Count inquiries with the same filters",
+                &p(LeadAction::Count),
+            )
+            .query::<InquiryListQuery>()
+            .ok::<Count>(200, "How many"),
+            Operation::new(
+                "get",
+                "/api/v1/inquiries/{id}",
+                "One inquiry with its timeline",
+                &p(LeadAction::FindById),
+            )
+            .ok::<WithTimeline<InquiryView>>(200, "The inquiry"),
+            Operation::new(
+                "post",
+                "/api/v1/inquiries",
+                "Enter an inquiry by hand",
+                &p(LeadAction::Create),
+            )
+            .body::<InquiryInput>()
+            .ok::<InquiryView>(201, "Stored"),
+            Operation::new(
+                "patch",
+                "/api/v1/inquiries/{id}",
+                "Edit contact and business fields (those present change)",
+                &p(LeadAction::Update),
+            )
+            .body::<InquiryPatch>()
+            .ok::<InquiryView>(200, "The inquiry after the edit"),
+            Operation::new(
+                "post",
+                "/api/v1/inquiries/{id}/not-spam",
+                "Release from the spam folder into the inbox as NEW",
+                &p(LeadAction::Update),
+            )
+            .ok::<InquiryView>(200, "The inquiry, now in the inbox"),
+        ]);
+        ops
     }
 }

@@ -256,6 +256,172 @@ const KNOWN: [&str; 11] = [
     "locale",
 ];
 
+/// An inquiry as the API shows it.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InquiryView {
+    /// `inq_…`.
+    pub id: String,
+    /// Owner workspace.
+    pub workspace_id: String,
+    /// `sales`, `partnership`, `support` or `other`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Who.
+    pub name: String,
+    /// How to reach them.
+    pub email: String,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Company.
+    pub business_name: Option<String>,
+    /// Company site.
+    pub business_website: Option<String>,
+    /// Company size.
+    pub business_size: Option<String>,
+    /// Industry.
+    pub industry: Option<String>,
+    /// Subject line.
+    pub subject: Option<String>,
+    /// What they wrote.
+    pub message: String,
+    /// Their language.
+    pub locale: Option<String>,
+    /// Lifecycle status.
+    pub status: Status,
+    /// Its bilingual label.
+    pub status_label: crate::leads::kind::Label,
+    /// Owner.
+    pub assignee_id: Option<String>,
+    /// Judged spam.
+    pub spam: bool,
+    /// Why.
+    pub spam_reasons: Vec<String>,
+    /// `public_form` or `staff`.
+    pub source: String,
+    /// Captured.
+    pub created_at: String,
+    /// Last changed.
+    pub updated_at: String,
+    /// Last reply.
+    pub replied_at: Option<String>,
+    /// Won.
+    pub converted_at: Option<String>,
+    /// Why lost.
+    pub lost_reason: Option<String>,
+    /// Soft-deleted.
+    pub deleted: bool,
+    /// When.
+    pub deleted_at: Option<String>,
+}
+
+/// The fields of an inquiry, as a submit or a staff entry sends them (JSON camelCase, or a form
+/// post in snake_case); `Contact::parse` reads this shape and names every bad field.
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InquiryInput {
+    /// `sales` (default), `partnership`, `support` or `other`.
+    #[serde(rename = "type")]
+    #[schemars(with = "Option<InquiryType>")]
+    pub kind: Option<String>,
+    /// Who (required).
+    #[schemars(length(min = 1, max = 200), pattern(crate::domain::TEXT))]
+    pub name: String,
+    /// How to reach them (required).
+    #[schemars(length(max = 254), pattern(crate::domain::EMAIL))]
+    pub email: String,
+    /// Digits, spaces and `+ - ( ) .`.
+    #[schemars(pattern(r"^$|^\+?[0-9]{5,15}$"))]
+    pub phone: Option<String>,
+    /// Company.
+    #[schemars(length(max = 200), pattern(crate::domain::TEXT_OR_EMPTY))]
+    pub business_name: Option<String>,
+    /// Company site (`https://` is added when missing).
+    #[schemars(pattern(r"^$|^(https://)?[a-z]{1,20}\.(com|net|org|vn)$"))]
+    pub business_website: Option<String>,
+    /// Company size.
+    #[schemars(length(max = 50), pattern(crate::domain::TEXT_OR_EMPTY))]
+    pub business_size: Option<String>,
+    /// Industry.
+    #[schemars(length(max = 100), pattern(crate::domain::TEXT_OR_EMPTY))]
+    pub industry: Option<String>,
+    /// Subject line.
+    #[schemars(length(max = 200), pattern(crate::domain::TEXT_OR_EMPTY))]
+    pub subject: Option<String>,
+    /// What they wrote (required).
+    #[schemars(length(min = 1, max = 5000), pattern(crate::domain::TEXT))]
+    pub message: String,
+    /// `en` or `vi`.
+    pub locale: Option<crate::domain::Locale>,
+}
+
+/// A staff edit: any of the contact and business fields (required ones cannot be cleared).
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InquiryPatch {
+    /// `sales`, `partnership`, `support` or `other`.
+    #[serde(rename = "type")]
+    #[schemars(with = "Option<InquiryType>")]
+    pub kind: Option<String>,
+    /// Who.
+    #[serde(default)]
+    #[schemars(length(min = 1, max = 200), pattern(crate::domain::TEXT))]
+    pub name: String,
+    /// How to reach them.
+    #[serde(default)]
+    #[schemars(length(max = 254), pattern(crate::domain::EMAIL))]
+    pub email: String,
+    /// Company.
+    #[schemars(length(max = 200), pattern(crate::domain::TEXT_OR_EMPTY))]
+    pub business_name: Option<String>,
+    /// Subject line.
+    #[schemars(length(max = 200), pattern(crate::domain::TEXT_OR_EMPTY))]
+    pub subject: Option<String>,
+    /// What they wrote.
+    #[serde(default)]
+    #[schemars(length(min = 1, max = 5000), pattern(crate::domain::TEXT))]
+    pub message: String,
+}
+
+/// The public form's fields: an inquiry plus the spam defences' own.
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+pub struct PublicInquiryInput {
+    /// The inquiry.
+    #[serde(flatten)]
+    pub inquiry: InquiryInput,
+    /// Honeypot: leave empty (a filled one is kept as spam).
+    #[serde(rename = "_gotcha")]
+    #[schemars(length(max = 0))]
+    pub gotcha: Option<String>,
+}
+
+/// Inquiry types.
+#[derive(schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum InquiryType {
+    /// Sales.
+    Sales,
+    /// Partnership.
+    Partnership,
+    /// Support.
+    Support,
+    /// Other.
+    Other,
+}
+
+/// The list query of inquiries: the shared one plus the type filter.
+#[derive(schemars::JsonSchema)]
+#[allow(dead_code)]
+pub struct InquiryListQuery {
+    /// The shared filters, paging and sorting.
+    #[serde(flatten)]
+    common: crate::leads::list::ListQuery,
+    /// Only this type.
+    #[serde(rename = "type")]
+    kind: Option<InquiryType>,
+}
+
 /// An inquiry as stored.
 #[derive(Debug, Clone)]
 pub struct Inquiry {
@@ -311,36 +477,36 @@ impl Inquiry {
     }
 
     /// The API representation.
-    pub fn to_json(&self) -> Value {
-        let c = &self.contact;
-        json!({
-            "id": self.id,
-            "workspaceId": self.workspace_id,
-            "type": c.kind,
-            "name": c.name,
-            "email": c.email,
-            "phone": c.phone,
-            "businessName": c.business_name,
-            "businessWebsite": c.business_website,
-            "businessSize": c.business_size,
-            "industry": c.industry,
-            "subject": c.subject,
-            "message": c.message,
-            "locale": c.locale,
-            "status": self.status.as_str(),
-            "statusLabel": self.status.label_json(),
-            "assigneeId": self.assignee_id,
-            "spam": self.spam,
-            "spamReasons": self.spam_reasons,
-            "source": self.source,
-            "createdAt": self.created_at,
-            "updatedAt": self.updated_at,
-            "repliedAt": self.replied_at,
-            "convertedAt": self.converted_at,
-            "lostReason": self.lost_reason,
-            "deleted": self.deleted_at.is_some(),
-            "deletedAt": self.deleted_at,
-        })
+    pub fn view(&self) -> InquiryView {
+        let c = self.contact.clone();
+        InquiryView {
+            id: self.id.clone(),
+            workspace_id: self.workspace_id.clone(),
+            kind: c.kind,
+            name: c.name,
+            email: c.email,
+            phone: c.phone,
+            business_name: c.business_name,
+            business_website: c.business_website,
+            business_size: c.business_size,
+            industry: c.industry,
+            subject: c.subject,
+            message: c.message,
+            locale: c.locale,
+            status: self.status,
+            status_label: self.status.label(),
+            assignee_id: self.assignee_id.clone(),
+            spam: self.spam,
+            spam_reasons: self.spam_reasons.clone(),
+            source: self.source.clone(),
+            created_at: self.created_at.clone(),
+            updated_at: self.updated_at.clone(),
+            replied_at: self.replied_at.clone(),
+            converted_at: self.converted_at.clone(),
+            lost_reason: self.lost_reason.clone(),
+            deleted: self.deleted_at.is_some(),
+            deleted_at: self.deleted_at.clone(),
+        }
     }
 
     /// What the `…/inquiry/submitted` notification carries.

@@ -290,15 +290,17 @@ fn message_page(
     pick: fn(&PublicText) -> &'static str,
 ) -> PublicAnswer {
     let t = text(locale);
-    let html = SimplePage {
+    match (SimplePage {
         t,
         asset_v: ASSET_VERSION.as_str(),
         title: t.title,
         body: pick(t),
-    }
+    })
     .render()
-    .unwrap_or_default();
-    html_page(status, None, html)
+    {
+        Ok(html) => html_page(status, None, html),
+        Err(e) => json_error(ApiError::internal(format!("template: {e}")), None),
+    }
 }
 
 #[derive(Template)]
@@ -436,10 +438,60 @@ async fn submit(app: &State<App>, key: &str, caller: Caller, sub: Submission) ->
         status: Status::Created,
         body: PublicBody::Json(json!({
             "success": true,
-            "data": { "id": inquiry.id, "status": "NEW", "createdAt": inquiry.created_at }
+            "data": Received { id: inquiry.id, status: "NEW", created_at: inquiry.created_at },
         })),
         headers: cors_headers(cors),
     }
+}
+
+/// The answer to a public submit.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Received {
+    /// `inq_…`.
+    id: String,
+    /// `NEW`.
+    status: &'static str,
+    /// When it was stored.
+    created_at: String,
+}
+
+/// A time token and a proof-of-work puzzle for the embed script.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct Challenge {
+    /// The signed time token to send back as `_ts`.
+    ts: String,
+    /// The puzzle; send `_pow = challenge:nonce`.
+    challenge: String,
+    /// Leading zero bits the hash needs.
+    difficulty: u32,
+}
+
+/// The operations of the public form.
+pub fn operations() -> Vec<crate::ops::openapi::Operation> {
+    use super::model::PublicInquiryInput;
+    use crate::ops::openapi::Operation;
+    vec![
+        Operation::new(
+            "post",
+            "/api/public/forms/{key}/inquiries",
+            "Submit an inquiry: JSON is answered 201, a plain form post 303 to the thank-you page (400 with the form again); spam-protected, CORS from allowedOrigins",
+            "public",
+        )
+        .body::<PublicInquiryInput>()
+        .form::<PublicInquiryInput>()
+        .ok::<Received>(201, "Stored")
+        .empty(303, "A form post: on to the thank-you page")
+        .text(400, "text/html", "A form post with mistakes: the form again, values kept")
+        .text(404, "text/html", "A form post to a form that does not exist: a page saying so"),
+        Operation::new(
+            "get",
+            "/api/public/forms/{key}/challenge",
+            "A signed time token (_ts) and a proof-of-work challenge (_pow = challenge:nonce)",
+            "public",
+        )
+        .ok::<Challenge>(200, "The challenge"),
+    ]
 }
 
 /// `GET /api/public/forms/<key>/challenge` — public: a time token and a proof-of-work puzzle.
@@ -460,11 +512,11 @@ async fn challenge(app: &State<App>, key: &str, caller: Caller) -> PublicAnswer 
         status: Status::Ok,
         body: PublicBody::Json(json!({
             "success": true,
-            "data": {
-                "ts": app.spam.issue_ts(&ws.id),
-                "challenge": app.spam.challenge(&ws.id),
-                "difficulty": spam::DIFFICULTY,
-            }
+            "data": Challenge {
+                ts: app.spam.issue_ts(&ws.id),
+                challenge: app.spam.challenge(&ws.id),
+                difficulty: spam::DIFFICULTY,
+            },
         })),
         headers,
     }
@@ -537,15 +589,17 @@ async fn thanks_page(app: &State<App>, key: &str, lang: Option<&str>) -> PublicA
         .or(ws.as_ref().map(|w| w.default_locale))
         .unwrap_or_default();
     let t = text(locale);
-    let html = SimplePage {
+    match (SimplePage {
         t,
         asset_v: ASSET_VERSION.as_str(),
         title: t.thanks_title,
         body: t.thanks_body,
-    }
+    })
     .render()
-    .unwrap_or_default();
-    html_page(Status::Ok, ws.as_ref(), html)
+    {
+        Ok(html) => html_page(Status::Ok, ws.as_ref(), html),
+        Err(e) => json_error(ApiError::internal(format!("template: {e}")), None),
+    }
 }
 
 /// `GET /embed.js` — public: enhances a pasted form snippet.

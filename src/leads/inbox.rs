@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use rocket::form::FromForm;
 use rusqlite::types::ToSql;
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde::Serialize;
@@ -11,24 +10,70 @@ use serde::Serialize;
 use super::kind::{Label, LeadKind, Registry, Scope, Stage, Table};
 use crate::auth::permissions::{LeadAction, Role};
 use crate::error::{ApiError, FieldErrors};
-use crate::paging::{self, Page, Where};
+use crate::paging::{self, One, Page, Where};
 
-/// Query parameters of the inbox, validated by `parse`.
-#[derive(FromForm, Default, Debug, Clone)]
+/// Query parameters of the inbox, validated by `parse` (so a bad value is a field-named 400,
+/// not a missing route); the schema says what each one takes.
+#[derive(rocket::FromForm, Default, Debug, Clone, schemars::JsonSchema)]
 pub struct LeadsQuery {
-    kind: Option<String>,
-    status: Option<String>,
+    /// A lead kind's id (`inquiry`, `contact_request`, `pricing_selection`, …).
+    #[schemars(length(min = 1, max = 50), pattern(r"^[a-z_]+$"))]
+    #[serde(default)]
+    kind: One,
+    /// A status of the selected kinds (`NEW`, `pending`, …).
+    #[schemars(length(min = 1, max = 20), pattern(r"^[A-Za-z]+$"))]
+    #[serde(default)]
+    status: One,
+    /// A member id, or `none` for unassigned leads.
     #[field(name = "assigneeId")]
-    assignee_id: Option<String>,
-    q: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    page: Option<String>,
-    limit: Option<String>,
+    #[serde(rename = "assigneeId")]
+    #[schemars(length(min = 1, max = 100))]
+    #[serde(default)]
+    assignee_id: One,
+    /// Words in names, emails, companies and messages.
+    #[schemars(length(min = 1, max = 200))]
+    #[serde(default)]
+    q: One,
+    /// Created at or after: `YYYY-MM-DD` or RFC 3339.
+    #[schemars(with = "Option<paging::DateBound>")]
+    #[serde(default)]
+    from: One,
+    /// Created before (a date includes that whole day).
+    #[schemars(with = "Option<paging::DateBound>")]
+    #[serde(default)]
+    to: One,
+    /// 1-based page (default 1).
+    #[schemars(with = "Option<paging::PageNumber>")]
+    #[serde(default)]
+    page: One,
+    /// Items per page, 1–100 (default 20).
+    #[schemars(with = "Option<paging::PageSize>")]
+    #[serde(default)]
+    limit: One,
+    /// `createdAt` (default), `status` or `name`.
     #[field(name = "sortBy")]
-    sort_by: Option<String>,
+    #[serde(rename = "sortBy")]
+    #[schemars(with = "Option<InboxSort>")]
+    #[serde(default)]
+    sort_by: One,
+    /// `asc` or `desc` (default).
     #[field(name = "sortOrder")]
-    sort_order: Option<String>,
+    #[serde(rename = "sortOrder")]
+    #[schemars(with = "Option<paging::SortOrder>")]
+    #[serde(default)]
+    sort_order: One,
+}
+
+/// The inbox's sort keys.
+#[derive(schemars::JsonSchema)]
+#[allow(dead_code)]
+enum InboxSort {
+    #[serde(rename = "createdAt")]
+    CreatedAt,
+    #[serde(rename = "status")]
+    Status,
+    #[serde(rename = "name")]
+    Name,
 }
 
 /// A validated inbox query.
@@ -99,9 +144,10 @@ impl LeadsQuery {
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .and_then(|s| {
-                let found = selected
+                // Any kind's status may be asked for; with kinds that lack it, nothing matches.
+                let found = kinds
+                    .all()
                     .iter()
-                    .filter_map(|id| kinds.get(id))
                     .flat_map(|k| k.statuses().iter())
                     .find(|d| d.value.eq_ignore_ascii_case(s))
                     .map(|d| d.value);
@@ -128,7 +174,7 @@ impl LeadsQuery {
             kinds: selected,
             kind,
             status,
-            assignee_id: self.assignee_id.clone().filter(|a| !a.trim().is_empty()),
+            assignee_id: paging::parse_assignee(self.assignee_id.as_deref(), errs),
             q: paging::parse_q(self.q.as_deref(), errs),
             from: paging::parse_bound("from", self.from.as_deref(), false, errs),
             to: paging::parse_bound("to", self.to.as_deref(), true, errs),
@@ -153,7 +199,7 @@ fn status_names(kinds: &Registry, selected: &[&str]) -> String {
 }
 
 /// One inbox row, the same shape for every kind.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct InboxRow {
     /// The kind's wire id.

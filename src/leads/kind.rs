@@ -16,10 +16,10 @@ use time::OffsetDateTime;
 use crate::auth::permissions::{LeadAction, Perm};
 use crate::error::ApiError;
 use crate::leads::lifecycle::Step;
-use crate::ops::openapi::Operation;
+use crate::ops::openapi::{Operation, SchemaFn};
 
 /// A text in both catalogue languages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Label {
     /// English.
     pub en: &'static str,
@@ -140,6 +140,9 @@ pub trait LeadKind: Send + Sync + 'static {
         id: &str,
         scope: &Scope,
     ) -> Result<Value, ApiError>;
+    /// The schema of `find_json`'s answer, for the OpenAPI document of the lifecycle calls
+    /// (`ops::openapi::schema_of::<Success<View>>`).
+    fn view_schema(&self) -> SchemaFn;
     /// Its own list as a table, for CSV export from its list page.
     fn export(&self, conn: &Connection, ws: &str, scope: &Scope) -> Result<Table, ApiError>;
     /// Its capture, management and page routes (the shared lifecycle routes are not here).

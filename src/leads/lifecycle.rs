@@ -55,7 +55,7 @@ pub const STATUSES: &[StatusDef] = &[
 ];
 
 /// Where a lead stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Status {
     /// Just captured.

@@ -1,32 +1,85 @@
 //! The query every lead kind's list takes (`status`, `type`, `assigneeId`, `q`, `spam`,
 //! `deleted`, `from`, `to`, paging and sorting), validated once for all of them.
 
-use rocket::form::FromForm;
 use rusqlite::{Connection, Row};
 
 use crate::error::{ApiError, FieldErrors};
 use crate::leads::lifecycle::Status;
-use crate::paging::{self, Where};
+use crate::paging::{self, One, Where};
 
-/// Query parameters of the list and count calls, all optional and validated by hand.
-#[derive(FromForm, Default, Debug)]
+/// Query parameters of the list and count calls, all optional and validated by hand (so a bad
+/// value is a field-named 400); the schema says what each one takes.
+#[derive(rocket::FromForm, Default, Debug, schemars::JsonSchema)]
 pub struct ListQuery {
-    status: Option<String>,
+    /// A lifecycle status.
+    #[schemars(with = "Option<Status>")]
+    #[serde(default)]
+    status: One,
+    /// The kind's own type filter (inquiries: `sales`, `partnership`, `support`, `other`).
     #[field(name = "type")]
-    kind: Option<String>,
+    #[schemars(skip)]
+    #[serde(default)]
+    kind: One,
+    /// A member id, or `none` for unassigned leads.
     #[field(name = "assigneeId")]
-    assignee_id: Option<String>,
-    q: Option<String>,
-    spam: Option<String>,
-    deleted: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    page: Option<String>,
-    limit: Option<String>,
+    #[serde(rename = "assigneeId")]
+    #[schemars(length(min = 1, max = 100))]
+    #[serde(default)]
+    assignee_id: One,
+    /// Words to look for.
+    #[schemars(length(min = 1, max = 200))]
+    #[serde(default)]
+    q: One,
+    /// The spam folder instead of the inbox.
+    #[schemars(with = "Option<bool>")]
+    #[serde(default)]
+    spam: One,
+    /// The bin (soft-deleted leads) instead of the inbox.
+    #[schemars(with = "Option<bool>")]
+    #[serde(default)]
+    deleted: One,
+    /// Created at or after: `YYYY-MM-DD` or RFC 3339.
+    #[schemars(with = "Option<paging::DateBound>")]
+    #[serde(default)]
+    from: One,
+    /// Created before (a date includes that whole day).
+    #[schemars(with = "Option<paging::DateBound>")]
+    #[serde(default)]
+    to: One,
+    /// 1-based page (default 1).
+    #[schemars(with = "Option<paging::PageNumber>")]
+    #[serde(default)]
+    page: One,
+    /// Items per page, 1–100 (default 20).
+    #[schemars(with = "Option<paging::PageSize>")]
+    #[serde(default)]
+    limit: One,
+    /// `createdAt` (default), `updatedAt`, `status` or `name`.
     #[field(name = "sortBy")]
-    sort_by: Option<String>,
+    #[serde(rename = "sortBy")]
+    #[schemars(with = "Option<ListSort>")]
+    #[serde(default)]
+    sort_by: One,
+    /// `asc` or `desc` (default).
     #[field(name = "sortOrder")]
-    sort_order: Option<String>,
+    #[serde(rename = "sortOrder")]
+    #[schemars(with = "Option<paging::SortOrder>")]
+    #[serde(default)]
+    sort_order: One,
+}
+
+/// The sort keys of a lead list.
+#[derive(schemars::JsonSchema)]
+#[allow(dead_code)]
+enum ListSort {
+    #[serde(rename = "createdAt")]
+    CreatedAt,
+    #[serde(rename = "updatedAt")]
+    UpdatedAt,
+    #[serde(rename = "status")]
+    Status,
+    #[serde(rename = "name")]
+    Name,
 }
 
 /// The sort keys every lead list takes.
@@ -40,6 +93,23 @@ pub const SORTS: &[(&str, &str)] = &[
 impl ListQuery {
     /// Validates the filters; every bad parameter is named.
     pub fn filter(&self, types: &[&str], errs: &mut FieldErrors) -> Filter {
+        paging::once(
+            &[
+                ("status", &self.status),
+                ("type", &self.kind),
+                ("assigneeId", &self.assignee_id),
+                ("q", &self.q),
+                ("spam", &self.spam),
+                ("deleted", &self.deleted),
+                ("from", &self.from),
+                ("to", &self.to),
+                ("page", &self.page),
+                ("limit", &self.limit),
+                ("sortBy", &self.sort_by),
+                ("sortOrder", &self.sort_order),
+            ],
+            errs,
+        );
         let status = self
             .status
             .as_deref()
@@ -66,7 +136,7 @@ impl ListQuery {
         Filter {
             status,
             kind,
-            assignee_id: self.assignee_id.clone().filter(|s| !s.trim().is_empty()),
+            assignee_id: paging::parse_assignee(self.assignee_id.as_deref(), errs),
             q,
             spam: paging::parse_flag("spam", self.spam.as_deref(), errs),
             deleted: paging::parse_flag("deleted", self.deleted.as_deref(), errs),
@@ -116,6 +186,17 @@ pub struct Sort {
     pub column: &'static str,
     /// Ascending.
     pub asc: bool,
+}
+
+/// A lead with its timeline (what find-by-id answers).
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "{T}_with_timeline")]
+pub struct WithTimeline<T> {
+    /// The lead.
+    #[serde(flatten)]
+    pub lead: T,
+    /// Its steps, oldest first.
+    pub timeline: Vec<crate::leads::timeline::Entry>,
 }
 
 /// How many rows of `table` match `w`.

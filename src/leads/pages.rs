@@ -10,6 +10,7 @@ use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect};
 use rocket::{get, post, routes, Route, State};
 
+use super::api::Mounted;
 use super::csv::{self, CsvFile};
 use super::inbox::{self, readable, LeadsQuery};
 use super::lifecycle::{self, Step};
@@ -21,7 +22,12 @@ use crate::util;
 
 /// The HTTP routes of these pages.
 pub fn routes() -> Vec<Route> {
-    routes![inbox_page, inbox_csv, kind_csv, act]
+    routes![inbox_page, inbox_csv, kind_csv]
+}
+
+/// The lifecycle actions of a detail page, mounted at every lifecycle kind's admin path.
+pub fn lifecycle_routes() -> Vec<Route> {
+    routes![act]
 }
 
 /// One row of the inbox page.
@@ -191,24 +197,20 @@ async fn kind_csv(app: &State<App>, page: Page, kind: &str) -> Result<CsvFile, S
     })
 }
 
-/// `POST /admin/<section>/<id>/<action>` — the permission of the action on the kind whose
-/// admin path is `/admin/<section>`: assign, reply, convert, lose, delete, restore.
-#[post("/admin/<section>/<id>/<action>", data = "<form>", rank = 20)]
+/// `POST {admin path}/<id>/<action>` — the permission of the action on the mounted kind:
+/// assign, reply, convert, lose, delete, restore. (A kind's own actions, such as an inquiry's
+/// not-spam, have their own routes, which win.)
+#[post("/<id>/<action>", data = "<form>", rank = 20)]
 async fn act(
     app: &State<App>,
     page: Page,
-    section: &str,
+    kind: Mounted,
     id: &str,
     action: &str,
     form: Form<LeadActionForm>,
 ) -> Result<Flash<Redirect>, Status> {
     page.check_csrf(form.csrf.as_deref())?;
-    let kind = app
-        .kinds
-        .by_admin_path(&format!("/admin/{section}"))
-        .filter(|k| k.lifecycle_table().is_some())
-        .cloned()
-        .ok_or(Status::NotFound)?;
+    let kind = kind.0;
     let step = match (form.lifecycle_move(action), action) {
         (Some(mv), _) => Step::Move(mv),
         (None, "delete") => Step::Delete,

@@ -11,7 +11,7 @@ use crate::store::{events, Event};
 use crate::util;
 
 /// Who took a step.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Actor {
     /// Staff user id.
     pub id: String,
@@ -20,7 +20,7 @@ pub struct Actor {
 }
 
 /// One entry: `{eventId, type, actor: {id, name} | null, at, data}`.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Entry {
     /// The event's position in the log.

@@ -1,9 +1,8 @@
 //! `/api/v1/pricing-selections`: the seed's four endpoints, with its codes.
 
-use rocket::form::FromForm;
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::{get, patch, post, routes, Route, State};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::kind::perm;
 use super::model::{SelectionInput, STATUSES};
@@ -15,7 +14,7 @@ use crate::auth::guards::bearer;
 use crate::auth::permissions::LeadAction as A;
 use crate::error::{stash, ApiError, FieldErrors};
 use crate::json::{created, ok, ApiResult, Body};
-use crate::paging;
+use crate::paging::{self, One};
 use crate::workspaces::guard::{Ctx, HEADER};
 use crate::workspaces::model::{Workspace, PLAN_USER_TYPES};
 
@@ -96,9 +95,10 @@ async fn create(app: &State<App>, caller: PricingCaller, body: Body<Value>) -> A
         }
     };
     let id = service::create(app, ws, input).await?;
-    Ok(created(
-        json!({ "id": id, "message": "Pricing selection stored successfully" }),
-    ))
+    Ok(created(Stored {
+        id,
+        message: "Pricing selection stored successfully",
+    }))
 }
 
 /// `GET /api/v1/pricing-selections/<user_id>` — the end user themselves, or
@@ -125,18 +125,89 @@ async fn for_user(app: &State<App>, caller: PricingCaller, user_id: &str) -> Api
     Ok(ok(service::for_user(app, ws, user_id).await?))
 }
 
-/// Query parameters of the admin list.
-#[derive(FromForm, Default, Debug)]
+/// Query parameters of the admin list, validated by `parse`.
+#[derive(rocket::FromForm, Default, Debug, schemars::JsonSchema)]
 pub struct SelectionQuery {
-    status: Option<String>,
+    /// `pending`, `contacted`, `converted` or `expired`.
+    #[schemars(with = "Option<StatusName>")]
+    #[serde(default)]
+    status: One,
+    /// A pricing-page user type.
     #[field(name = "userType")]
-    user_type: Option<String>,
-    page: Option<String>,
-    limit: Option<String>,
+    #[serde(rename = "userType")]
+    #[schemars(with = "Option<crate::workspaces::model::PlanUserType>")]
+    #[serde(default)]
+    user_type: One,
+    /// 1-based page (default 1).
+    #[schemars(with = "Option<paging::PageNumber>")]
+    #[serde(default)]
+    page: One,
+    /// Items per page, 1–100 (default 20).
+    #[schemars(with = "Option<paging::PageSize>")]
+    #[serde(default)]
+    limit: One,
+    /// `createdAt` (default) or `capturedAt`.
     #[field(name = "sortBy")]
-    sort_by: Option<String>,
+    #[serde(rename = "sortBy")]
+    #[schemars(with = "Option<SortKey>")]
+    #[serde(default)]
+    sort_by: One,
+    /// `asc` or `desc` (default).
     #[field(name = "sortOrder")]
-    sort_order: Option<String>,
+    #[serde(rename = "sortOrder")]
+    #[schemars(with = "Option<paging::SortOrder>")]
+    #[serde(default)]
+    sort_order: One,
+}
+
+/// The statuses of a selection.
+#[derive(schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum StatusName {
+    Pending,
+    Contacted,
+    Converted,
+    Expired,
+}
+
+/// The sort keys of the list.
+#[derive(schemars::JsonSchema)]
+#[allow(dead_code)]
+enum SortKey {
+    #[serde(rename = "createdAt")]
+    CreatedAt,
+    #[serde(rename = "capturedAt")]
+    CapturedAt,
+}
+
+/// The seed's answer to a stored selection.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct Stored {
+    /// `ps_…`.
+    id: String,
+    /// "Pricing selection stored successfully".
+    message: &'static str,
+}
+
+/// `{status, notes?}`: the next step of the workflow.
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+pub struct StatusBody {
+    /// `contacted` (from pending) or `converted` (from contacted).
+    #[schemars(with = "NextStatus")]
+    status: Option<String>,
+    /// What was agreed.
+    #[schemars(length(min = 1, max = 5000), pattern(crate::domain::TEXT))]
+    notes: Option<String>,
+}
+
+/// The statuses staff may move a selection to.
+#[derive(schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum NextStatus {
+    Contacted,
+    Converted,
 }
 
 impl SelectionQuery {
@@ -145,6 +216,17 @@ impl SelectionQuery {
         &self,
         errs: &mut FieldErrors,
     ) -> (ListFilter, paging::Page, (&'static str, bool)) {
+        paging::once(
+            &[
+                ("status", &self.status),
+                ("userType", &self.user_type),
+                ("page", &self.page),
+                ("limit", &self.limit),
+                ("sortBy", &self.sort_by),
+                ("sortOrder", &self.sort_order),
+            ],
+            errs,
+        );
         let pick =
             |field: &str, v: &Option<String>, allowed: &[&str], errs: &mut FieldErrors| match v
                 .as_deref()
@@ -198,17 +280,7 @@ async fn list(app: &State<App>, caller: PricingCaller, query: SelectionQuery) ->
             )
         })
         .await?;
-    Ok(ok(paging::paged(
-        rows.into_iter().map(|s| s.json).collect(),
-        page,
-        total,
-    )))
-}
-
-#[derive(serde::Deserialize)]
-struct StatusBody {
-    status: Option<String>,
-    notes: Option<String>,
+    Ok(ok(paging::paged(rows, page, total)))
 }
 
 /// `PATCH /api/v1/pricing-selections/<id>/status` — PricingSelectionPermissions.UpdateStatus

@@ -5,12 +5,17 @@ use rocket::Route;
 use rusqlite::Connection;
 use serde_json::Value;
 
+use super::api::{SelectionQuery, StatusBody, Stored};
+use super::model::SelectionBody;
+use super::queries::Selection;
 use super::queries::{self, ListFilter};
 use super::service::{cutoffs_at, SUBMITTED, UPDATED};
+use super::service::{StatusChanged, WithUser};
 use crate::auth::permissions::{LeadAction, Perm};
 use crate::error::ApiError;
 use crate::leads::kind::{Label, LeadKind, Meta, Scope, Stage, StatusDef, Table, Topics};
-use crate::ops::openapi::{op, Operation};
+use crate::ops::openapi::{schema_of, Operation, SchemaFn, Success};
+use crate::paging::Paged;
 
 /// Plans picked at signup.
 pub struct PricingSelections;
@@ -111,7 +116,7 @@ impl LeadKind for PricingSelections {
     ) -> Result<Value, ApiError> {
         let cut = cutoffs_at(scope.now);
         let sel = queries::by_id(conn, ws, id, &cut)?.ok_or_else(ApiError::not_found)?;
-        Ok(sel.json)
+        serde_json::to_value(sel).map_err(ApiError::internal)
     }
     fn export(&self, conn: &Connection, ws: &str, scope: &Scope) -> Result<Table, ApiError> {
         let cut = cutoffs_at(scope.now);
@@ -138,28 +143,23 @@ impl LeadKind for PricingSelections {
             "convertedAt",
             "expiredAt",
         ];
-        let text = |v: &Value| match v {
-            Value::Null => String::new(),
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
+        let o = |v: &Option<String>| v.clone().unwrap_or_default();
         let rows = items
             .iter()
             .map(|s| {
-                let j = &s.json;
                 vec![
                     s.id.clone(),
-                    text(&j["createdAt"]),
+                    s.created_at.clone(),
                     s.status.clone(),
                     s.user_id.clone(),
-                    text(&j["userType"]),
-                    text(&j["selectedPlanCode"]),
-                    text(&j["capturedAt"]),
-                    text(&j["pricingCheck"]["verified"]),
-                    text(&j["notes"]),
-                    text(&j["contactedAt"]),
-                    text(&j["convertedAt"]),
-                    text(&j["expiredAt"]),
+                    s.user_type.clone(),
+                    s.selected_plan_code.clone(),
+                    s.captured_at.clone(),
+                    s.pricing_check.verified.to_string(),
+                    o(&s.notes),
+                    o(&s.contacted_at),
+                    o(&s.converted_at),
+                    o(&s.expired_at),
                 ]
             })
             .collect();
@@ -168,15 +168,46 @@ impl LeadKind for PricingSelections {
             rows,
         })
     }
+    fn view_schema(&self) -> SchemaFn {
+        schema_of::<Success<Selection>>
+    }
     fn routes(&self) -> Vec<Route> {
         super::routes()
     }
     fn operations(&self) -> Vec<Operation> {
+        let p = |a: LeadAction| perm(a).name();
         vec![
-            op("post", "/api/v1/pricing-selections", "Store a pricing selection (end user for themselves, or staff/API token); codes USER_TYPE_MISMATCH, INVALID_PLAN_CODE, USER_NOT_FOUND, DUPLICATE_SELECTION", "PricingSelectionPermissions.Create", Some("PricingSelection"), 201),
-            op("get", "/api/v1/pricing-selections/{user_id}", "A user's newest selection with user {email, name, company}; end users only their own", "PricingSelectionPermissions.FindById", None, 200),
-            op("get", "/api/v1/pricing-selections", "Admin list (status, userType, page, limit, sortBy createdAt|capturedAt, sortOrder)", "PricingSelectionPermissions.Find", None, 200),
-            op("patch", "/api/v1/pricing-selections/{id}/status", "pending → contacted → converted, with notes; INVALID_STATUS_TRANSITION otherwise", "PricingSelectionPermissions.UpdateStatus", Some("SelectionStatus"), 200),
+            Operation::new(
+                "post",
+                "/api/v1/pricing-selections",
+                "Store a pricing selection (end user for themselves, or staff/API token); codes USER_TYPE_MISMATCH, INVALID_PLAN_CODE, USER_NOT_FOUND, DUPLICATE_SELECTION",
+                &p(LeadAction::Create),
+            )
+            .body::<SelectionBody>()
+            .ok::<Stored>(201, "Stored"),
+            Operation::new(
+                "get",
+                "/api/v1/pricing-selections/{user_id}",
+                "A user's newest selection with user {email, name, company}; end users only their own",
+                &p(LeadAction::FindById),
+            )
+            .ok::<WithUser>(200, "The selection"),
+            Operation::new(
+                "get",
+                "/api/v1/pricing-selections",
+                "Admin list (status, userType, paging, sortBy createdAt|capturedAt)",
+                &p(LeadAction::Find),
+            )
+            .query::<SelectionQuery>()
+            .ok::<Paged<Selection>>(200, "One page"),
+            Operation::new(
+                "patch",
+                "/api/v1/pricing-selections/{id}/status",
+                "pending → contacted → converted, with notes; INVALID_STATUS_TRANSITION otherwise",
+                &p(LeadAction::UpdateStatus),
+            )
+            .body::<StatusBody>()
+            .ok::<StatusChanged>(200, "Changed"),
         ]
     }
 }

@@ -24,6 +24,74 @@ pub const PRICING_FIELDS: [&str; 9] = [
     "estimatedRecurringMax",
 ];
 
+/// The `POST /pricing-selections` body as the seed has it (`SelectionInput::parse` reads this
+/// shape and names every bad field).
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SelectionBody {
+    /// The end user (uuid).
+    #[schemars(pattern(crate::domain::UUID))]
+    pub user_id: String,
+    /// Pricing-page user type; must match the user's signup type.
+    #[schemars(with = "crate::workspaces::model::PlanUserType")]
+    pub user_type: String,
+    /// A plan code of the workspace's catalogue.
+    #[schemars(length(min = 1, max = 100), pattern(r"^[A-Za-z0-9_-]+$"))]
+    pub selected_plan_code: String,
+    /// Add-on codes of the catalogue, each once.
+    #[schemars(length(max = 50))]
+    pub selected_add_on_codes: Option<Vec<String>>,
+    /// The figures the page showed (stored as sent, checked against the catalogue).
+    pub pricing: PricingBody,
+    /// `pricing_page`.
+    #[schemars(with = "PricingPage")]
+    pub source: String,
+    /// When the page captured it (RFC 3339).
+    #[schemars(pattern(r"^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z$"))]
+    pub captured_at: String,
+}
+
+/// The nine figures a page sends, each at least 0.
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PricingBody {
+    /// Lowest monthly plan price.
+    #[schemars(with = "crate::domain::AmountInput")]
+    pub plan_monthly_min: u64,
+    /// Highest monthly plan price.
+    #[schemars(with = "crate::domain::AmountInput")]
+    pub plan_monthly_max: u64,
+    /// Add-ons per month.
+    #[schemars(with = "crate::domain::AmountInput")]
+    pub add_ons_monthly_amount: u64,
+    /// Add-ons once.
+    #[schemars(with = "crate::domain::AmountInput")]
+    pub add_ons_one_time_amount: u64,
+    /// GST percent.
+    #[schemars(with = "crate::domain::PercentInput")]
+    pub gst_rate: u32,
+    /// First month, lowest.
+    #[schemars(with = "crate::domain::AmountInput")]
+    pub estimated_first_month_min: u64,
+    /// First month, highest.
+    #[schemars(with = "crate::domain::AmountInput")]
+    pub estimated_first_month_max: u64,
+    /// Every later month, lowest.
+    #[schemars(with = "crate::domain::AmountInput")]
+    pub estimated_recurring_min: u64,
+    /// Every later month, highest.
+    #[schemars(with = "crate::domain::AmountInput")]
+    pub estimated_recurring_max: u64,
+}
+
+/// The one source a selection may come from.
+#[derive(schemars::JsonSchema)]
+#[allow(dead_code)]
+enum PricingPage {
+    #[serde(rename = "pricing_page")]
+    PricingPage,
+}
+
 /// A validated `POST /pricing-selections` body.
 #[derive(Debug, Clone)]
 pub struct SelectionInput {

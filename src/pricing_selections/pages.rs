@@ -86,16 +86,11 @@ async fn list(
         .into_iter()
         .map(|s| Row {
             id: s.id.clone(),
-            created: util::short_time(s.json["createdAt"].as_str().unwrap_or("")),
-            user_type: s.json["userType"].as_str().unwrap_or("").to_string(),
-            plan: s.json["selectedPlanCode"]
-                .as_str()
-                .unwrap_or("")
-                .to_string(),
+            created: util::short_time(&s.created_at),
+            user_type: s.user_type.clone(),
+            plan: s.selected_plan_code.clone(),
             status: s.status.clone(),
-            verified: s.json["pricingCheck"]["verified"]
-                .as_bool()
-                .unwrap_or(false),
+            verified: s.pricing_check.verified,
         })
         .collect();
     let mut qs = vec![];
@@ -150,20 +145,27 @@ async fn detail(
         .await
         .map_err(|e| e.status)?;
     let t = page.t();
-    let j = &sel.json;
-    let s = |v: &serde_json::Value| v.as_str().map(str::to_string).unwrap_or_default();
-    let mismatched: Vec<&str> = j["pricingCheck"]["mismatches"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
-        .unwrap_or_default();
+    let o = |v: &Option<String>| v.clone().unwrap_or_default();
+    let check = &sel.pricing_check;
     let quote = PRICING_FIELDS
         .iter()
-        .map(|f| {
+        .zip(sel.pricing.0)
+        .map(|(f, sent)| {
             (
                 *f,
-                j["pricing"][f].to_string(),
-                j["pricingCheck"]["expected"][f].to_string(),
-                mismatched.contains(f),
+                crate::domain::minor_to_number(sent).to_string(),
+                check
+                    .expected
+                    .get(*f)
+                    .map(|v| {
+                        if v.fract() == 0.0 {
+                            format!("{}", *v as i64)
+                        } else {
+                            serde_json::json!(v).to_string()
+                        }
+                    })
+                    .unwrap_or_default(),
+                check.mismatches.iter().any(|m| m == f),
             )
         })
         .collect();
@@ -179,32 +181,18 @@ async fn detail(
         id: sel.id.clone(),
         status: sel.status.clone(),
         user: vec![
-            (t.name, s(&user["name"])),
-            (t.email, s(&user["email"])),
-            (t.company, s(&user["company"])),
-            ("User type", s(&j["userType"])),
-            (t.plan, s(&j["selectedPlanCode"])),
-            (
-                "Add-ons",
-                j["selectedAddOnCodes"]
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|v| v.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    })
-                    .unwrap_or_default(),
-            ),
-            ("Captured", s(&j["capturedAt"])),
-            (
-                t.received,
-                util::short_time(j["createdAt"].as_str().unwrap_or("")),
-            ),
+            (t.name, o(&user.name)),
+            (t.email, o(&user.email)),
+            (t.company, o(&user.company)),
+            ("User type", sel.user_type.clone()),
+            (t.plan, sel.selected_plan_code.clone()),
+            ("Add-ons", sel.selected_add_on_codes.join(", ")),
+            ("Captured", sel.captured_at.clone()),
+            (t.received, util::short_time(&sel.created_at)),
         ],
         quote,
-        verified: j["pricingCheck"]["verified"].as_bool().unwrap_or(false),
-        notes: s(&j["notes"]),
+        verified: check.verified,
+        notes: o(&sel.notes),
         can_contact: may && sel.status == "pending",
         can_convert: may && sel.status == "contacted",
         timeline,

@@ -5,7 +5,7 @@ use rusqlite::types::ToSql;
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde_json::{json, Value};
 
-use super::model::{pricing_json, SelectionInput};
+use super::model::{pricing_json, SelectionInput, PRICING_FIELDS};
 use crate::error::ApiError;
 
 /// The status as of the cut-offs `:pcut` (pending) and `:ccut` (contacted).
@@ -21,17 +21,79 @@ pub struct Cutoffs {
     pub contacted: String,
 }
 
-/// A selection as the API shows it.
-#[derive(Debug, Clone)]
+/// A selection as the API shows it, with its effective status.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct Selection {
     /// `ps_…`.
     pub id: String,
     /// End user.
     pub user_id: String,
-    /// Effective status.
+    /// Pricing-page user type.
+    pub user_type: String,
+    /// Chosen plan.
+    pub selected_plan_code: String,
+    /// Chosen add-ons.
+    pub selected_add_on_codes: Vec<String>,
+    /// The client's figures, as sent.
+    pub pricing: Pricing,
+    /// The figures recomputed from the catalogue, and which ones differ.
+    pub pricing_check: PricingCheck,
+    /// `pricing_page`.
+    pub source: String,
+    /// When the page captured it.
+    pub captured_at: String,
+    /// Stored.
+    pub created_at: String,
+    /// Last changed.
+    pub updated_at: String,
+    /// `pending`, `contacted`, `converted` or `expired` (computed from the clock).
     pub status: String,
-    /// Everything else, as JSON.
-    pub json: Value,
+    /// Notes from the last status change that had some.
+    pub notes: Option<String>,
+    /// Staff member who contacted them.
+    pub contacted_by: Option<String>,
+    /// When.
+    pub contacted_at: Option<String>,
+    /// Won.
+    pub converted_at: Option<String>,
+    /// When the sweeper stored the expiry.
+    pub expired_at: Option<String>,
+}
+
+/// The nine figures of a quote (minor units inside, numbers on the wire).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pricing(pub [i64; 9]);
+
+impl serde::Serialize for Pricing {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        pricing_json(&self.0).serialize(s)
+    }
+}
+
+impl schemars::JsonSchema for Pricing {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Pricing".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let props: serde_json::Map<String, Value> = PRICING_FIELDS
+            .iter()
+            .map(|f| (f.to_string(), json!({ "type": "number" })))
+            .collect();
+        schemars::json_schema!({ "type": "object", "properties": props, "required": PRICING_FIELDS })
+    }
+}
+
+/// The quote recomputed from the catalogue and `gstRate`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct PricingCheck {
+    /// Every figure matches.
+    pub verified: bool,
+    /// The figures leadbox computes.
+    pub expected: std::collections::BTreeMap<String, f64>,
+    /// The figures that differ from the client's.
+    #[serde(default)]
+    pub mismatches: Vec<String>,
 }
 
 fn columns() -> String {
@@ -49,35 +111,29 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Selection> {
     for (i, p) in pricing.iter_mut().enumerate() {
         *p = r.get(5 + i)?;
     }
+    let corrupt = |col: usize, e: serde_json::Error| {
+        rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, Box::new(e))
+    };
     let addons: String = r.get(4)?;
     let check: String = r.get(14)?;
-    let status: String = r.get(19)?;
-    let id: String = r.get(0)?;
-    let user_id: String = r.get(1)?;
-    let json = json!({
-        "id": id,
-        "userId": user_id,
-        "userType": r.get::<_, String>(2)?,
-        "selectedPlanCode": r.get::<_, String>(3)?,
-        "selectedAddOnCodes": serde_json::from_str::<Value>(&addons).unwrap_or(json!([])),
-        "pricing": pricing_json(&pricing),
-        "pricingCheck": serde_json::from_str::<Value>(&check).unwrap_or(Value::Null),
-        "source": r.get::<_, String>(15)?,
-        "capturedAt": r.get::<_, String>(16)?,
-        "createdAt": r.get::<_, String>(17)?,
-        "updatedAt": r.get::<_, String>(18)?,
-        "status": status,
-        "notes": r.get::<_, Option<String>>(20)?,
-        "contactedBy": r.get::<_, Option<String>>(21)?,
-        "contactedAt": r.get::<_, Option<String>>(22)?,
-        "convertedAt": r.get::<_, Option<String>>(23)?,
-        "expiredAt": r.get::<_, Option<String>>(24)?,
-    });
     Ok(Selection {
-        id,
-        user_id,
-        status,
-        json,
+        id: r.get(0)?,
+        user_id: r.get(1)?,
+        user_type: r.get(2)?,
+        selected_plan_code: r.get(3)?,
+        selected_add_on_codes: serde_json::from_str(&addons).map_err(|e| corrupt(4, e))?,
+        pricing: Pricing(pricing),
+        pricing_check: serde_json::from_str(&check).map_err(|e| corrupt(14, e))?,
+        source: r.get(15)?,
+        captured_at: r.get(16)?,
+        created_at: r.get(17)?,
+        updated_at: r.get(18)?,
+        status: r.get(19)?,
+        notes: r.get(20)?,
+        contacted_by: r.get(21)?,
+        contacted_at: r.get(22)?,
+        converted_at: r.get(23)?,
+        expired_at: r.get(24)?,
     })
 }
 

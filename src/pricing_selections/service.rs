@@ -1,7 +1,7 @@
 //! Pricing selections: store, read, status workflow, expiry.
 
 use rocket::http::Status;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::model::{check_pricing, check_user_type, SelectionInput};
 use super::queries::{self, Cutoffs, Selection};
@@ -98,8 +98,51 @@ pub async fn create(app: &App, ws: Workspace, input: SelectionInput) -> Result<S
         .await
 }
 
+/// Who a selection belongs to, as the seed's read shows them.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+pub struct UserSummary {
+    /// Email.
+    pub email: Option<String>,
+    /// Name.
+    pub name: Option<String>,
+    /// Company.
+    pub company: Option<String>,
+}
+
+impl UserSummary {
+    fn of(u: Option<&end_users::EndUser>) -> UserSummary {
+        UserSummary {
+            email: u.and_then(|u| u.email.clone()),
+            name: u.and_then(|u| u.name.clone()),
+            company: u.and_then(|u| u.company.clone()),
+        }
+    }
+}
+
+/// A selection with its user.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+pub struct WithUser {
+    /// The selection.
+    #[serde(flatten)]
+    pub selection: Selection,
+    /// Its user.
+    pub user: UserSummary,
+}
+
+/// The answer to a status change.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusChanged {
+    /// The selection.
+    pub id: String,
+    /// Its new status.
+    pub status: String,
+    /// When.
+    pub updated_at: String,
+}
+
 /// A user's newest selection with `user: {email, name, company}`.
-pub async fn for_user(app: &App, ws: String, user_id: String) -> Result<Value, ApiError> {
+pub async fn for_user(app: &App, ws: String, user_id: String) -> Result<WithUser, ApiError> {
     let cut = cutoffs(&app.clock);
     app.store
         .read(move |c| {
@@ -111,9 +154,10 @@ pub async fn for_user(app: &App, ws: String, user_id: String) -> Result<Value, A
                     "This user has no pricing selection",
                 )
             })?;
-            let mut v = sel.json;
-            v["user"] = json!({ "email": user.email, "name": user.name, "company": user.company });
-            Ok(v)
+            Ok(WithUser {
+                selection: sel,
+                user: UserSummary::of(Some(&user)),
+            })
         })
         .await
 }
@@ -123,18 +167,14 @@ pub async fn by_id(
     app: &App,
     ws: String,
     id: String,
-) -> Result<(Selection, Value, Vec<Entry>), ApiError> {
+) -> Result<(Selection, UserSummary, Vec<Entry>), ApiError> {
     let cut = cutoffs(&app.clock);
     app.store
         .read(move |c| {
             let sel = queries::by_id(c, &ws, &id, &cut)?.ok_or_else(ApiError::not_found)?;
             let user = end_users::get(c, &ws, &sel.user_id)?;
             let timeline = timeline::load(c, &ws, &id)?;
-            let user = json!({
-                "email": user.as_ref().and_then(|u| u.email.clone()),
-                "name": user.as_ref().and_then(|u| u.name.clone()),
-                "company": user.as_ref().and_then(|u| u.company.clone()),
-            });
+            let user = UserSummary::of(user.as_ref());
             Ok((sel, user, timeline))
         })
         .await
@@ -161,7 +201,7 @@ pub async fn set_status(
     actor: String,
     to: String,
     notes: Option<String>,
-) -> Result<Value, ApiError> {
+) -> Result<StatusChanged, ApiError> {
     let cut = cutoffs(&app.clock);
     let now = app.clock.now_str();
     app.store
@@ -169,7 +209,7 @@ pub async fn set_status(
             let sel = queries::by_id(tx, &ws, &id, &cut)?.ok_or_else(ApiError::not_found)?;
             next_status(&sel.status, &to)?;
             let given = notes.clone();
-            let notes = notes.or_else(|| sel.json["notes"].as_str().map(str::to_string));
+            let notes = notes.or_else(|| sel.notes.clone());
             if to == "contacted" {
                 tx.execute(
                     "UPDATE pricing_selections SET status = 'contacted', contacted_by = ?2, contacted_at = ?3,
@@ -190,7 +230,11 @@ pub async fn set_status(
                 actor_id: Some(actor),
                 data: json!({ "id": id, "change": to, "status": to, "previousStatus": sel.status, "body": given }),
             })?;
-            Ok(json!({ "id": id, "status": to, "updatedAt": now }))
+            Ok(StatusChanged {
+                id,
+                status: to,
+                updated_at: now,
+            })
         })
         .await
 }

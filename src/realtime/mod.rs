@@ -32,6 +32,18 @@ const REPLAY: &str =
      WHERE workspace_id = ?1 AND topic = ?2 AND id > ?3 AND (?4 IS NULL OR subject_id = ?4)
      ORDER BY id LIMIT ?5";
 
+/// The operations of this capability.
+pub fn operations() -> Vec<crate::ops::openapi::Operation> {
+    vec![crate::ops::openapi::Operation::new(
+        "get",
+        "/api/v1/ws",
+        "WebSocket (101): auth by session cookie, Authorization or a first {action: auth} message within 5 s; subscribe to topics and rooms with lastEventId to resume",
+        "Find permission of each topic's lead kind",
+    )
+    .empty(101, "Switching to the WebSocket protocol")
+    .also(&[426])]
+}
+
 /// Up to `limit` events of a subscription after `after`, oldest first.
 pub fn replay_page(
     conn: &Connection,

@@ -62,7 +62,9 @@ pub async fn resolve(
                 Some(key) => Some(queries::by_id_or_slug(c, key)?.ok_or_else(ApiError::not_found)?),
                 None => None,
             };
-            let ws = match (ws, header.is_some()) {
+            // A blank header is no header: it names nothing.
+            let named = header.as_deref().is_some_and(|h| !h.trim().is_empty());
+            let ws = match (ws, named) {
                 (Some(ws), _) => ws,
                 (None, true) => {
                     return Err(ApiError::new(

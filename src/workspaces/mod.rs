@@ -7,7 +7,8 @@ pub mod queries;
 
 use rocket::serde::json::Value;
 use rocket::{get, patch, post, routes, Route, State};
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::app::App;
@@ -17,9 +18,10 @@ use crate::auth::users;
 use crate::domain;
 use crate::error::{ApiError, FieldErrors};
 use crate::json::{created, ok, ApiResult, Body};
+use crate::ops::openapi::Operation;
 use crate::store::NewEvent;
 use crate::util;
-use model::SettingsPatch;
+use model::{SettingsBody, SettingsPatch, WorkspaceView};
 
 /// The HTTP routes of this capability.
 pub fn routes() -> Vec<Route> {
@@ -34,22 +36,63 @@ async fn list(app: &State<App>, staff: Staff) -> ApiResult {
         .store
         .read(move |c| queries::for_user(c, &user_id))
         .await?;
-    let items: Vec<Value> = rows
+    let items: Vec<WorkspaceView> = rows
         .into_iter()
         .filter(|(_, role)| role.can(Perm::WorkspaceRead))
-        .map(|(w, role)| {
-            let mut v = w.to_json();
-            v["role"] = json!(role);
-            v
+        .map(|(w, role)| WorkspaceView {
+            role: Some(role),
+            ..w.view()
         })
         .collect();
-    Ok(ok(json!({ "items": items })))
+    Ok(ok(Items { items }))
 }
 
-#[derive(Deserialize)]
-struct NewWorkspace {
+/// `{name, slug}` of a new workspace.
+#[derive(Deserialize, JsonSchema)]
+pub struct NewWorkspace {
+    /// Display name.
+    #[schemars(required, length(min = 1, max = 100), pattern(crate::domain::TEXT))]
     name: Option<String>,
+    /// 2–63 lowercase letters, digits or dashes.
+    #[schemars(required, pattern(r"^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$"))]
     slug: Option<String>,
+}
+
+/// `{items: [...]}`.
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "Items_{T}")]
+pub struct Items<T> {
+    /// The items.
+    pub items: Vec<T>,
+}
+
+/// The operations of this capability.
+pub fn operations() -> Vec<Operation> {
+    vec![
+        Operation::new(
+            "get",
+            "/api/v1/workspaces",
+            "The caller's workspaces with their settings and the caller's role",
+            "WorkspacePermissions.Read",
+        )
+        .ok::<Items<WorkspaceView>>(200, "The caller's workspaces"),
+        Operation::new(
+            "post",
+            "/api/v1/workspaces",
+            "Create a workspace; the caller becomes its owner",
+            "WorkspacePermissions.Create",
+        )
+        .body::<NewWorkspace>()
+        .ok::<WorkspaceView>(201, "The new workspace"),
+        Operation::new(
+            "patch",
+            "/api/v1/workspaces/{id}",
+            "Change workspace settings (flat camelCase keys)",
+            "WorkspacePermissions.Update",
+        )
+        .body::<SettingsBody>()
+        .ok::<WorkspaceView>(200, "The workspace after the change"),
+    ]
 }
 
 /// `POST /api/v1/workspaces` — WorkspacePermissions.Create (held in any workspace); the
@@ -93,9 +136,10 @@ async fn create(app: &State<App>, staff: Staff, body: Body<NewWorkspace>) -> Api
             Ok(ws)
         })
         .await?;
-    let mut v = ws.to_json();
-    v["role"] = json!(Role::Owner);
-    Ok(created(v))
+    Ok(created(WorkspaceView {
+        role: Some(Role::Owner),
+        ..ws.view()
+    }))
 }
 
 /// `PATCH /api/v1/workspaces/<id>` — WorkspacePermissions.Update.
@@ -107,7 +151,7 @@ async fn update(app: &State<App>, staff: Staff, id: &str, body: Body<Value>) -> 
     let mut errs = FieldErrors::default();
     let patch = SettingsPatch::parse(&obj, &mut errs);
     let (ws, _) = update_settings(app, &staff, id.to_string(), patch, errs).await?;
-    Ok(ok(ws.to_json()))
+    Ok(ok(ws.view()))
 }
 
 /// Checks access, applies a parsed settings patch and records the change (shared with the

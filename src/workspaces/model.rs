@@ -1,9 +1,11 @@
 //! A workspace and its settings; parsing of the settings patch.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
-use crate::domain::{self, minor_to_number, money_to_minor, Email, Locale};
+use schemars::JsonSchema;
+
+use crate::domain::{self, money_to_minor, Email, Locale, Money};
 use crate::error::FieldErrors;
 
 /// The pricing-page user types a plan can be for.
@@ -44,7 +46,7 @@ pub struct AddOn {
 }
 
 /// Per-workspace rate limits; 0 switches one off.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase", default)]
 pub struct RateLimits {
     /// Public form submits per client IP per minute.
@@ -107,36 +109,261 @@ pub struct Workspace {
     pub updated_at: String,
 }
 
+/// A workspace as the API shows it (never the token secret).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceView {
+    /// Id (uuid).
+    pub id: String,
+    /// Slug.
+    pub slug: String,
+    /// Name.
+    pub name: String,
+    /// `pk_…`: identifies its public form.
+    pub public_key: String,
+    /// Origins allowed to embed and post the public form.
+    pub allowed_origins: Vec<String>,
+    /// Where the mailto action writes to.
+    pub sales_email: Option<String>,
+    /// Booking link for the scheduler action.
+    pub scheduler_url: Option<String>,
+    /// Crisp website id for the chat action.
+    pub crisp_website_id: Option<String>,
+    /// Where a form post goes after success.
+    pub thank_you_url: Option<String>,
+    /// `en` or `vi`.
+    pub default_locale: Locale,
+    /// Whether end-user tokens can be verified.
+    pub user_token_secret_set: bool,
+    /// GST in percent.
+    pub gst_rate: Money,
+    /// The plan catalogue.
+    pub plans: Vec<PlanView>,
+    /// The add-on catalogue.
+    pub add_ons: Vec<AddOnView>,
+    /// Rate limits; 0 switches one off.
+    pub rate_limits: RateLimits,
+    /// Created.
+    pub created_at: String,
+    /// Last changed.
+    pub updated_at: String,
+    /// The caller's role in it (lists and creation).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<crate::auth::permissions::Role>,
+}
+
+/// A plan of the catalogue as the API shows it.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanView {
+    /// Code.
+    pub code: String,
+    /// Pricing-page user type.
+    pub user_type: String,
+    /// Display name.
+    pub name: String,
+    /// Lowest monthly price.
+    pub monthly_min: Money,
+    /// Highest monthly price.
+    pub monthly_max: Money,
+}
+
+/// An add-on of the catalogue as the API shows it.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AddOnView {
+    /// Code.
+    pub code: String,
+    /// Display name.
+    pub name: String,
+    /// Monthly price.
+    pub monthly_amount: Money,
+    /// One-time price.
+    pub one_time_amount: Money,
+}
+
+/// The settings a PATCH may carry, flat and camelCase; each one present is changed, the others
+/// stay. (`SettingsPatch::parse` reads this shape and names every bad setting.)
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsBody {
+    /// Display name.
+    #[serde(default)]
+    #[schemars(length(min = 1, max = 100), pattern(crate::domain::TEXT))]
+    pub name: String,
+    /// Origins (`https://www.example.com`) allowed to embed and post the public form.
+    #[serde(default)]
+    #[schemars(length(max = 50))]
+    pub allowed_origins: Vec<OriginDoc>,
+    /// Where the mailto action writes to; null or "" clears it.
+    #[schemars(length(max = 254), pattern(crate::domain::EMAIL_OR_EMPTY))]
+    pub sales_email: Option<String>,
+    /// Booking link for the scheduler action; null clears it.
+    pub scheduler_url: Option<UrlDoc>,
+    /// Crisp website id; null or "" clears it.
+    #[schemars(length(max = 100), pattern(r"^[A-Za-z0-9-]*$"))]
+    pub crisp_website_id: Option<String>,
+    /// Where a form post goes after success; null clears it.
+    pub thank_you_url: Option<UrlDoc>,
+    /// `en` or `vi`.
+    #[serde(default)]
+    pub default_locale: Locale,
+    /// Verifies end-user tokens: at least 32 characters; never returned.
+    #[schemars(length(min = 32, max = 512))]
+    pub user_token_secret: Option<String>,
+    /// GST in percent.
+    #[serde(default)]
+    #[schemars(with = "crate::domain::PercentInput")]
+    pub gst_rate: u8,
+    /// The whole plan catalogue (replaces it).
+    #[serde(default)]
+    #[schemars(length(max = 200))]
+    pub plans: Vec<PlanInput>,
+    /// The whole add-on catalogue (replaces it).
+    #[serde(default)]
+    #[schemars(length(max = 200))]
+    pub add_ons: Vec<AddOnInput>,
+    /// Rate limits to change.
+    #[serde(default)]
+    pub rate_limits: RateLimitsInput,
+}
+
+/// The documented shape of an origin: scheme, host and optional port.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(transparent)]
+pub struct OriginDoc(
+    #[schemars(pattern(r"^https://[a-z]{1,20}\.(com|net|org|vn)$"))]
+    pub String,
+);
+
+/// The documented shape of an absolute https URL.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(transparent)]
+pub struct UrlDoc(
+    #[schemars(pattern(r"^$|^https://[a-z]{1,20}\.(com|net|org|vn)(/[a-z0-9-]{1,20}){0,3}$"))]
+    pub String,
+);
+
+/// A plan of the catalogue.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanInput {
+    /// 1–100 letters, digits, `_` or `-`.
+    #[schemars(pattern(r"^[A-Za-z0-9_-]{1,100}$"))]
+    pub code: String,
+    /// Pricing-page user type.
+    #[schemars(with = "PlanUserType")]
+    pub user_type: String,
+    /// Display name.
+    #[schemars(length(min = 1, max = 200), pattern(crate::domain::TEXT))]
+    pub name: String,
+    /// Lowest monthly price (whole units here; two decimals are taken too).
+    #[schemars(with = "crate::domain::AmountInput")]
+    pub monthly_min: u64,
+    /// Highest monthly price, not below `monthlyMin`.
+    #[schemars(with = "crate::domain::AmountInput")]
+    pub monthly_max: u64,
+}
+
+/// An add-on of the catalogue.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AddOnInput {
+    /// 1–100 letters, digits, `_` or `-`.
+    #[schemars(pattern(r"^[A-Za-z0-9_-]{1,100}$"))]
+    pub code: String,
+    /// Display name.
+    #[schemars(length(min = 1, max = 200), pattern(crate::domain::TEXT))]
+    pub name: String,
+    /// Monthly price.
+    #[schemars(with = "crate::domain::AmountInput")]
+    pub monthly_amount: u64,
+    /// One-time price.
+    #[schemars(with = "crate::domain::AmountInput")]
+    pub one_time_amount: u64,
+}
+
+/// Rate limits to change, each a whole number from 0 (off) to 1,000,000.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RateLimitsInput {
+    /// Public form submits per client IP per minute.
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 1_000_000))]
+    pub public_per_ip_per_minute: u32,
+    /// Public form submits per workspace per minute.
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 1_000_000))]
+    pub public_per_workspace_per_minute: u32,
+    /// Contact-sales requests per end user per minute.
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 1_000_000))]
+    pub contact_per_user_per_minute: u32,
+    /// Contact-sales requests per client IP per minute.
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 1_000_000))]
+    pub contact_per_ip_per_minute: u32,
+}
+
+/// Pricing-page user types.
+#[derive(JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum PlanUserType {
+    /// Industry.
+    Industry,
+    /// Service vendor.
+    ServiceVendor,
+    /// Product vendor.
+    ProductVendor,
+    /// Logistics.
+    Logistics,
+    /// Professional.
+    Professional,
+}
+
 impl Workspace {
     /// The API representation (without the token secret).
-    pub fn to_json(&self) -> Value {
-        json!({
-            "id": self.id,
-            "slug": self.slug,
-            "name": self.name,
-            "publicKey": self.public_key,
-            "allowedOrigins": self.allowed_origins,
-            "salesEmail": self.sales_email,
-            "schedulerUrl": self.scheduler_url,
-            "crispWebsiteId": self.crisp_website_id,
-            "thankYouUrl": self.thank_you_url,
-            "defaultLocale": self.default_locale,
-            "userTokenSecretSet": self.user_token_secret.is_some(),
-            "gstRate": minor_to_number(self.gst_rate_bp),
-            "plans": self.plans.iter().map(|p| json!({
-                "code": p.code, "userType": p.user_type, "name": p.name,
-                "monthlyMin": minor_to_number(p.monthly_min),
-                "monthlyMax": minor_to_number(p.monthly_max),
-            })).collect::<Vec<_>>(),
-            "addOns": self.add_ons.iter().map(|a| json!({
-                "code": a.code, "name": a.name,
-                "monthlyAmount": minor_to_number(a.monthly_amount),
-                "oneTimeAmount": minor_to_number(a.one_time_amount),
-            })).collect::<Vec<_>>(),
-            "rateLimits": self.rate_limits,
-            "createdAt": self.created_at,
-            "updatedAt": self.updated_at,
-        })
+    pub fn view(&self) -> WorkspaceView {
+        WorkspaceView {
+            id: self.id.clone(),
+            slug: self.slug.clone(),
+            name: self.name.clone(),
+            public_key: self.public_key.clone(),
+            allowed_origins: self.allowed_origins.clone(),
+            sales_email: self.sales_email.clone(),
+            scheduler_url: self.scheduler_url.clone(),
+            crisp_website_id: self.crisp_website_id.clone(),
+            thank_you_url: self.thank_you_url.clone(),
+            default_locale: self.default_locale,
+            user_token_secret_set: self.user_token_secret.is_some(),
+            gst_rate: Money(self.gst_rate_bp),
+            plans: self
+                .plans
+                .iter()
+                .map(|p| PlanView {
+                    code: p.code.clone(),
+                    user_type: p.user_type.clone(),
+                    name: p.name.clone(),
+                    monthly_min: Money(p.monthly_min),
+                    monthly_max: Money(p.monthly_max),
+                })
+                .collect(),
+            add_ons: self
+                .add_ons
+                .iter()
+                .map(|a| AddOnView {
+                    code: a.code.clone(),
+                    name: a.name.clone(),
+                    monthly_amount: Money(a.monthly_amount),
+                    one_time_amount: Money(a.one_time_amount),
+                })
+                .collect(),
+            rate_limits: self.rate_limits,
+            created_at: self.created_at.clone(),
+            updated_at: self.updated_at.clone(),
+            role: None,
+        }
     }
 
     /// Applies a parsed patch; returns the names of the settings it changed.
@@ -363,7 +590,8 @@ fn parse_rate_limits(v: &Value, errs: &mut FieldErrors) -> Option<RateLimitsPatc
         if let Some(v) = o.get(*k) {
             patch.0[i] = errs.take(
                 &format!("rateLimits.{k}"),
-                v.as_u64()
+                crate::json::whole_number(v)
+                    .and_then(|n| u64::try_from(n).ok())
                     .filter(|n| *n <= 1_000_000)
                     .map(|n| n as u32)
                     .ok_or_else(|| "must be a whole number from 0 to 1000000".to_string()),
@@ -440,7 +668,7 @@ impl SettingsPatch {
                     Value::String(s) if s.chars().count() < 32 => {
                         Err("must be at least 32 characters".into())
                     }
-                    Value::String(s) if s.len() > 512 => {
+                    Value::String(s) if s.chars().count() > 512 => {
                         Err("must be at most 512 characters".into())
                     }
                     Value::String(s) => Ok(Some(s.clone())),
