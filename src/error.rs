@@ -185,6 +185,15 @@ impl From<r2d2::Error> for ApiError {
     }
 }
 
+impl From<FieldErrors> for ApiError {
+    fn from(errs: FieldErrors) -> Self {
+        match errs.finish() {
+            Err(e) => e,
+            Ok(()) => ApiError::validation("body", "is incomplete"),
+        }
+    }
+}
+
 impl<'r> Responder<'r, 'static> for ApiError {
     fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
         let body = self.body().to_string();
@@ -254,6 +263,20 @@ impl FieldErrors {
     /// The recorded problems, by field.
     pub fn into_map(self) -> BTreeMap<String, String> {
         self.0
+    }
+
+    /// `Ok(value)` when nothing was recorded, else these errors.
+    pub fn or<T>(self, value: impl FnOnce() -> T) -> Result<T, FieldErrors> {
+        if self.0.is_empty() {
+            Ok(value())
+        } else {
+            Err(self)
+        }
+    }
+
+    /// The first recorded problem: (field, message).
+    pub fn first(&self) -> Option<(&str, &str)> {
+        self.0.iter().next().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
     /// `Ok` when nothing was recorded, else a `VALIDATION_ERROR` naming each field.

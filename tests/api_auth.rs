@@ -260,13 +260,29 @@ async fn bad_bearer_headers_are_401() {
 #[rocket::async_test]
 async fn a_revoked_token_stops_working() {
     let app = TestApp::spawn().await;
-    let token = app.owner_token().await;
-    app.db()
-        .execute(
-            "UPDATE api_tokens SET revoked_at = '2026-01-01T00:00:00Z'",
-            [],
+    let (s, issued) = app
+        .post_json(
+            "/api/v1/auth/token",
+            None,
+            json!({ "email": OWNER_EMAIL, "password": OWNER_PASSWORD }),
         )
+        .await;
+    assert_eq!(s, Status::Created);
+    let token = issued["data"]["token"].as_str().unwrap().to_string();
+    let (s, _) = app.get("/api/v1/workspaces", Some(&token)).await;
+    assert_eq!(s, Status::Ok);
+    // Revoked through the app's own token code, as the tokens page does it.
+    let (user_id, token_id) = (
+        issued["data"]["userId"].as_str().unwrap().to_string(),
+        issued["data"]["tokenId"].as_str().unwrap().to_string(),
+    );
+    let app_state = app.client.rocket().state::<leadbox::app::App>().unwrap();
+    let revoked = app_state
+        .store
+        .write(move |tx| leadbox::auth::tokens::revoke(tx, &user_id, &token_id))
+        .await
         .unwrap();
+    assert!(revoked);
     let (s, b) = app.get("/api/v1/workspaces", Some(&token)).await;
     assert_eq!(s, Status::Unauthorized);
     assert_error(&b, "UNAUTHORIZED", None);

@@ -231,6 +231,15 @@ impl Page {
         }
     }
 
+    /// The members of the workspace shown: `(id, name)`, for timelines and assignee pickers.
+    pub async fn members(&self, app: &App) -> Result<Vec<(String, String)>, Status> {
+        let ws = self.workspace.id.clone();
+        app.store
+            .read(move |c| crate::leads::timeline::member_names(c, &ws))
+            .await
+            .map_err(|e| e.status)
+    }
+
     /// 403 unless the form echoed this session's CSRF token.
     pub fn check_csrf(&self, sent: Option<&str>) -> Result<(), Status> {
         if util::ct_eq(sent.unwrap_or(""), &self.session.csrf) {

@@ -77,10 +77,15 @@ pub struct ContactInput {
     pub page: Option<String>,
 }
 
-impl ContactInput {
-    /// Parses the body; the first problem found, by field, for the `invalid_payload` message.
-    pub fn parse(raw: RawRequest) -> Result<ContactInput, (String, String)> {
-        let bad = |f: &str, m: &str| Err((f.to_string(), m.to_string()));
+impl crate::leads::kind::Input for ContactInput {
+    type Raw = RawRequest;
+    /// Stops at the first problem: the seed's `invalid_payload` message names one field.
+    fn parse(raw: RawRequest) -> Result<ContactInput, crate::error::FieldErrors> {
+        let bad = |f: &str, m: &str| {
+            let mut errs = crate::error::FieldErrors::default();
+            errs.add(f, m);
+            Err(errs)
+        };
         let source = match raw.source {
             None | Some(Value::Null) => "dashboard_pricing".to_string(),
             Some(Value::String(s))
@@ -128,7 +133,9 @@ impl ContactInput {
             page,
         })
     }
+}
 
+impl ContactInput {
     /// A canonical form for comparing two requests (idempotency).
     pub fn fingerprint(&self) -> String {
         crate::util::sha256_hex(
@@ -312,6 +319,7 @@ impl ContactRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::leads::kind::Input;
 
     fn raw(v: Value) -> RawRequest {
         serde_json::from_value(v).unwrap()
@@ -349,7 +357,12 @@ mod tests {
             ),
         ] {
             assert_eq!(
-                ContactInput::parse(raw(body.clone())).unwrap_err().0,
+                ContactInput::parse(raw(body.clone()))
+                    .unwrap_err()
+                    .first()
+                    .unwrap()
+                    .0
+                    .to_string(),
                 field,
                 "{body}"
             );

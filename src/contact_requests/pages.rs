@@ -13,7 +13,7 @@ use crate::admin::{render, Chrome, Page};
 use crate::app::App;
 use crate::auth::permissions::{LeadAction as A, Perm};
 use crate::leads::lifecycle::Allowed;
-use crate::leads::timeline::{self, member_names};
+use crate::leads::timeline;
 use crate::util;
 
 /// The HTTP routes of these pages.
@@ -51,12 +51,7 @@ async fn detail(
     let (req, user, timeline) = service::find(app, page.workspace.id.clone(), id.to_string())
         .await
         .map_err(|e| e.status)?;
-    let ws = page.workspace.id.clone();
-    let names = app
-        .store
-        .read(move |c| member_names(c, &ws))
-        .await
-        .map_err(|e| e.status)?;
+    let names = page.members(app).await?;
     let t = page.t();
     let deleted = req.deleted_at.is_some();
     let name_of = |id: &str| names.iter().find(|(m, _)| m == id).map(|(_, n)| n.clone());

@@ -15,6 +15,7 @@ use crate::auth::end_user;
 use crate::auth::guards::{bearer, client_ip, Staff};
 use crate::error::{stash, take_stashed, ApiError};
 use crate::json::Body;
+use crate::leads::kind::Input;
 use crate::workspaces::guard::{resolve, HEADER};
 use crate::workspaces::model::Workspace;
 
@@ -228,8 +229,9 @@ async fn contact(
     };
     let input = match ContactInput::parse(body.0) {
         Ok(i) => i,
-        Err((field, why)) => {
+        Err(errs) => {
             service::record_failure(app, ws.id.clone(), None, "invalid_payload").await;
+            let (field, why) = errs.first().unwrap_or(("body", "is not valid"));
             return invalid(format!("{field}: {why}"));
         }
     };

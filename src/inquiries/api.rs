@@ -8,8 +8,9 @@ use super::model::{fields_from_json, Contact, TYPES};
 use super::service::{self, Step};
 use crate::app::App;
 use crate::auth::permissions::LeadAction as A;
-use crate::error::{ApiError, FieldErrors};
+use crate::error::ApiError;
 use crate::json::{created, ok, ApiResult, Body};
+use crate::leads::kind::Input;
 use crate::leads::list::{ListQuery, WithTimeline};
 use crate::ops::openapi::Count;
 use crate::paging;
@@ -67,10 +68,7 @@ async fn create(app: &State<App>, ctx: Ctx, body: Body<Value>) -> ApiResult {
         .as_object()
         .cloned()
         .ok_or_else(|| ApiError::validation("body", "must be a JSON object"))?;
-    let mut errs = FieldErrors::default();
-    let contact = Contact::parse(&fields_from_json(obj), &mut errs);
-    errs.finish()?;
-    let contact = contact.ok_or_else(|| ApiError::validation("body", "is incomplete"))?;
+    let contact = Contact::parse(fields_from_json(obj))?;
     let inq = service::create(
         app,
         ctx.workspace.id.clone(),

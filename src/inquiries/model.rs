@@ -165,9 +165,21 @@ fn bounded(max: usize) -> impl Fn(&str) -> Result<String, String> {
     move |s| domain::required_text(Some(s), max)
 }
 
+impl crate::leads::kind::Input for Contact {
+    type Raw = Fields;
+    fn parse(f: Fields) -> Result<Contact, FieldErrors> {
+        let mut errs = FieldErrors::default();
+        let contact = Contact::check(&f, &mut errs);
+        match contact {
+            Some(c) if errs.is_empty() => Ok(c),
+            _ => Err(errs),
+        }
+    }
+}
+
 impl Contact {
-    /// Parses a complete submission; every bad field is named.
-    pub fn parse(f: &Fields, errs: &mut FieldErrors) -> Option<Contact> {
+    /// Checks a complete submission, recording every bad field in `errs`.
+    fn check(f: &Fields, errs: &mut FieldErrors) -> Option<Contact> {
         let kind = opt(f, errs, "type", |s| {
             let t = s.trim().to_lowercase();
             if TYPES.contains(&t.as_str()) {
@@ -219,7 +231,7 @@ impl Contact {
                 merged.insert(k.clone(), v.clone());
             }
         }
-        Contact::parse(&merged, errs).unwrap_or_else(|| self.clone())
+        Contact::check(&merged, errs).unwrap_or_else(|| self.clone())
     }
 
     fn to_fields(&self) -> Fields {
@@ -316,7 +328,7 @@ pub struct InquiryView {
 }
 
 /// The fields of an inquiry, as a submit or a staff entry sends them (JSON camelCase, or a form
-/// post in snake_case); `Contact::parse` reads this shape and names every bad field.
+/// post in snake_case); `Contact`'s `Input::parse` reads this shape and names every bad field.
 #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct InquiryInput {
@@ -547,7 +559,7 @@ mod tests {
                 .unwrap()
                 .clone(),
         );
-        let c = Contact::parse(&f, &mut errs).unwrap();
+        let c = Contact::check(&f, &mut errs).unwrap();
         assert_eq!(c.kind, "sales");
         assert!(errs.is_empty());
     }

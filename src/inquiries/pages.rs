@@ -21,7 +21,7 @@ use crate::error::FieldErrors;
 use crate::leads::csv::{self, CsvFile};
 use crate::leads::lifecycle::{Allowed, Status as LeadStatus};
 use crate::leads::list::{Filter, ListQuery};
-use crate::leads::timeline::{self, member_names};
+use crate::leads::timeline;
 use crate::util;
 
 /// The HTTP routes of these pages.
@@ -118,12 +118,7 @@ async fn list_page(
     let mut errs = FieldErrors::default();
     let filter = query.filter(&TYPES, &mut errs);
     let (paging, sort) = query.page_and_sort(&mut errs);
-    let ws = page.workspace.id.clone();
-    let members = app
-        .store
-        .read(move |c| member_names(c, &ws))
-        .await
-        .map_err(|e| e.status)?;
+    let members = page.members(app).await?;
     let (items, total) =
         service::list(app, page.workspace.id.clone(), filter.clone(), sort, paging)
             .await
@@ -256,12 +251,7 @@ async fn detail_page(
     let (inq, timeline) = service::find(app, page.workspace.id.clone(), id.to_string())
         .await
         .map_err(|e| e.status)?;
-    let ws = page.workspace.id.clone();
-    let members = app
-        .store
-        .read(move |c| member_names(c, &ws))
-        .await
-        .map_err(|e| e.status)?;
+    let members = page.members(app).await?;
     let t = page.t();
     let deleted = inq.deleted_at.is_some();
     let a = Allowed::of(page.role, &Inquiries, inq.status, !inq.spam, deleted);

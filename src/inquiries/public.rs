@@ -21,8 +21,9 @@ use crate::admin::ASSET_VERSION;
 use crate::app::App;
 use crate::auth::guards::client_ip;
 use crate::domain::Locale;
-use crate::error::{stash, ApiError, FieldErrors};
+use crate::error::{stash, ApiError};
 use crate::json::{parse_json, read_limited};
+use crate::leads::kind::Input;
 use crate::workspaces::model::Workspace;
 use crate::workspaces::queries as workspaces;
 
@@ -395,11 +396,9 @@ async fn submit(app: &State<App>, key: &str, caller: Caller, sub: Submission) ->
         }
         return json_error(e, cors);
     }
-    let mut errs = FieldErrors::default();
-    let contact = Contact::parse(&fields, &mut errs);
-    let contact = match (contact, errs.is_empty()) {
-        (Some(c), true) => c,
-        _ if is_form => {
+    let contact = match Contact::parse(fields.clone()) {
+        Ok(c) => c,
+        Err(errs) if is_form => {
             return render_form(
                 app,
                 &ws,
@@ -409,13 +408,7 @@ async fn submit(app: &State<App>, key: &str, caller: Caller, sub: Submission) ->
                 Status::BadRequest,
             )
         }
-        _ => {
-            let e = errs
-                .finish()
-                .err()
-                .unwrap_or_else(|| ApiError::validation("body", "is incomplete"));
-            return json_error(e, cors);
-        }
+        Err(errs) => return json_error(errs.into(), cors),
     };
     let reasons = spam_reasons(app, &ws, &fields);
     let inquiry =

@@ -87,6 +87,15 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
 }
 
+/// The one validation signature of every lead kind's input: what the request carried in, a
+/// typed value or every bad field out.
+pub trait Input: Sized {
+    /// What the request carried (a JSON object, form fields, a raw body struct).
+    type Raw;
+    /// Parses `raw`; every bad field is named.
+    fn parse(raw: Self::Raw) -> Result<Self, crate::error::FieldErrors>;
+}
+
 /// What a kind is, as plain data.
 #[derive(Debug, Clone, Copy)]
 pub struct Meta {

@@ -14,6 +14,7 @@ use crate::auth::guards::bearer;
 use crate::auth::permissions::LeadAction as A;
 use crate::error::{stash, ApiError, FieldErrors};
 use crate::json::{created, ok, ApiResult, Body};
+use crate::leads::kind::Input;
 use crate::paging::{self, One};
 use crate::workspaces::guard::{Ctx, HEADER};
 use crate::workspaces::model::{Workspace, PLAN_USER_TYPES};
@@ -81,7 +82,7 @@ async fn create(app: &State<App>, caller: PricingCaller, body: Body<Value>) -> A
         .as_object()
         .cloned()
         .ok_or_else(|| ApiError::validation("body", "must be a JSON object"))?;
-    let input = SelectionInput::parse(&obj)?;
+    let input = SelectionInput::parse(obj)?;
     let ws = match caller {
         PricingCaller::EndUser { workspace, user_id } => {
             if user_id != input.user_id {

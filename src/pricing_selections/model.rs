@@ -24,7 +24,7 @@ pub const PRICING_FIELDS: [&str; 9] = [
     "estimatedRecurringMax",
 ];
 
-/// The `POST /pricing-selections` body as the seed has it (`SelectionInput::parse` reads this
+/// The `POST /pricing-selections` body as the seed has it (`SelectionInput`'s `Input::parse` reads this
 /// shape and names every bad field).
 #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -119,9 +119,10 @@ fn text(v: Option<&Value>, max: usize) -> Result<String, String> {
     }
 }
 
-impl SelectionInput {
-    /// Parses the body; every bad field is named.
-    pub fn parse(body: &Map<String, Value>) -> Result<SelectionInput, ApiError> {
+impl crate::leads::kind::Input for SelectionInput {
+    type Raw = Map<String, Value>;
+    fn parse(raw: Map<String, Value>) -> Result<SelectionInput, FieldErrors> {
+        let body = &raw;
         let mut errs = FieldErrors::default();
         let user_id = errs.take(
             "userId",
@@ -198,8 +199,7 @@ impl SelectionInput {
                     })
             }),
         );
-        errs.finish()?;
-        Ok(SelectionInput {
+        errs.or(|| SelectionInput {
             user_id: user_id.unwrap_or_default(),
             user_type: user_type.unwrap_or_default(),
             plan_code: plan_code.unwrap_or_default(),

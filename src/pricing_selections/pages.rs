@@ -18,7 +18,7 @@ use crate::admin::{render, Chrome, Page};
 use crate::app::App;
 use crate::auth::permissions::LeadAction as A;
 use crate::error::FieldErrors;
-use crate::leads::timeline::{self, member_names};
+use crate::leads::timeline;
 use crate::util;
 use crate::workspaces::model::PLAN_USER_TYPES;
 
@@ -170,12 +170,7 @@ async fn detail(
         })
         .collect();
     let may = page.role.can(perm(A::UpdateStatus));
-    let ws = page.workspace.id.clone();
-    let names = app
-        .store
-        .read(move |c| member_names(c, &ws))
-        .await
-        .map_err(|e| e.status)?;
+    let names = page.members(app).await?;
     let timeline = timeline::items(&timeline, t, &names, t.system);
     render(&DetailPage {
         id: sel.id.clone(),

@@ -97,36 +97,25 @@ impl TestApp {
 
     /// Creates a staff user with `role` in the workspace `ws` (slug or id) and returns a token.
     pub async fn user_with_role(&self, email: &str, role: &str, ws: &str) -> String {
+        // Through the app's own writer and user code, as the members page does it.
         let hash = leadbox::auth::password::hash_blocking("member-password-1").unwrap();
-        {
-            let db = self.db();
-            let ws_id: String = db
-                .query_row(
-                    "SELECT id FROM workspaces WHERE slug = ?1 OR id = ?1",
-                    [ws],
-                    |r| r.get(0),
-                )
-                .unwrap();
-            let existing: Option<String> = db
-                .query_row("SELECT id FROM users WHERE email = ?1", [email], |r| {
-                    r.get(0)
-                })
-                .ok();
-            let uid = existing.unwrap_or_else(|| {
-                let id = uuid::Uuid::new_v4().to_string();
-                db.execute(
-                    "INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, '2026-01-01T00:00:00Z')",
-                    [&id, email, email, &hash],
-                )
-                .unwrap();
-                id
-            });
-            db.execute(
-                "INSERT OR REPLACE INTO memberships (workspace_id, user_id, role, created_at) VALUES (?1, ?2, ?3, '2026-01-01T00:00:00Z')",
-                [&ws_id, &uid, role],
-            )
-            .unwrap();
-        }
+        let app = self.client.rocket().state::<leadbox::app::App>().unwrap();
+        let (email_s, role_s, ws_s) = (email.to_string(), role.to_string(), ws.to_string());
+        app.store
+            .write(move |tx| {
+                use leadbox::auth::{permissions::Role, users};
+                let ws = leadbox::workspaces::queries::by_id_or_slug(tx, &ws_s)?
+                    .ok_or_else(leadbox::error::ApiError::not_found)?;
+                let user = match users::with_hash_by_email(tx, &email_s)? {
+                    Some((u, _)) => u,
+                    None => users::insert(tx, &email_s, &email_s, &hash)?,
+                };
+                let role = Role::parse(&role_s)
+                    .map_err(|m| leadbox::error::ApiError::validation("role", m))?;
+                users::set_membership(tx, &ws.id, &user.id, role)
+            })
+            .await
+            .expect("the member is added");
         self.token_for(email, "member-password-1").await
     }
 
