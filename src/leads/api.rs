@@ -144,7 +144,7 @@ async fn run(app: &App, ctx: &Ctx, kind: Mounted, id: &str, step: Step) -> ApiRe
         mv.validate()?;
     }
     let deleting = matches!(step, Step::Delete);
-    let (ws, actor, id, scope) = (
+    let (ws, actor, lead_id, scope) = (
         ctx.workspace.id.clone(),
         ctx.staff.user.id.clone(),
         id.to_string(),
@@ -152,11 +152,11 @@ async fn run(app: &App, ctx: &Ctx, kind: Mounted, id: &str, step: Step) -> ApiRe
     );
     let lead = app
         .store
-        .write(move |tx| lifecycle::apply(tx, kind.as_ref(), &ws, &id, &actor, step, &scope))
+        .write(move |tx| lifecycle::apply(tx, kind.as_ref(), &ws, &lead_id, &actor, step, &scope))
         .await?;
     if deleting {
         return Ok(ok(Deleted {
-            id: lead["id"].as_str().unwrap_or_default().to_string(),
+            id: id.to_string(),
             deleted: true,
         }));
     }

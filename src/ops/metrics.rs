@@ -75,6 +75,8 @@ pub struct Metrics {
     pub notifications_sent: AtomicU64,
     /// Real-time notifications that could not be delivered.
     pub notifications_failed: AtomicU64,
+    /// Sockets the server closed because they stopped answering pings.
+    pub sockets_closed_idle: AtomicU64,
 }
 
 impl Default for Metrics {
@@ -86,6 +88,7 @@ impl Default for Metrics {
             commit_seconds: Mutex::new(Histogram::new(LATENCY_BUCKETS)),
             notifications_sent: AtomicU64::new(0),
             notifications_failed: AtomicU64::new(0),
+            sockets_closed_idle: AtomicU64::new(0),
         }
     }
 }
@@ -162,6 +165,15 @@ impl Metrics {
             out,
             "leadbox_notifications_total{{outcome=\"failed\"}} {}",
             self.notifications_failed.load(Ordering::Relaxed)
+        );
+        out.push_str(
+            "# HELP leadbox_ws_closed_idle_total Sockets closed for not answering pings.\n",
+        );
+        out.push_str("# TYPE leadbox_ws_closed_idle_total counter\n");
+        let _ = writeln!(
+            out,
+            "leadbox_ws_closed_idle_total {}",
+            self.sockets_closed_idle.load(Ordering::Relaxed)
         );
         out.push_str("# HELP leadbox_db_pool_connections Read pool connections by state.\n");
         out.push_str("# TYPE leadbox_db_pool_connections gauge\n");

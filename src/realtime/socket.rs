@@ -158,6 +158,9 @@ impl Socket {
                 }
                 _ = ping.tick() => {
                     if last_heard.elapsed() > idle_limit {
+                        self.metrics
+                            .sockets_closed_idle
+                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         break Flow::Close(CloseCode::Away, "no answer to pings");
                     }
                     stream.send(Message::Ping(b"leadbox".to_vec())).await?;
