@@ -801,3 +801,39 @@ async fn selections_are_counted_and_listed_in_the_unified_inbox_with_their_effec
         "never stale in the inbox either"
     );
 }
+
+#[rocket::async_test]
+async fn the_pricing_list_exports_its_own_columns_as_csv() {
+    let f = fixture().await;
+    post(&f.app, &f.owner, seed_body(U)).await;
+    f.app
+        .sign_in(common::OWNER_EMAIL, common::OWNER_PASSWORD)
+        .await;
+    let (s, html) = f.app.page("/admin/pricing").await;
+    assert_eq!(s, Status::Ok);
+    assert!(
+        html.contains("href=\"/admin/export/pricing_selection\""),
+        "the list links its export"
+    );
+    let res = f
+        .app
+        .client
+        .get("/admin/export/pricing_selection")
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::Ok);
+    assert!(res
+        .headers()
+        .get_one("Content-Disposition")
+        .unwrap()
+        .contains("pricing-selections-"));
+    let csv = res.into_string().await.unwrap();
+    let mut lines = csv.split("\r\n");
+    assert_eq!(
+        lines.next().unwrap(),
+        "\u{feff}id,createdAt,status,userId,userType,selectedPlanCode,capturedAt,verified,notes,contactedAt,convertedAt,expiredAt"
+    );
+    let row = lines.next().unwrap();
+    assert!(row.starts_with("ps_"), "{row}");
+    assert!(row.contains(&format!(",pending,{U},")), "{row}");
+}

@@ -50,6 +50,7 @@ struct ListPage {
     pages: i64,
     total: i64,
     query: String,
+    can_export: bool,
 }
 
 /// `GET /admin/pricing` — PricingSelectionPermissions.Find.
@@ -111,6 +112,7 @@ async fn list(
         pages: ((total + paging.limit - 1) / paging.limit).max(1),
         total,
         query: qs.join("&"),
+        can_export: page.role.can(crate::auth::permissions::Perm::LeadExport),
         chrome: page.chrome("pricing-selections", None),
     })
 }
