@@ -33,6 +33,8 @@ pub struct App {
     pub kinds: Arc<Registry>,
     /// Fans committed events out to sockets.
     pub hub: Arc<Hub>,
+    /// Webhooks, email and push.
+    pub courier: Arc<crate::delivery::Courier>,
 }
 
 /// What the background clean-up needs, owned so it can outlive a request.

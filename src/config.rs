@@ -38,6 +38,18 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Seconds between WebSocket pings; a socket silent for 3.75 pings is closed.
     pub ws_ping_seconds: u64,
+    /// Webhook retry delays in seconds (`1,2,4`); the built-in schedule when unset.
+    pub webhook_retry_seconds: StringList,
+    /// Let webhooks and push reach loopback and private addresses (tests, a LAN receiver).
+    pub webhook_allow_private: bool,
+    /// Seconds an outbound request may take before it counts as failed.
+    pub webhook_timeout_seconds: u64,
+    /// `smtps://user:pass@host:465` or `smtp://host:25?tls=starttls`; email is off without it.
+    pub smtp_url: Option<String>,
+    /// The From address of notification email.
+    pub smtp_from: Option<String>,
+    /// Hour of the day (UTC) the daily digest is sent.
+    pub digest_hour_utc: u8,
 }
 
 impl Default for Config {
@@ -54,6 +66,12 @@ impl Default for Config {
             log_format: "text".into(),
             public_url: None,
             ws_ping_seconds: 20,
+            webhook_retry_seconds: StringList::default(),
+            webhook_allow_private: false,
+            webhook_timeout_seconds: 10,
+            smtp_url: None,
+            smtp_from: None,
+            digest_hour_utc: 8,
         }
     }
 }
@@ -200,7 +218,7 @@ pub fn load_or_create_secret(dir: &Path) -> std::io::Result<String> {
 }
 
 /// Writes a file only its owner can read.
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);

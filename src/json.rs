@@ -175,6 +175,14 @@ pub fn created<T: Serialize>(data: T) -> Envelope {
     }
 }
 
+/// 202 `{"success": true, "data": data}`: queued, not yet done.
+pub fn accepted<T: Serialize>(data: T) -> Envelope {
+    Envelope {
+        status: Status::Accepted,
+        data: serde_json::to_value(data).unwrap_or(Value::Null),
+    }
+}
+
 impl<'r> Responder<'r, 'static> for Envelope {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
         let body = json!({ "success": true, "data": self.data }).to_string();

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod config;
 pub mod contact_requests;
 pub mod cors;
+pub mod delivery;
 pub mod domain;
 pub mod end_users;
 pub mod error;
@@ -70,6 +71,7 @@ pub fn rocket_with(figment: Figment, registry: Registry) -> Rocket<Build> {
     routes.extend(end_users::routes());
     routes.extend(realtime::routes());
     routes.extend(leads::routes());
+    routes.extend(delivery::routes());
     for kind in registry.all() {
         routes.extend(kind.routes());
     }
@@ -114,7 +116,13 @@ pub fn rocket_with(figment: Figment, registry: Registry) -> Rocket<Build> {
                 let shutdown = rocket.shutdown();
                 let cfg = rocket.config();
                 tracing::info!(address = %cfg.address, port = cfg.port, "leadbox is listening");
-                rocket::tokio::spawn(maintenance(app.housekeeping(), shutdown));
+                rocket::tokio::spawn(maintenance(app.housekeeping(), shutdown.clone()));
+                rocket::tokio::spawn(app.courier.clone().run(
+                    app.store.clone(),
+                    app.kinds.clone(),
+                    app.hub.clone(),
+                    shutdown,
+                ));
             })
         }))
         // Framing is decided per page (admin: never; hosted form: allowed origins), not globally.
@@ -157,6 +165,14 @@ async fn start(
                 .map_err(|e| format!("schema of lead kind {}: {e}", kind.id()))?;
         }
     }
+    let base = config.public_url.clone().unwrap_or_else(|| {
+        let addr: String = figment
+            .extract_inner("address")
+            .unwrap_or_else(|_| "127.0.0.1".into());
+        let port: u16 = figment.extract_inner("port").unwrap_or(8000);
+        format!("http://{addr}:{port}")
+    });
+    let courier = Arc::new(delivery::Courier::new(&config, &base, metrics.clone())?);
     let outcome = bootstrap::run(
         &store,
         config.bootstrap_email.clone(),
@@ -167,13 +183,6 @@ async fn start(
         bootstrap::Outcome::Ready => {}
         bootstrap::Outcome::OwnerCreated => tracing::info!("bootstrap owner created"),
         bootstrap::Outcome::SetupLink(token) => {
-            let base = config.public_url.clone().unwrap_or_else(|| {
-                let addr: String = figment
-                    .extract_inner("address")
-                    .unwrap_or_else(|_| "127.0.0.1".into());
-                let port: u16 = figment.extract_inner("port").unwrap_or(8000);
-                format!("http://{addr}:{port}")
-            });
             let link = format!("{}/setup/{token}", base.trim_end_matches('/'));
             tracing::warn!("no staff user yet: create the owner at {link}");
             println!("leadbox: no staff user yet. Create the owner at {link}");
@@ -193,6 +202,7 @@ async fn start(
         clock: Arc::default(),
         kinds,
         hub,
+        courier,
     };
     Ok((app, figment))
 }

@@ -133,6 +133,8 @@ pub enum Perm {
     LeadExport,
     /// Record analytics events.
     AnalyticsCreate,
+    /// Create, change and test webhooks; read their delivery logs.
+    WebhookManage,
 }
 
 impl Perm {
@@ -150,6 +152,7 @@ impl Perm {
             EndUserProvision => "EndUserPermissions.Provision",
             LeadExport => "LeadPermissions.Export",
             AnalyticsCreate => "AnalyticsPermissions.Create",
+            WebhookManage => "WebhookPermissions.Manage",
         };
         fixed.to_string()
     }
@@ -238,6 +241,7 @@ const ALL_PERMS: &[Perm] = &[
     EndUserProvision,
     LeadExport,
     AnalyticsCreate,
+    WebhookManage,
 ];
 
 #[cfg(test)]

@@ -77,6 +77,8 @@ pub struct Metrics {
     pub notifications_failed: AtomicU64,
     /// Sockets the server closed because they stopped answering pings.
     pub sockets_closed_idle: AtomicU64,
+    /// Delivery attempts by (channel, outcome).
+    deliveries: Mutex<BTreeMap<(String, &'static str), u64>>,
 }
 
 impl Default for Metrics {
@@ -89,6 +91,7 @@ impl Default for Metrics {
             notifications_sent: AtomicU64::new(0),
             notifications_failed: AtomicU64::new(0),
             sockets_closed_idle: AtomicU64::new(0),
+            deliveries: Mutex::default(),
         }
     }
 }
@@ -120,9 +123,45 @@ impl Metrics {
         }
     }
 
-    /// The Prometheus text exposition; `pool` is (open, idle) read connections.
-    pub fn render(&self, pool: (u32, u32)) -> String {
+    /// Records one delivery attempt: `outcome` is `succeeded`, `failed` or `dead`.
+    pub fn delivered(&self, channel: &str, outcome: &'static str) {
+        if let Ok(mut m) = self.deliveries.lock() {
+            *m.entry((channel.to_string(), outcome)).or_default() += 1;
+        }
+    }
+
+    /// The Prometheus text exposition; `pool` is (open, idle) read connections and `pending`
+    /// the deliveries waiting per channel.
+    pub fn render(&self, pool: (u32, u32), pending: &[(String, i64)]) -> String {
         let mut out = String::new();
+        out.push_str("# HELP leadbox_deliveries_total Delivery attempts by channel and outcome.\n");
+        out.push_str("# TYPE leadbox_deliveries_total counter\n");
+        if let Ok(m) = self.deliveries.lock() {
+            for channel in ["webhook", "email", "push"] {
+                for outcome in ["succeeded", "failed", "dead"] {
+                    let n = m.get(&(channel.to_string(), outcome)).copied().unwrap_or(0);
+                    let _ = writeln!(
+                        out,
+                        "leadbox_deliveries_total{{channel=\"{channel}\",outcome=\"{outcome}\"}} {n}"
+                    );
+                }
+            }
+        }
+        out.push_str(
+            "# HELP leadbox_deliveries_pending Deliveries waiting to be sent or retried.\n",
+        );
+        out.push_str("# TYPE leadbox_deliveries_pending gauge\n");
+        for channel in ["webhook", "email", "push"] {
+            let n = pending
+                .iter()
+                .find(|(c, _)| c == channel)
+                .map(|(_, n)| *n)
+                .unwrap_or(0);
+            let _ = writeln!(
+                out,
+                "leadbox_deliveries_pending{{channel=\"{channel}\"}} {n}"
+            );
+        }
         out.push_str("# HELP leadbox_http_requests_total HTTP requests answered.\n");
         out.push_str("# TYPE leadbox_http_requests_total counter\n");
         if let Ok(m) = self.requests.lock() {

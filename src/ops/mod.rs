@@ -35,10 +35,15 @@ async fn readyz(app: &State<App>) -> (Status, Json<Value>) {
 
 /// `GET /metrics` — public on the loopback appliance: Prometheus text format.
 #[get("/metrics")]
-fn metrics_text(app: &State<App>) -> (ContentType, String) {
+async fn metrics_text(app: &State<App>) -> (ContentType, String) {
+    let pending = app
+        .store
+        .read(|c| crate::delivery::outbox::pending(c))
+        .await
+        .unwrap_or_default();
     (
         ContentType::new("text", "plain").with_params(("version", "0.0.4")),
-        app.metrics.render(app.store.pool_state()),
+        app.metrics.render(app.store.pool_state(), &pending),
     )
 }
 

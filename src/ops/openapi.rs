@@ -296,6 +296,7 @@ fn shared_operations(kinds: &Registry) -> Vec<Operation> {
     all.extend(crate::realtime::operations());
     all.extend(crate::leads::api::operations(kinds));
     all.extend(crate::analytics::operations());
+    all.extend(crate::delivery::operations());
     all
 }
 

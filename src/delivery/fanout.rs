@@ -1,0 +1,224 @@
+//! The fan-out: reads the event log after its cursor and queues one delivery per matching
+//! webhook endpoint, email recipient and push subscription, moving the cursor in the same
+//! transaction. A crash before the commit repeats the batch; after it, nothing is queued twice.
+
+use std::collections::HashMap;
+
+use rusqlite::{params, Connection};
+
+use super::outbox::{self, NewDelivery};
+use super::webhooks::{self, Webhook};
+use crate::auth::permissions::{LeadAction, Role};
+use crate::error::ApiError;
+use crate::leads::kind::Registry;
+use crate::store::events::from_row;
+use crate::store::{Event, Tx};
+use crate::util;
+
+/// The cursor's name.
+pub const CURSOR: &str = "fanout";
+
+/// A member's choices, with the role that decides what they may see.
+#[derive(Debug, Clone)]
+pub struct Subscriber {
+    /// Staff user.
+    pub user_id: String,
+    /// Their role in the workspace.
+    pub role: Role,
+    /// Email for every new lead.
+    pub email_new: bool,
+    /// Email for leads assigned to them.
+    pub email_assigned: bool,
+    /// Push for every new lead.
+    pub push_new: bool,
+    /// Push for leads assigned to them.
+    pub push_assigned: bool,
+}
+
+fn subscribers(conn: &Connection, ws: &str) -> Result<Vec<Subscriber>, ApiError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT m.user_id, m.role, p.email_new_leads, p.email_assigned, p.push_new_leads,
+             p.push_assigned
+         FROM memberships m JOIN notification_prefs p
+             ON p.workspace_id = m.workspace_id AND p.user_id = m.user_id
+         WHERE m.workspace_id = ?1",
+    )?;
+    let rows = stmt.query_map([ws], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, bool>(2)?,
+            r.get::<_, bool>(3)?,
+            r.get::<_, bool>(4)?,
+            r.get::<_, bool>(5)?,
+        ))
+    })?;
+    let mut out = vec![];
+    for row in rows {
+        let (user_id, role, email_new, email_assigned, push_new, push_assigned) = row?;
+        let Ok(role) = Role::parse(&role) else {
+            continue;
+        };
+        out.push(Subscriber {
+            user_id,
+            role,
+            email_new,
+            email_assigned,
+            push_new,
+            push_assigned,
+        });
+    }
+    Ok(out)
+}
+
+fn subscriptions_of(conn: &Connection, user: &str) -> Result<Vec<String>, ApiError> {
+    let mut stmt = conn.prepare_cached("SELECT id FROM push_subscriptions WHERE user_id = ?1")?;
+    let rows = stmt.query_map([user], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Which people an event concerns: everyone who wants new leads, or the assignee.
+enum Audience {
+    NewLead,
+    Assigned(String),
+}
+
+fn audience(kinds: &Registry, ev: &Event) -> Option<Audience> {
+    let kind = kinds.of_topic(&ev.topic)?;
+    if ev.topic == kind.topics().submitted {
+        return Some(Audience::NewLead);
+    }
+    if ev.data.get("change").and_then(|c| c.as_str()) == Some("assigned") {
+        let to = ev.data.get("assigneeId")?.as_str()?.to_string();
+        // Nobody is told about what they did themselves.
+        if ev.actor_id.as_deref() == Some(to.as_str()) {
+            return None;
+        }
+        return Some(Audience::Assigned(to));
+    }
+    None
+}
+
+/// Queues the deliveries of up to `limit` events after the cursor; answers how many events
+/// it read (0: caught up).
+pub fn step(tx: &mut Tx<'_>, kinds: &Registry, email: bool, limit: i64) -> Result<usize, ApiError> {
+    let cursor: i64 = tx.query_row(
+        "SELECT event_id FROM delivery_cursors WHERE name = ?1",
+        [CURSOR],
+        |r| r.get(0),
+    )?;
+    let events: Vec<Event> = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT id, workspace_id, topic, subject_id, actor_id, data, created_at
+             FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![cursor, limit], from_row)?;
+        rows.collect::<Result<_, _>>()?
+    };
+    let Some(last) = events.last().map(|e| e.id) else {
+        return Ok(0);
+    };
+    let now = outbox::now_ms();
+    let mut hooks: HashMap<String, Vec<Webhook>> = HashMap::new();
+    let mut people: HashMap<String, Vec<Subscriber>> = HashMap::new();
+    for ev in &events {
+        let Some(ws) = ev.workspace_id.as_deref() else {
+            continue;
+        };
+        let Some(kind) = kinds.of_topic(&ev.topic) else {
+            continue;
+        };
+        let message_id = format!("msg_{}", ev.id);
+        if !hooks.contains_key(ws) {
+            hooks.insert(ws.into(), webhooks::enabled(tx, ws)?);
+        }
+        for w in &hooks[ws] {
+            if ev.id > w.from_event_id && w.takes(&ev.topic) {
+                outbox::insert(
+                    tx,
+                    &NewDelivery {
+                        workspace_id: ws.into(),
+                        channel: "webhook",
+                        target_id: w.id.clone(),
+                        message_id: message_id.clone(),
+                        event_id: Some(ev.id),
+                        topic: ev.topic.clone(),
+                        payload: None,
+                    },
+                    now,
+                )?;
+            }
+        }
+        let Some(aud) = audience(kinds, ev) else {
+            continue;
+        };
+        if !people.contains_key(ws) {
+            people.insert(ws.into(), subscribers(tx, ws)?);
+        }
+        let may_see = kind.perm(LeadAction::FindById);
+        for s in &people[ws] {
+            if !s.role.can(may_see) {
+                continue;
+            }
+            let (wants_email, wants_push) = match &aud {
+                Audience::NewLead => (s.email_new, s.push_new),
+                Audience::Assigned(to) if *to == s.user_id => (s.email_assigned, s.push_assigned),
+                Audience::Assigned(_) => (false, false),
+            };
+            let queue = |channel: &'static str, target: String| NewDelivery {
+                workspace_id: ws.into(),
+                channel,
+                target_id: target,
+                message_id: message_id.clone(),
+                event_id: Some(ev.id),
+                topic: ev.topic.clone(),
+                payload: None,
+            };
+            if wants_email && email {
+                outbox::insert(tx, &queue("email", s.user_id.clone()), now)?;
+            }
+            if wants_push {
+                for sub in subscriptions_of(tx, &s.user_id)? {
+                    outbox::insert(tx, &queue("push", sub), now)?;
+                }
+            }
+        }
+    }
+    tx.execute(
+        "UPDATE delivery_cursors SET event_id = ?2, updated_at = ?3 WHERE name = ?1",
+        params![CURSOR, last, util::now_str()],
+    )?;
+    Ok(events.len())
+}
+
+/// Queues today's digest for everyone who asked for one and has none yet; `day` is
+/// `YYYY-MM-DD` (UTC). Answers how many were queued.
+pub fn queue_digests(conn: &Connection, day: &str) -> Result<usize, ApiError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT p.workspace_id, p.user_id FROM notification_prefs p
+         JOIN memberships m ON m.workspace_id = p.workspace_id AND m.user_id = p.user_id
+         WHERE p.email_daily_digest = 1",
+    )?;
+    let rows: Vec<(String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let before: i64 = conn.query_row("SELECT total_changes()", [], |r| r.get(0))?;
+    for (ws, user) in rows {
+        let message_id = format!("digest_{day}_{ws}");
+        outbox::insert(
+            conn,
+            &NewDelivery {
+                workspace_id: ws,
+                channel: "email",
+                target_id: user,
+                message_id,
+                event_id: None,
+                topic: "leadbox.digest".into(),
+                payload: Some(serde_json::json!({ "day": day })),
+            },
+            outbox::now_ms(),
+        )?;
+    }
+    let after: i64 = conn.query_row("SELECT total_changes()", [], |r| r.get(0))?;
+    Ok((after - before).max(0) as usize)
+}
