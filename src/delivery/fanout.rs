@@ -130,7 +130,8 @@ pub fn step(tx: &mut Tx<'_>, kinds: &Registry, email: bool, limit: i64) -> Resul
         };
         let message_id = format!("msg_{}", ev.id);
         if !hooks.contains_key(ws) {
-            hooks.insert(ws.into(), webhooks::enabled(tx, ws)?);
+            // Disabled endpoints are queued too: their messages wait until they are enabled.
+            hooks.insert(ws.into(), webhooks::list(tx, ws)?);
         }
         for w in &hooks[ws] {
             if ev.id > w.from_event_id && w.takes(&ev.topic) {

@@ -217,9 +217,14 @@ impl Courier {
         shutdown: rocket::Shutdown,
     ) {
         let permits = Arc::new(Semaphore::new(TOTAL));
-        let busy: Arc<Mutex<(HashSet<String>, HashMap<String, usize>)>> = Arc::default();
+        let busy: Arc<Mutex<Busy>> = Arc::default();
         rocket::tokio::pin!(shutdown);
         loop {
+            let read_started = std::time::Instant::now();
+            busy.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .settled
+                .retain(|_, at| *at >= read_started);
             let now = outbox::now_ms();
             let due = store
                 .read(move |c| outbox::due(c, now, PER_TARGET as i64, 4 * TOTAL as i64))
@@ -231,26 +236,29 @@ impl Courier {
             for d in due {
                 {
                     let mut b = busy.lock().unwrap_or_else(|p| p.into_inner());
-                    if b.0.contains(&d.id)
-                        || b.1.get(&d.target_id).copied().unwrap_or(0) >= PER_TARGET
+                    // An attempt that settled after this read began may be stale in it.
+                    if b.running.contains(&d.id)
+                        || b.settled.contains_key(&d.id)
+                        || b.per_target.get(&d.target_id).copied().unwrap_or(0) >= PER_TARGET
                     {
                         continue;
                     }
                     let Ok(permit) = permits.clone().try_acquire_owned() else {
                         break;
                     };
-                    b.0.insert(d.id.clone());
-                    *b.1.entry(d.target_id.clone()).or_default() += 1;
+                    b.running.insert(d.id.clone());
+                    *b.per_target.entry(d.target_id.clone()).or_default() += 1;
                     let (me, store, kinds, busy) =
                         (self.clone(), store.clone(), kinds.clone(), busy.clone());
                     rocket::tokio::spawn(async move {
                         me.deliver(&store, &kinds, &d).await;
                         let mut b = busy.lock().unwrap_or_else(|p| p.into_inner());
-                        b.0.remove(&d.id);
-                        if let Some(n) = b.1.get_mut(&d.target_id) {
+                        b.running.remove(&d.id);
+                        b.settled.insert(d.id.clone(), std::time::Instant::now());
+                        if let Some(n) = b.per_target.get_mut(&d.target_id) {
                             *n -= 1;
                             if *n == 0 {
-                                b.1.remove(&d.target_id);
+                                b.per_target.remove(&d.target_id);
                             }
                         }
                         drop(permit);
@@ -570,6 +578,15 @@ impl Courier {
     fn retry(&self, d: &Due, why: &str) -> Outcome {
         self.judge(d, None, 0, Some(why.to_string()), false)
     }
+}
+
+/// What the sender has in hand: attempts running, attempts settled since the last read of due
+/// deliveries began, and running attempts per target.
+#[derive(Default)]
+struct Busy {
+    running: HashSet<String>,
+    settled: HashMap<String, std::time::Instant>,
+    per_target: HashMap<String, usize>,
 }
 
 /// A consequence of an attempt besides its record.

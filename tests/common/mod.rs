@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod live;
+pub mod receiver;
 pub mod server;
 
 use std::path::{Path, PathBuf};
@@ -54,6 +55,22 @@ impl TestApp {
             .await
             .expect("leadbox ignites");
         TestApp { client, dir }
+    }
+
+    /// An app whose figment `tune` adjusts (delivery settings, for example).
+    pub async fn spawn_with(
+        tune: impl FnOnce(rocket::figment::Figment) -> rocket::figment::Figment,
+    ) -> TestApp {
+        let dir = TempDir::new();
+        let client = Client::tracked(leadbox::rocket(tune(figment(dir.path()))))
+            .await
+            .expect("leadbox ignites");
+        TestApp { client, dir }
+    }
+
+    /// The app's state.
+    pub fn state(&self) -> &leadbox::app::App {
+        self.client.rocket().state::<leadbox::app::App>().unwrap()
     }
 
     /// An app with the lead kinds of `kinds` instead of the built-in set.
