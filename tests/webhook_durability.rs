@@ -11,12 +11,22 @@ use common::server::{free_port, http, Server};
 use common::{TempDir, OWNER_EMAIL, OWNER_PASSWORD};
 use serde_json::{json, Value};
 
-async fn call(port: u16, method: &str, path: &str, auth: Option<&str>, body: Value) -> (u16, Value) {
+async fn call(
+    port: u16,
+    method: &str,
+    path: &str,
+    auth: Option<&str>,
+    body: Value,
+) -> (u16, Value) {
     let mut headers = vec![("Content-Type", "application/json")];
     if let Some(a) = auth {
         headers.push(("Authorization", a));
     }
-    let payload = if body.is_null() { String::new() } else { body.to_string() };
+    let payload = if body.is_null() {
+        String::new()
+    } else {
+        body.to_string()
+    };
     let (s, text) = http(port, method, path, &headers, &payload).await.unwrap();
     (s, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
@@ -50,13 +60,35 @@ async fn kill_9_with_deliveries_pending_loses_none_and_repeats_none_that_succeed
     let vars = env("1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1");
     let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let mut server = Server::start(dir.path(), port, &vars).await;
-    let (_, t) = call(port, "POST", "/api/v1/auth/token", None, json!({ "email": OWNER_EMAIL, "password": OWNER_PASSWORD })).await;
+    let (_, t) = call(
+        port,
+        "POST",
+        "/api/v1/auth/token",
+        None,
+        json!({ "email": OWNER_EMAIL, "password": OWNER_PASSWORD }),
+    )
+    .await;
     let auth = format!("Bearer {}", t["data"]["token"].as_str().unwrap());
-    let off = json!({ "rateLimits": { "publicPerIpPerMinute": 0, "publicPerWorkspacePerMinute": 0 } });
-    let (s, ws) = call(port, "PATCH", "/api/v1/workspaces/default", Some(&auth), off).await;
+    let off =
+        json!({ "rateLimits": { "publicPerIpPerMinute": 0, "publicPerWorkspacePerMinute": 0 } });
+    let (s, ws) = call(
+        port,
+        "PATCH",
+        "/api/v1/workspaces/default",
+        Some(&auth),
+        off,
+    )
+    .await;
     assert_eq!(s, 200, "{ws}");
     let key = ws["data"]["publicKey"].as_str().unwrap().to_string();
-    let (s, w) = call(port, "POST", "/api/v1/webhooks", Some(&auth), json!({ "url": rx.url("/in"), "topics": ["observation/outreach/inquiry/submitted"] })).await;
+    let (s, w) = call(
+        port,
+        "POST",
+        "/api/v1/webhooks",
+        Some(&auth),
+        json!({ "url": rx.url("/in"), "topics": ["observation/outreach/inquiry/submitted"] }),
+    )
+    .await;
     assert_eq!(s, 201, "{w}");
     let hook = w["data"]["id"].as_str().unwrap().to_string();
 
@@ -67,7 +99,14 @@ async fn kill_9_with_deliveries_pending_loses_none_and_repeats_none_that_succeed
     }
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let (_, d) = call(port, "GET", &format!("/api/v1/webhooks/{hook}/deliveries?status=succeeded&limit=100"), Some(&auth), Value::Null).await;
+        let (_, d) = call(
+            port,
+            "GET",
+            &format!("/api/v1/webhooks/{hook}/deliveries?status=succeeded&limit=100"),
+            Some(&auth),
+            Value::Null,
+        )
+        .await;
         if d["data"]["pagination"]["totalItems"] == 20 {
             break;
         }
@@ -80,7 +119,10 @@ async fn kill_9_with_deliveries_pending_loses_none_and_repeats_none_that_succeed
     for n in 20..60 {
         ids.push(submit(port, &key, n).await);
     }
-    rx.wait_for("failing attempts", 20, |h| h.iter().any(|h| h.answered == Some(500))).await;
+    rx.wait_for("failing attempts", 20, |h| {
+        h.iter().any(|h| h.answered == Some(500))
+    })
+    .await;
     server.kill9();
 
     // Phase 3: the receiver recovers; leadbox restarts on the same data.
@@ -98,7 +140,11 @@ async fn kill_9_with_deliveries_pending_loses_none_and_repeats_none_that_succeed
         .await;
     // Let any stray repeat arrive before counting.
     rocket::tokio::time::sleep(Duration::from_secs(2)).await;
-    let hits = if rx.hits().len() > hits.len() { rx.hits() } else { hits };
+    let hits = if rx.hits().len() > hits.len() {
+        rx.hits()
+    } else {
+        hits
+    };
     let mut ok_per_message: HashMap<String, usize> = HashMap::new();
     let mut id_per_lead: HashMap<String, HashSet<String>> = HashMap::new();
     for h in &hits {
@@ -110,9 +156,23 @@ async fn kill_9_with_deliveries_pending_loses_none_and_repeats_none_that_succeed
         }
     }
     let repeated: Vec<_> = ok_per_message.iter().filter(|(_, n)| **n > 1).collect();
-    assert!(repeated.is_empty(), "delivered twice after a 2xx: {repeated:?}");
-    assert_eq!(ok_per_message.len(), ids.len(), "one successful message per lead");
-    assert!(id_per_lead.values().all(|m| m.len() == 1), "one webhook-id per lead across retries and the restart");
+    assert!(
+        repeated.is_empty(),
+        "delivered twice after a 2xx: {repeated:?}"
+    );
+    assert_eq!(
+        ok_per_message.len(),
+        ids.len(),
+        "one successful message per lead"
+    );
+    assert!(
+        id_per_lead.values().all(|m| m.len() == 1),
+        "one webhook-id per lead across retries and the restart"
+    );
     let failed = hits.iter().filter(|h| h.answered == Some(500)).count();
-    eprintln!("{} leads, {failed} failed attempts before kill -9, {} attempts in all", ids.len(), hits.len());
+    eprintln!(
+        "{} leads, {failed} failed attempts before kill -9, {} attempts in all",
+        ids.len(),
+        hits.len()
+    );
 }

@@ -254,3 +254,153 @@ except Exception as e:
         Err(text)
     }
 }
+
+/// A real SMTP server (aiosmtpd from PyPI) on loopback, storing what it receives in a Maildir.
+pub struct Smtp {
+    child: std::process::Child,
+    pub port: u16,
+    dir: std::path::PathBuf,
+}
+
+impl Smtp {
+    /// Starts aiosmtpd on `port` and waits until it accepts connections.
+    pub fn start(py: &str, port: u16) -> Smtp {
+        let dir = std::env::temp_dir().join(format!("leadbox-smtp-{}", uuid::Uuid::new_v4()));
+        let child = std::process::Command::new(py)
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
+            .arg(&dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("aiosmtpd starts");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "aiosmtpd did not listen");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Smtp { child, port, dir }
+    }
+
+    /// Every message received, raw.
+    pub fn messages(&self) -> Vec<String> {
+        let mut out = vec![];
+        for sub in ["new", "cur"] {
+            if let Ok(entries) = std::fs::read_dir(self.dir.join(sub)) {
+                for e in entries.flatten() {
+                    if let Ok(text) = std::fs::read_to_string(e.path()) {
+                        out.push(text);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Waits until at least `n` messages arrived.
+    pub async fn wait_for(&self, n: usize, secs: u64) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let m = self.messages();
+            if m.len() >= n {
+                return m;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} of {n} messages arrived",
+                m.len()
+            );
+            rocket::tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// One header of a raw message (unfolded), decoded when it is RFC 2047 UTF-8 base64.
+pub fn mail_header(raw: &str, name: &str) -> Option<String> {
+    let head = raw
+        .split("\n\n")
+        .next()
+        .unwrap_or(raw)
+        .replace("\r\n", "\n");
+    let unfolded = head.replace("\n ", " ").replace("\n\t", " ");
+    let line = unfolded.lines().find(|l| {
+        l.to_ascii_lowercase()
+            .starts_with(&format!("{}:", name.to_ascii_lowercase()))
+    })?;
+    let value = line[name.len() + 1..].trim().to_string();
+    Some(decode_words(&value))
+}
+
+fn decode_words(v: &str) -> String {
+    use base64::Engine;
+    v.split(' ')
+        .map(|w| {
+            let lower = w.to_ascii_lowercase();
+            if lower.starts_with("=?utf-8?b?") && w.ends_with("?=") {
+                let inner = &w[10..w.len() - 2];
+                base64::engine::general_purpose::STANDARD
+                    .decode(inner)
+                    .ok()
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .unwrap_or_else(|| w.to_string())
+            } else {
+                w.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace("  ", " ")
+}
+
+/// The body of a raw message, decoded from quoted-printable or base64 when it says so.
+pub fn mail_body(raw: &str) -> String {
+    use base64::Engine;
+    let raw = raw.replace("\r\n", "\n");
+    let (head, body) = raw.split_once("\n\n").unwrap_or(("", &raw));
+    let enc = head.to_ascii_lowercase();
+    if enc.contains("content-transfer-encoding: base64") {
+        let joined: String = body.lines().collect();
+        return base64::engine::general_purpose::STANDARD
+            .decode(joined.trim())
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .unwrap_or_default();
+    }
+    if enc.contains("content-transfer-encoding: quoted-printable") {
+        let soft = body.replace("=\n", "");
+        let bytes = soft.as_bytes();
+        let mut out = vec![];
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'=' && i + 2 < bytes.len() + 1 {
+                if let Ok(b) = u8::from_str_radix(
+                    std::str::from_utf8(&bytes[i + 1..(i + 3).min(bytes.len())]).unwrap_or(""),
+                    16,
+                ) {
+                    out.push(b);
+                    i += 3;
+                    continue;
+                }
+            }
+            out.push(bytes[i]);
+            i += 1;
+        }
+        return String::from_utf8_lossy(&out).to_string();
+    }
+    body.to_string()
+}
