@@ -166,3 +166,45 @@
   window.addEventListener("pagehide", function () { leaving = true; });
   connect();
 })();
+
+// Browser push: the account page's "allow notifications" control. Without JavaScript, or in a
+// browser without Web Push, the page says what is needed instead.
+(function () {
+  var box = document.getElementById("push-control");
+  if (!box || !("serviceWorker" in navigator) || !("PushManager" in window) || !window.fetch) return;
+  var needs = document.getElementById("push-needs-js");
+  if (needs) needs.hidden = true;
+  box.hidden = false;
+  var status = document.getElementById("push-status");
+  var say = function (key) { status.textContent = box.getAttribute("data-" + key) || ""; };
+  function keyBytes(b64) {
+    var s = b64.replace(/-/g, "+").replace(/_/g, "/");
+    while (s.length % 4) s += "=";
+    var raw = atob(s), out = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
+    return out;
+  }
+  document.getElementById("push-allow").addEventListener("click", function () {
+    Notification.requestPermission().then(function (p) {
+      if (p !== "granted") { say("denied"); return null; }
+      return navigator.serviceWorker.register("/admin/sw.js", { scope: "/admin/" })
+        .then(function () { return navigator.serviceWorker.ready; })
+        .then(function (reg) {
+          return reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(box.getAttribute("data-vapid")) });
+        })
+        .then(function (sub) {
+          return fetch("/api/v1/me/push-subscriptions", {
+            method: "POST", credentials: "same-origin",
+            headers: { "Content-Type": "application/json", "X-CSRF-Token": box.getAttribute("data-csrf") },
+            body: JSON.stringify(sub.toJSON())
+          });
+        })
+        .then(function (res) {
+          if (!res || !res.ok) throw new Error("subscribe");
+          say("ok");
+          var n = document.getElementById("push-count");
+          if (n) n.textContent = String((parseInt(n.textContent, 10) || 0) + 1);
+        });
+    }).catch(function () { say("failed"); });
+  });
+})();

@@ -63,6 +63,7 @@ struct HomePage {
     median_reply: String,
     conversion: String,
     notify_rate: String,
+    channels: Vec<(&'static str, i64, i64, i64)>,
 }
 
 /// `GET /admin` — WorkspacePermissions.Read.
@@ -76,13 +77,14 @@ async fn home(
     let ws = page.workspace.id.clone();
     let since = crate::util::rfc3339(crate::util::now() - time::Duration::days(30));
     let (kinds, scope) = (app.kinds.clone(), app.scope());
-    let (members, counts, stats) = app
+    let (members, counts, stats, outbox) = app
         .store
         .read(move |c| {
             Ok((
                 users::members(c, &ws)?,
                 crate::analytics::counts(c, &ws, &since)?,
                 super::dashboard::load(c, &kinds, &scope, &ws)?,
+                crate::delivery::outbox::counts(c, Some(&ws))?,
             ))
         })
         .await
@@ -96,6 +98,28 @@ async fn home(
         .notifications_failed
         .load(std::sync::atomic::Ordering::Relaxed);
     let t = page.t();
+    let count = |channel: &str, statuses: &[&str]| -> i64 {
+        outbox
+            .iter()
+            .filter(|(c, s, _)| c == channel && statuses.contains(&s.as_str()))
+            .map(|(_, _, n)| n)
+            .sum()
+    };
+    let channels = [
+        ("webhook", t.nav_webhooks),
+        ("email", t.notify_email),
+        ("push", t.notify_push),
+    ]
+    .into_iter()
+    .map(|(c, label)| {
+        (
+            label,
+            count(c, &["succeeded"]),
+            count(c, &["dead"]),
+            count(c, &["pending", "failed"]),
+        )
+    })
+    .collect();
     let colours: Vec<(&str, &str)> = app
         .kinds
         .all()
@@ -136,6 +160,7 @@ async fn home(
                 stats.created_30d
             )
         },
+        channels,
         notify_rate: if sent + failed == 0 {
             t.no_data.into()
         } else {
