@@ -51,7 +51,7 @@ fn open(dir: &TempDir, max_batch: usize) -> (Store, Arc<Metrics>) {
 }
 
 fn batch_count(metrics: &Metrics) -> u64 {
-    let text = metrics.render((0, 0));
+    let text = metrics.render((0, 0), &[]);
     let line = text
         .lines()
         .find(|l| l.starts_with("leadbox_writer_batch_size_count"))

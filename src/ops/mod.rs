@@ -38,7 +38,7 @@ async fn readyz(app: &State<App>) -> (Status, Json<Value>) {
 async fn metrics_text(app: &State<App>) -> (ContentType, String) {
     let pending = app
         .store
-        .read(|c| crate::delivery::outbox::pending(c))
+        .read(crate::delivery::outbox::pending)
         .await
         .unwrap_or_default();
     (
