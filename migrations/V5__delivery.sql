@@ -58,11 +58,12 @@ CREATE TABLE push_subscriptions (
 );
 CREATE INDEX idx_push_subscriptions_user ON push_subscriptions(user_id);
 
--- The outbox: one row per message per target. `message_id` stays the same across retries
--- and redeliveries; `tries` counts attempts since the row was last queued, `attempt` all of
--- them. Times the worker compares are unix milliseconds.
+-- The outbox: one row per message per target; its API id is `dlv_<seq>`. `message_id` stays
+-- the same across retries and redeliveries; `tries` counts attempts since the row was last
+-- queued, `attempt` all of them. Times the worker compares are unix milliseconds. Two indexes
+-- only: a delivery is written for every lead and every target, and capture shares the writer.
 CREATE TABLE deliveries (
-    id              TEXT PRIMARY KEY,
+    seq             INTEGER PRIMARY KEY,
     workspace_id    TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
     channel         TEXT NOT NULL CHECK (channel IN ('webhook', 'email', 'push')),
     target_id       TEXT NOT NULL,
@@ -79,9 +80,11 @@ CREATE TABLE deliveries (
     duration_ms     INTEGER,
     error           TEXT,
     created_at      TEXT NOT NULL,
-    updated_at      TEXT NOT NULL,
-    UNIQUE (channel, target_id, message_id)
+    updated_at      TEXT NOT NULL
 );
-CREATE INDEX idx_deliveries_due ON deliveries(next_attempt_ms)
+-- A target's log, newest first.
+CREATE INDEX idx_deliveries_target ON deliveries(target_id, seq);
+-- The sender asks each target for its few earliest due deliveries: a slow target with a long
+-- backlog costs one short index range, never a scan of everything waiting.
+CREATE INDEX idx_deliveries_target_due ON deliveries(target_id, next_attempt_ms)
     WHERE status IN ('pending', 'failed');
-CREATE INDEX idx_deliveries_target ON deliveries(target_id, created_at);

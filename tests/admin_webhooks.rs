@@ -119,9 +119,11 @@ async fn a_webhook_is_created_tested_rotated_turned_off_and_deleted_from_the_pag
     let dead = loop {
         let found: Option<String> = app
             .db()
-            .query_row("SELECT id FROM deliveries WHERE status = 'dead'", [], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT 'dlv_' || seq FROM deliveries WHERE status = 'dead'",
+                [],
+                |r| r.get(0),
+            )
             .ok();
         if let Some(d) = found {
             break d;

@@ -39,6 +39,10 @@ pub const SCHEDULE: [u64; 7] = [5, 300, 1800, 7200, 18000, 36000, 36000];
 pub const PER_TARGET: usize = 4;
 /// Attempts in flight in all at most.
 pub const TOTAL: usize = 32;
+/// Events the fan-out reads per writer job at most.
+const FANOUT_BATCH: i64 = 1024;
+/// How long the fan-out lets a burst of commits gather before reading it.
+const FANOUT_PAUSE: Duration = Duration::from_millis(25);
 /// An endpoint failing this long without a success is disabled.
 pub const DISABLE_AFTER_DAYS: i64 = 5;
 
@@ -161,11 +165,17 @@ impl Courier {
             loop {
                 let k = kinds.clone();
                 match store
-                    .write(move |tx| fanout::step(tx, &k, email, 256))
+                    .write(move |tx| fanout::step(tx, &k, email, FANOUT_BATCH))
                     .await
                 {
                     Ok(0) => break,
-                    Ok(_) => self.wake(),
+                    Ok(n) => {
+                        self.wake();
+                        // A short batch means the log is read to its end.
+                        if (n as i64) < FANOUT_BATCH {
+                            break;
+                        }
+                    }
                     Err(e) => {
                         tracing::warn!(error = %e, "delivery fan-out failed; retrying");
                         break;
@@ -197,6 +207,11 @@ impl Courier {
                     got = r.recv() => {
                         if matches!(got, Err(rocket::tokio::sync::broadcast::error::RecvError::Closed)) {
                             rx = None;
+                        } else {
+                            // Let a burst gather, then read it in one step: one writer job
+                            // per pause, not one per commit.
+                            rocket::tokio::time::sleep(FANOUT_PAUSE).await;
+                            while r.try_recv().is_ok() {}
                         }
                     }
                     _ = tick => {}
@@ -288,8 +303,8 @@ impl Courier {
             _ => "failed",
         };
         self.metrics.delivered(&d.channel, label);
-        let (id, ws, target, channel) = (
-            d.id.clone(),
+        let (seq, ws, target, channel) = (
+            d.seq,
             d.workspace_id.clone(),
             d.target_id.clone(),
             d.channel.clone(),
@@ -298,12 +313,17 @@ impl Courier {
         let notify_owners = self.email_enabled();
         let result = store
             .write(move |tx| {
-                outbox::record(tx, &id, &outcome)?;
+                outbox::record(tx, seq, &outcome)?;
                 if channel == "webhook" {
                     webhook_health(tx, &ws, &target, ok, notify_owners)?;
                 }
                 if let Effect::DropSubscription = effect {
                     tx.execute("DELETE FROM push_subscriptions WHERE id = ?1", [&target])?;
+                    tx.execute(
+                        "DELETE FROM deliveries WHERE channel = 'push' AND target_id = ?1
+                             AND status IN ('pending', 'failed')",
+                        [&target],
+                    )?;
                 }
                 Ok(())
             })
@@ -730,7 +750,7 @@ fn webhook_health(
             .query_map([ws], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         for owner in owners {
-            outbox::insert(
+            outbox::insert_once(
                 tx,
                 &outbox::NewDelivery {
                     workspace_id: ws.into(),

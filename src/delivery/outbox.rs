@@ -53,16 +53,15 @@ pub struct NewDelivery {
     pub payload: Option<Value>,
 }
 
-/// Queues `d` to go now; a message already queued for the same target is left as it is.
-pub fn insert(conn: &Connection, d: &NewDelivery, now_ms: i64) -> Result<(), ApiError> {
+/// Queues `d` to go now; answers its row number.
+pub fn insert(conn: &Connection, d: &NewDelivery, now_ms: i64) -> Result<i64, ApiError> {
     let now = util::now_str();
     conn.prepare_cached(
-        "INSERT OR IGNORE INTO deliveries (id, workspace_id, channel, target_id, message_id,
-             event_id, topic, payload, status, next_attempt_ms, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?10, ?10)",
+        "INSERT INTO deliveries (workspace_id, channel, target_id, message_id, event_id, topic,
+             payload, status, next_attempt_ms, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', ?8, ?9, ?9)",
     )?
     .execute(params![
-        util::new_id("dlv"),
         d.workspace_id,
         d.channel,
         d.target_id,
@@ -73,7 +72,30 @@ pub fn insert(conn: &Connection, d: &NewDelivery, now_ms: i64) -> Result<(), Api
         now_ms,
         now
     ])?;
-    Ok(())
+    Ok(conn.last_insert_rowid())
+}
+
+/// Queues `d` unless the same message is already queued for its target (digests, notices).
+pub fn insert_once(conn: &Connection, d: &NewDelivery, now_ms: i64) -> Result<bool, ApiError> {
+    let exists: bool = conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM deliveries WHERE target_id = ?1 AND channel = ?2
+                 AND message_id = ?3)",
+        )?
+        .query_row(params![d.target_id, d.channel, d.message_id], |r| r.get(0))?;
+    if exists {
+        return Ok(false);
+    }
+    insert(conn, d, now_ms)?;
+    Ok(true)
+}
+
+/// The row number of an API id (`dlv_<seq>`).
+pub fn seq_of(id: &str) -> Option<i64> {
+    id.strip_prefix("dlv_")?
+        .parse()
+        .ok()
+        .filter(|n: &i64| *n > 0)
 }
 
 /// Milliseconds since the epoch.
@@ -116,8 +138,8 @@ pub struct DeliveryView {
     pub updated_at: String,
 }
 
-const VIEW: &str = "id, message_id, topic, attempt, status, response_status, duration_ms,
-    next_attempt_ms, error, created_at, updated_at";
+const VIEW: &str = "'dlv_' || seq, message_id, topic, attempt, status, response_status,
+    duration_ms, next_attempt_ms, error, created_at, updated_at";
 
 fn view(r: &Row<'_>) -> rusqlite::Result<DeliveryView> {
     let status: String = r.get(4)?;
@@ -160,19 +182,22 @@ pub fn page(
     )?;
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {VIEW} FROM deliveries WHERE {filter}
-         ORDER BY created_at DESC, id DESC LIMIT ?5 OFFSET ?6"
+         ORDER BY seq DESC LIMIT ?5 OFFSET ?6"
     ))?;
     let rows = stmt.query_map(params![ws, channel, target, status, limit, offset], view)?;
     Ok(paging::paged(rows.collect::<Result<_, _>>()?, page, total))
 }
 
-/// One delivery of a workspace.
+/// One delivery of a workspace (by API id).
 pub fn one(conn: &Connection, ws: &str, id: &str) -> Result<Option<DeliveryView>, ApiError> {
+    let Some(seq) = seq_of(id) else {
+        return Ok(None);
+    };
     Ok(conn
         .prepare_cached(&format!(
-            "SELECT {VIEW} FROM deliveries WHERE workspace_id = ?1 AND id = ?2"
+            "SELECT {VIEW} FROM deliveries WHERE workspace_id = ?1 AND seq = ?2"
         ))?
-        .query_row([ws, id], view)
+        .query_row(params![ws, seq], view)
         .optional()?)
 }
 
@@ -190,22 +215,19 @@ pub fn queue_test(conn: &Connection, ws: &str, webhook: &str) -> Result<Delivery
             "message": "A test message from leadbox: this endpoint receives its webhooks.",
         })),
     };
-    insert(conn, &d, now_ms())?;
-    let id: String = conn.query_row(
-        "SELECT id FROM deliveries WHERE channel = 'webhook' AND target_id = ?1 AND message_id = ?2",
-        [webhook, &message_id],
-        |r| r.get(0),
-    )?;
-    one(conn, ws, &id)?.ok_or_else(ApiError::not_found)
+    let seq = insert(conn, &d, now_ms())?;
+    one(conn, ws, &format!("dlv_{seq}"))?.ok_or_else(ApiError::not_found)
 }
 
 /// Queues one webhook delivery again now (same message id); 409 while it is still pending.
 pub fn redeliver(conn: &Connection, ws: &str, id: &str) -> Result<DeliveryView, ApiError> {
     let d = one(conn, ws, id)?.ok_or_else(ApiError::not_found)?;
-    let channel: String =
-        conn.query_row("SELECT channel FROM deliveries WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })?;
+    let seq = seq_of(id).ok_or_else(ApiError::not_found)?;
+    let channel: String = conn.query_row(
+        "SELECT channel FROM deliveries WHERE seq = ?1",
+        [seq],
+        |r| r.get(0),
+    )?;
     if channel != "webhook" {
         return Err(ApiError::not_found());
     }
@@ -215,7 +237,7 @@ pub fn redeliver(conn: &Connection, ws: &str, id: &str) -> Result<DeliveryView, 
             "This delivery is already waiting to be sent",
         ));
     }
-    requeue(conn, "id = ?1", id)?;
+    requeue(conn, "seq = ?1", seq)?;
     one(conn, ws, id)?.ok_or_else(ApiError::not_found)
 }
 
@@ -225,11 +247,11 @@ pub fn redeliver_dead(conn: &Connection, ws: &str, webhook: &str) -> Result<i64,
     Ok(requeue(
         conn,
         "channel = 'webhook' AND target_id = ?1 AND status = 'dead'",
-        webhook,
+        webhook.to_string(),
     )? as i64)
 }
 
-fn requeue(conn: &Connection, filter: &str, arg: &str) -> Result<usize, ApiError> {
+fn requeue(conn: &Connection, filter: &str, arg: impl rusqlite::ToSql) -> Result<usize, ApiError> {
     Ok(conn.execute(
         &format!(
             "UPDATE deliveries SET status = 'pending', tries = 0, next_attempt_ms = ?2,
@@ -242,7 +264,9 @@ fn requeue(conn: &Connection, filter: &str, arg: &str) -> Result<usize, ApiError
 /// A delivery the worker is about to attempt.
 #[derive(Debug, Clone)]
 pub struct Due {
-    /// Row id.
+    /// Row number.
+    pub seq: i64,
+    /// API id.
     pub id: String,
     /// Owner.
     pub workspace_id: String,
@@ -262,40 +286,55 @@ pub struct Due {
     pub tries: i64,
 }
 
-/// Deliveries due now, at most `per_target` per target and `limit` in all, oldest due first.
-/// Deliveries of disabled endpoints wait.
+/// Deliveries due now: for every live target (enabled endpoint, staff user, push
+/// subscription) its `per_target` earliest due ones, at most `limit` in all. Deliveries of
+/// disabled endpoints wait. One short index range per target, however long a backlog is.
 pub fn due(
     conn: &Connection,
     now_ms: i64,
     per_target: i64,
     limit: i64,
 ) -> Result<Vec<Due>, ApiError> {
+    let targets: Vec<String> = conn
+        .prepare_cached(
+            "SELECT id FROM webhooks WHERE enabled = 1
+             UNION ALL SELECT id FROM users
+             UNION ALL SELECT id FROM push_subscriptions",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
     let mut stmt = conn.prepare_cached(
-        "SELECT id, workspace_id, channel, target_id, message_id, event_id, topic, payload, tries
-         FROM (
-             SELECT d.*, ROW_NUMBER() OVER (PARTITION BY d.target_id ORDER BY d.next_attempt_ms,
-                 d.id) AS n
-             FROM deliveries d
-             WHERE d.status IN ('pending', 'failed') AND d.next_attempt_ms <= ?1
-               AND (d.channel != 'webhook' OR EXISTS (
-                   SELECT 1 FROM webhooks w WHERE w.id = d.target_id AND w.enabled = 1))
-         ) WHERE n <= ?2 ORDER BY next_attempt_ms LIMIT ?3",
+        "SELECT seq, workspace_id, channel, target_id, message_id, event_id, topic, payload, tries
+         FROM deliveries INDEXED BY idx_deliveries_target_due
+         WHERE target_id = ?1 AND status IN ('pending', 'failed') AND next_attempt_ms <= ?2
+         ORDER BY next_attempt_ms LIMIT ?3",
     )?;
-    let rows = stmt.query_map(params![now_ms, per_target, limit], |r| {
-        let payload: Option<String> = r.get(7)?;
-        Ok(Due {
-            id: r.get(0)?,
-            workspace_id: r.get(1)?,
-            channel: r.get(2)?,
-            target_id: r.get(3)?,
-            message_id: r.get(4)?,
-            event_id: r.get(5)?,
-            topic: r.get(6)?,
-            payload: payload.and_then(|p| serde_json::from_str(&p).ok()),
-            tries: r.get(8)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let mut out = vec![];
+    for t in targets {
+        let rows = stmt.query_map(params![t, now_ms, per_target], |r| {
+            let payload: Option<String> = r.get(7)?;
+            let seq: i64 = r.get(0)?;
+            Ok(Due {
+                seq,
+                id: format!("dlv_{seq}"),
+                workspace_id: r.get(1)?,
+                channel: r.get(2)?,
+                target_id: r.get(3)?,
+                message_id: r.get(4)?,
+                event_id: r.get(5)?,
+                topic: r.get(6)?,
+                payload: payload.and_then(|p| serde_json::from_str(&p).ok()),
+                tries: r.get(8)?,
+            })
+        })?;
+        for row in rows {
+            out.push(row?);
+        }
+        if out.len() as i64 >= limit {
+            break;
+        }
+    }
+    Ok(out)
 }
 
 /// The outcome of one attempt, as recorded.
@@ -313,15 +352,15 @@ pub struct Outcome {
     pub error: Option<String>,
 }
 
-/// Records an attempt.
-pub fn record(conn: &Connection, id: &str, o: &Outcome) -> Result<(), ApiError> {
+/// Records an attempt of row `seq`.
+pub fn record(conn: &Connection, seq: i64, o: &Outcome) -> Result<(), ApiError> {
     conn.prepare_cached(
         "UPDATE deliveries SET status = ?2, attempt = attempt + 1, tries = tries + 1,
              next_attempt_ms = ?3, response_status = ?4, duration_ms = ?5, error = ?6,
-             updated_at = ?7 WHERE id = ?1",
+             updated_at = ?7 WHERE seq = ?1",
     )?
     .execute(params![
-        id,
+        seq,
         o.status,
         o.next_attempt_ms,
         o.response_status,
@@ -345,8 +384,8 @@ pub fn counts(conn: &Connection, ws: Option<&str>) -> Result<Vec<(String, String
 /// Deliveries waiting per channel (pending or failed and due again).
 pub fn pending(conn: &Connection) -> Result<Vec<(String, i64)>, ApiError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT channel, COUNT(*) FROM deliveries INDEXED BY idx_deliveries_due
-         WHERE status IN ('pending', 'failed') AND next_attempt_ms IS NOT NULL GROUP BY channel",
+        "SELECT channel, COUNT(*) FROM deliveries INDEXED BY idx_deliveries_target_due
+         WHERE status IN ('pending', 'failed') GROUP BY channel",
     )?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -545,9 +545,10 @@ async fn redeliver(
         .store
         .write(move |tx| {
             outbox::redeliver(tx, &ws, &did)?;
+            let seq = outbox::seq_of(&did).ok_or_else(ApiError::not_found)?;
             let target: String = tx.query_row(
-                "SELECT target_id FROM deliveries WHERE id = ?1",
-                [&did],
+                "SELECT target_id FROM deliveries WHERE seq = ?1",
+                [seq],
                 |r| r.get(0),
             )?;
             Ok(target)

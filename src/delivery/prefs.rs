@@ -355,6 +355,11 @@ async fn unsubscribe_api(app: &State<App>, ctx: Ctx, id: &str) -> ApiResult {
             if n == 0 {
                 return Err(ApiError::not_found());
             }
+            tx.execute(
+                "DELETE FROM deliveries WHERE channel = 'push' AND target_id = ?1
+                     AND status IN ('pending', 'failed')",
+                [&id],
+            )?;
             Ok(())
         })
         .await?;
