@@ -8,6 +8,7 @@ use crate::domain::Locale;
 pub struct Strings {
     pub lang: &'static str,
     pub nav_webhooks: &'static str,
+    pub webhook_edit: &'static str,
     pub topic_updated: &'static str,
     pub nav_account: &'static str,
     pub webhooks_title: &'static str,
@@ -415,6 +416,7 @@ pub const EN: Strings = Strings {
     notify_rate: "Notifications delivered",
     no_data: "no data yet",
     nav_webhooks: "Webhooks",
+    webhook_edit: "Change this webhook",
     topic_updated: "Changed",
     nav_account: "Account",
     webhooks_title: "Webhooks",
@@ -650,6 +652,7 @@ pub const VI: Strings = Strings {
     notify_rate: "Thông báo đã gửi",
     no_data: "chưa có dữ liệu",
     nav_webhooks: "Webhook",
+    webhook_edit: "Sửa webhook này",
     topic_updated: "Đã thay đổi",
     nav_account: "Tài khoản",
     webhooks_title: "Webhook",

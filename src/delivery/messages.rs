@@ -144,11 +144,13 @@ pub fn chat_line(
         .and_then(Value::as_str)
         .map(|c| format!(" · {}", c.replace('_', " ")))
         .unwrap_or_default();
-    let mut line = format!(
-        "{what} {}: {}{change}",
-        lead.kind_label.get(lang).to_lowercase(),
-        who(lead, lang)
-    );
+    let kind = lead.kind_label.get(lang);
+    let head = if lang == "vi" {
+        format!("{kind} {}", what.to_lowercase())
+    } else {
+        format!("{what} {}", kind.to_lowercase())
+    };
+    let mut line = format!("{head}: {}{change}", who(lead, lang));
     if let Some(l) = link {
         line.push_str(&format!(" — {l}"));
     }
