@@ -795,11 +795,9 @@ fn webhooks_operations() -> Vec<crate::ops::openapi::Operation> {
             P,
         )
         .body::<WebhookBody>()
-        .ok::<WebhookView>(201, "Created, with `secret`")
-        .errors(&[409]),
+        .ok::<WebhookView>(201, "Created, with `secret`"),
         Operation::new("get", "/api/v1/webhooks/{id}", "One endpoint", P)
-            .ok::<WebhookView>(200, "The endpoint")
-            .errors(&[404]),
+            .ok::<WebhookView>(200, "The endpoint"),
         Operation::new(
             "patch",
             "/api/v1/webhooks/{id}",
@@ -807,32 +805,28 @@ fn webhooks_operations() -> Vec<crate::ops::openapi::Operation> {
             P,
         )
         .body::<WebhookBody>()
-        .ok::<WebhookView>(200, "Changed")
-        .errors(&[404]),
+        .ok::<WebhookView>(200, "Changed"),
         Operation::new(
             "delete",
             "/api/v1/webhooks/{id}",
             "Delete an endpoint and its delivery log",
             P,
         )
-        .ok::<Deleted>(200, "Deleted")
-        .errors(&[404]),
+        .ok::<Deleted>(200, "Deleted"),
         Operation::new(
             "post",
             "/api/v1/webhooks/{id}/rotate-secret",
             "A new secret; the old one signs for 24 more hours",
             P,
         )
-        .ok::<WebhookView>(200, "Rotated, with the new `secret`")
-        .errors(&[404]),
+        .ok::<WebhookView>(200, "Rotated, with the new `secret`"),
         Operation::new(
             "post",
             "/api/v1/webhooks/{id}/test",
             "Queue a `leadbox.test` message now",
             P,
         )
-        .ok::<DeliveryView>(202, "Queued")
-        .errors(&[404]),
+        .ok::<DeliveryView>(202, "Queued"),
         Operation::new(
             "get",
             "/api/v1/webhooks/{id}/deliveries",
@@ -840,23 +834,20 @@ fn webhooks_operations() -> Vec<crate::ops::openapi::Operation> {
             P,
         )
         .query::<DeliveriesQuery>()
-        .ok::<crate::paging::Paged<DeliveryView>>(200, "One page")
-        .errors(&[404]),
+        .ok::<crate::paging::Paged<DeliveryView>>(200, "One page"),
         Operation::new(
             "post",
             "/api/v1/webhooks/{id}/redeliver-dead",
             "Queue every dead delivery of the endpoint again",
             P,
         )
-        .ok::<Requeued>(202, "Queued")
-        .errors(&[404]),
+        .ok::<Requeued>(202, "Queued"),
         Operation::new(
             "post",
             "/api/v1/webhook-deliveries/{id}/redeliver",
             "Queue one delivery again, with the same webhook-id",
             P,
         )
-        .ok::<DeliveryView>(202, "Queued")
-        .errors(&[404, 409]),
+        .ok::<DeliveryView>(202, "Queued"),
     ]
 }

@@ -167,8 +167,8 @@ pub fn subscription_count(conn: &Connection, user: &str) -> Result<i64, ApiError
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SubscriptionBody {
-    /// The push service URL.
-    #[schemars(length(min = 1, max = 2000), url)]
+    /// The push service URL (https).
+    #[schemars(length(min = 1, max = 2000), url, pattern(r"^https://"))]
     pub endpoint: String,
     /// The browser's keys.
     pub keys: SubscriptionKeys,
@@ -180,11 +180,11 @@ pub struct SubscriptionBody {
 /// The keys of a subscription.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct SubscriptionKeys {
-    /// The browser's P-256 public key, base64url.
-    #[schemars(length(min = 1, max = 200))]
+    /// The browser's P-256 public key: 65 bytes, base64url.
+    #[schemars(pattern(r"^[A-Za-z0-9_-]{87}=?$"))]
     pub p256dh: String,
     /// The 16-byte auth secret, base64url.
-    #[schemars(length(min = 1, max = 100))]
+    #[schemars(pattern(r"^[A-Za-z0-9_-]{22}(==)?$"))]
     pub auth: String,
 }
 
@@ -410,7 +410,6 @@ pub fn operations() -> Vec<crate::ops::openapi::Operation> {
             "Stop push to one of my browsers",
             P,
         )
-        .ok::<Deleted>(200, "Removed")
-        .errors(&[404]),
+        .ok::<Deleted>(200, "Removed"),
     ]
 }

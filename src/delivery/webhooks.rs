@@ -229,7 +229,7 @@ fn save(conn: &Connection, w: &Webhook) -> Result<(), ApiError> {
 #[serde(rename_all = "camelCase")]
 pub struct WebhookBody {
     /// Where to post (http or https).
-    #[schemars(length(min = 1, max = 2000), url)]
+    #[schemars(length(min = 1, max = 2000), url, pattern(r"^https?://"))]
     pub url: Option<String>,
     /// What it is for.
     #[schemars(length(max = 200))]
@@ -631,4 +631,15 @@ async fn redeliver_dead_api(app: &State<App>, ctx: Ctx, id: &str) -> ApiResult {
         .await?;
     app.courier.wake();
     Ok(crate::json::accepted(Requeued { requeued: n }))
+}
+
+/// Writes the registered topics into the API document's `WebhookBody.topics` (they depend on
+/// the lead kinds plugged in).
+pub fn document_topics(doc: &mut serde_json::Value, kinds: &Registry) {
+    let mut topics: Vec<String> = vec!["*".into()];
+    topics.extend(kinds.topics().into_iter().map(|(t, _)| t.to_string()));
+    let prop = &mut doc["components"]["schemas"]["WebhookBody"]["properties"]["topics"];
+    if prop.is_object() {
+        prop["items"] = serde_json::json!({ "type": "string", "enum": topics });
+    }
 }

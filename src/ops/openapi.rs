@@ -561,7 +561,7 @@ pub fn document(kinds: &Registry) -> Value {
         let entry = paths.entry(o.path.clone()).or_insert_with(|| json!({}));
         entry[o.method] = op;
     }
-    json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "leadbox",
@@ -580,5 +580,7 @@ pub fn document(kinds: &Registry) -> Value {
         },
         "security": [{ "bearer": [] }, { "session": [] }],
         "paths": paths,
-    })
+    });
+    crate::delivery::webhooks::document_topics(&mut doc, kinds);
+    doc
 }
