@@ -8,6 +8,8 @@
 # connections and never answers, so every attempt waits for the 10 s timeout and is retried.
 # Every captured lead is still fanned out to it (one delivery row each) while wrk runs.
 # Prints each run's SUMMARY, the deliveries queued, then the median throughput ratio.
+# BEFORE_BIN=path/to/leadbox adds rounds of an older binary with no webhooks (the cost of the
+# delivery machinery itself when nothing is configured).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PEER="${PEER_DIR:-$ROOT/../shared/peers/pocketbase}"
@@ -32,13 +34,14 @@ PY
 SINK=$!
 trap 'kill $SINK 2>/dev/null || true' EXIT
 
-round() { # $1 = none|blocked, $2 = round number
-  local data pid token key base="http://127.0.0.1:$PORT"
+round() { # $1 = none|blocked|before, $2 = round number
+  local data pid token key base="http://127.0.0.1:$PORT" bin="$ROOT/target/release/leadbox"
+  [ "$1" = before ] && bin="$BEFORE_BIN"
   data="$(mktemp -d /tmp/leadbox-bench-XXXXXX)"
   LEADBOX_DATA_DIR="$data" LEADBOX_PORT="$PORT" LEADBOX_LOG_FILTER=warn \
     LEADBOX_WEBHOOK_ALLOW_PRIVATE=true \
     LEADBOX_BOOTSTRAP_EMAIL=bench@example.com LEADBOX_BOOTSTRAP_PASSWORD=bench-password-1 \
-    "$ROOT/target/release/leadbox" >"$data/serve.log" 2>&1 &
+    "$bin" >"$data/serve.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 100); do curl -fsS -o /dev/null "$base/readyz" 2>/dev/null && break; sleep 0.1; done
   token="$(curl -fsS "$base/api/v1/auth/token" -H 'content-type: application/json' \
@@ -58,6 +61,7 @@ round() { # $1 = none|blocked, $2 = round number
   local rows queued
   rows="$(curl -fsS "$base/api/v1/inquiries/count" -H "authorization: Bearer $token" | jq -r .data.count)"
   queued="$(curl -fsS "$base/metrics" | awk '/^leadbox_deliveries_pending\{channel="webhook"\}/ {print $2}')"
+  queued="${queued:-0}"
   echo "rows_created=$rows webhook_deliveries_pending=$queued"
   kill "$pid"; wait "$pid" 2>/dev/null || true
   rm -rf "$data"
@@ -68,6 +72,7 @@ run() {
   echo "host: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr), $(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo)"
   (cd "$ROOT" && cargo build --release --quiet)
   for r in $(seq 1 "$ROUNDS"); do
+    if [ -n "${BEFORE_BIN:-}" ]; then round before "$r"; echo; fi
     round none "$r"; echo
     round blocked "$r"; echo
   done
@@ -78,7 +83,7 @@ run 2>&1 | tee "$LOG"
 python3 - "$LOG" <<'PY'
 import re, statistics, sys
 text = open(sys.argv[1]).read()
-res = {"none": [], "blocked": []}
+res = {"none": [], "blocked": [], "before": []}
 for b in re.split(r"^== ", text, flags=re.M)[1:]:
     m = re.match(r"leadbox webhooks=(\w+)", b)
     s = re.search(r"SUMMARY .*", b)
@@ -94,6 +99,9 @@ for k, label, fmt in [("ok_rps", "2xx per second", "{:.0f}"), ("p99", "p99 laten
                       ("pending", "webhook deliveries queued after the run", "{:.0f}")]:
     a, b = med("none", k), med("blocked", k)
     print(f"| {label} | {fmt.format(a)} | {fmt.format(b)} | {(b / a) if a else float('nan'):.2f}× |")
+if res["before"]:
+    a, b = med("before", "ok_rps"), med("none", "ok_rps")
+    print(f"| 2xx per second, no webhooks: before delivery existed → now | {a:.0f} | {b:.0f} | {b / a:.2f}× |")
 print(f"\n(medians of {len(res['none'])} rounds each)")
 PY
 echo "transcript: $LOG"

@@ -518,3 +518,87 @@ async fn bad_push_subscriptions_are_named_and_others_cannot_remove_mine() {
         .await;
     assert_eq!(res.status(), Status::Ok);
 }
+
+#[rocket::async_test]
+async fn the_daily_digest_counts_new_and_waiting_leads_in_the_readers_language() {
+    let Some(py) = python() else { return };
+    let port = free_port();
+    let smtp = Smtp::start(&py, port);
+    let app = app_with_smtp(port).await;
+    let owner = app.owner_token().await;
+    choose(&app, &owner, json!({ "email": { "dailyDigest": true } })).await;
+    set_locale_vi(&app, "owner@example.com").await;
+    app.new_inquiry("Digest One").await;
+    app.new_inquiry("Digest Two").await;
+    let day = time::OffsetDateTime::now_utc().date().to_string();
+    let d = day.clone();
+    let queued = app
+        .state()
+        .store
+        .write(move |tx| leadbox::delivery::fanout::queue_digests(tx, &d))
+        .await
+        .unwrap();
+    assert_eq!(queued, 1);
+    // Queueing again the same day adds nothing.
+    let again = app
+        .state()
+        .store
+        .write(move |tx| leadbox::delivery::fanout::queue_digests(tx, &day))
+        .await
+        .unwrap();
+    assert_eq!(again, 0);
+    app.state().courier.wake();
+    let mails = smtp.wait_for(1, 20).await;
+    let subject = mail_header(&mails[0], "Subject").unwrap();
+    assert!(subject.contains("Tóm tắt hằng ngày"), "{subject}");
+    let body = mail_body(&mails[0]);
+    assert!(
+        body.contains("Khách hàng tiềm năng mới trong 24 giờ qua: 2"),
+        "{body}"
+    );
+    assert!(body.contains("Yêu cầu liên hệ: 2"), "{body}");
+    assert!(body.contains("/admin/leads"), "{body}");
+    assert!(
+        !body.contains("Digest One"),
+        "a digest counts, it does not list people"
+    );
+}
+
+#[rocket::async_test]
+async fn owners_are_emailed_when_a_failing_webhook_is_turned_off() {
+    let Some(py) = python() else { return };
+    let port = free_port();
+    let smtp = Smtp::start(&py, port);
+    let rx = Receiver::start().await;
+    rx.then(Answer::Status(500));
+    let app = app_with_smtp(port).await;
+    let owner = app.owner_token().await;
+    let (s, w) = app
+        .post_json(
+            "/api/v1/webhooks",
+            Some(&owner),
+            json!({ "url": rx.url("/down"), "topics": ["*"] }),
+        )
+        .await;
+    assert_eq!(s, Status::Created, "{w}");
+    let id = w["data"]["id"].as_str().unwrap().to_string();
+    let long_ago = leadbox::util::rfc3339(leadbox::util::now() - time::Duration::days(6));
+    app.db()
+        .execute(
+            "UPDATE webhooks SET failing_since = ?1 WHERE id = ?2",
+            [&long_ago, &id],
+        )
+        .unwrap();
+    app.new_inquiry("Turned off").await;
+    let mails = smtp.wait_for(1, 20).await;
+    assert_eq!(to_of(&mails[0]), "owner@example.com");
+    assert_eq!(
+        mail_header(&mails[0], "Subject").unwrap(),
+        "leadbox · A webhook was turned off — Default"
+    );
+    let body = mail_body(&mails[0]);
+    assert!(
+        body.contains("127.0.0.1") && body.contains("/admin/webhooks"),
+        "{body}"
+    );
+}

@@ -806,3 +806,69 @@ async fn only_owners_and_admins_manage_webhooks_and_only_their_workspaces() {
     let (s, _) = app.get("/api/v1/webhooks", None).await;
     assert_eq!(s, Status::Unauthorized);
 }
+
+#[rocket::async_test]
+async fn a_receiver_that_never_answers_does_not_hold_up_another_endpoint() {
+    let stuck = Receiver::start().await;
+    stuck.then(Answer::Hang);
+    let healthy = Receiver::start().await;
+    let app = app("30", 10).await;
+    let owner = app.owner_token().await;
+    hook(
+        &app,
+        &owner,
+        json!({ "url": stuck.url("/stuck"), "topics": ["*"] }),
+    )
+    .await;
+    hook(
+        &app,
+        &owner,
+        json!({ "url": healthy.url("/ok"), "topics": ["*"] }),
+    )
+    .await;
+    let started = std::time::Instant::now();
+    for n in 0..20 {
+        app.new_inquiry(&format!("Lead {n}")).await;
+    }
+    healthy
+        .wait_for("all 20 at the healthy endpoint", 10, |h| h.len() >= 20)
+        .await;
+    // The stuck endpoint holds at most its 4 attempts in flight; the healthy one got all 20
+    // long before any stuck attempt could time out (10 s).
+    assert!(
+        started.elapsed() < Duration::from_secs(9),
+        "{:?}",
+        started.elapsed()
+    );
+    let stuck_hits = stuck.hits().len();
+    assert!(
+        (1..=4).contains(&stuck_hits),
+        "{stuck_hits} attempts in flight to the stuck endpoint"
+    );
+}
+
+#[rocket::async_test]
+async fn redirects_are_not_followed() {
+    let elsewhere = Receiver::start().await;
+    let rx = Receiver::start().await;
+    rx.then(Answer::Redirect(elsewhere.port));
+    let app = app("1", 5).await;
+    let owner = app.owner_token().await;
+    let w = hook(
+        &app,
+        &owner,
+        json!({ "url": rx.url("/moved"), "topics": ["*"] }),
+    )
+    .await;
+    app.new_inquiry("Redirected").await;
+    let d = wait_deliveries(&app, &owner, w["id"].as_str().unwrap(), 10, |d| {
+        d.len() == 1 && d[0]["status"] == "dead"
+    })
+    .await;
+    assert_eq!(d[0]["responseStatus"], 302);
+    assert_eq!(d[0]["error"], "answered 302");
+    assert!(
+        elsewhere.hits().is_empty(),
+        "the redirect target was never asked"
+    );
+}

@@ -159,7 +159,7 @@ impl Courier {
     ) {
         let email = self.email_enabled();
         let mut rx = hub.subscribe();
-        let mut last_digest_day = String::new();
+        let mut digest_checked: Option<std::time::Instant> = None;
         rocket::tokio::pin!(shutdown);
         loop {
             loop {
@@ -182,21 +182,19 @@ impl Courier {
                     }
                 }
             }
-            if email {
+            // Today's digests, once the hour has come: checked every minute so a member who
+            // opts in later in the day still gets today's; queueing is idempotent per day.
+            if email && digest_checked.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
                 let now = util::now();
-                let day = now.date().to_string();
-                if now.hour() >= self.digest_hour && day != last_digest_day {
-                    let d = day.clone();
-                    match store.write(move |tx| fanout::queue_digests(tx, &d)).await {
-                        Ok(n) => {
-                            last_digest_day = day;
-                            if n > 0 {
-                                self.wake();
-                            }
-                        }
+                if now.hour() >= self.digest_hour {
+                    let day = now.date().to_string();
+                    match store.write(move |tx| fanout::queue_digests(tx, &day)).await {
+                        Ok(n) if n > 0 => self.wake(),
+                        Ok(_) => {}
                         Err(e) => tracing::warn!(error = %e, "queueing digests failed"),
                     }
                 }
+                digest_checked = Some(std::time::Instant::now());
             }
             if rx.is_none() {
                 rx = hub.subscribe();

@@ -15,6 +15,8 @@ pub enum Answer {
     Status(u16),
     /// Never: the connection is held open.
     Hang,
+    /// 302 to this port's `/elsewhere` on loopback.
+    Redirect(u16),
 }
 
 /// One request received.
@@ -116,6 +118,7 @@ impl Receiver {
                     };
                     let answered = match answer {
                         Answer::Status(s) => Some(s),
+                        Answer::Redirect(_) => Some(302),
                         Answer::Hang => None,
                     };
                     me.hits.lock().unwrap().push(Hit {
@@ -129,6 +132,13 @@ impl Receiver {
                         Answer::Status(s) => {
                             let res = format!(
                                 "HTTP/1.1 {s} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                            );
+                            let _ = sock.write_all(res.as_bytes()).await;
+                            let _ = sock.shutdown().await;
+                        }
+                        Answer::Redirect(port) => {
+                            let res = format!(
+                                "HTTP/1.1 302 Found\r\nlocation: http://127.0.0.1:{port}/elsewhere\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
                             );
                             let _ = sock.write_all(res.as_bytes()).await;
                             let _ = sock.shutdown().await;
