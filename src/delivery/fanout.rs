@@ -114,6 +114,17 @@ fn audience(kinds: &Registry, ev: &Logged) -> Option<Audience> {
     None
 }
 
+/// True when the log has events after the cursor (a read, so an idle fan-out costs the writer
+/// nothing).
+pub fn behind(conn: &Connection) -> Result<bool, ApiError> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM events WHERE id >
+             (SELECT event_id FROM delivery_cursors WHERE name = ?1))",
+        [CURSOR],
+        |r| r.get(0),
+    )?)
+}
+
 /// Queues the deliveries of up to `limit` events after the cursor; answers how many events
 /// it read (0: caught up).
 pub fn step(tx: &mut Tx<'_>, kinds: &Registry, email: bool, limit: i64) -> Result<usize, ApiError> {

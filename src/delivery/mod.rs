@@ -162,7 +162,7 @@ impl Courier {
         let mut digest_checked: Option<std::time::Instant> = None;
         rocket::tokio::pin!(shutdown);
         loop {
-            loop {
+            while store.read(fanout::behind).await.unwrap_or(true) {
                 let k = kinds.clone();
                 match store
                     .write(move |tx| fanout::step(tx, &k, email, FANOUT_BATCH))
