@@ -4,7 +4,20 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { startLeadbox, launchBrowser, signIn, screenshots, OWNER } from "./harness.mjs";
+
+// axe-core from npm, evaluated through the DevTools protocol (the pages' CSP allows no
+// injected script, and is left on).
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+async function axeViolations(page) {
+  await page.evaluate(axeSource);
+  const res = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+  return res.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.nodes.length}): ${v.nodes.slice(0, 2).map((n) => n.target.join(" ")).join(", ")}`);
+}
 
 let server;
 let browser;
@@ -49,15 +62,18 @@ for (const [w, h] of [[390, 844], [1366, 800]]) {
       page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
       await signIn(page, server.base);
       const wide = [];
+      const axe = [];
       for (const path of pages) {
         const res = await page.goto(`${server.base}${path}`);
         assert.equal(res.status(), 200, path);
         const [sw, iw] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
         if (sw > iw) wide.push(`${path}: ${sw} > ${iw}`);
+        for (const v of await axeViolations(page)) axe.push(`${path}: ${v}`);
         const name = path.replace(/[^a-z0-9]+/gi, "-").replace(/-(inq|wh)-[0-9a-f-]+/g, "-detail").replace(/^-|-$/g, "") || "home";
         await page.screenshot({ path: join(screenshots, `layout-${w}-${scheme}-${name}.png`), fullPage: true });
       }
       assert.deepEqual(wide, [], "no page scrolls sideways");
+      assert.deepEqual(axe, [], "no serious or critical axe-core violation");
       assert.deepEqual(errors, [], "no script or CSP errors");
       await ctx.close();
     });
