@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use rocket::tokio::sync::{Notify, Semaphore};
 use rocket::Route;
+use rusqlite::OptionalExtension;
 
 use crate::auth::permissions::{LeadAction, Role};
 use crate::auth::users;
@@ -649,8 +650,6 @@ async fn load<T: Send + 'static>(
         .await
         .map_err(|e| format!("reading the message failed: {}", e.code))
 }
-
-use rusqlite::OptionalExtension;
 
 /// The recipient of an email: the user, their role here and the workspace's name.
 fn recipient(

@@ -242,8 +242,8 @@ pub fn redeliver(conn: &Connection, ws: &str, id: &str) -> Result<DeliveryView, 
 }
 
 /// Queues every dead delivery of an endpoint again; answers how many.
-pub fn redeliver_dead(conn: &Connection, ws: &str, webhook: &str) -> Result<i64, ApiError> {
-    let _ = ws;
+/// The caller has checked the endpoint belongs to its workspace.
+pub fn redeliver_dead(conn: &Connection, webhook: &str) -> Result<i64, ApiError> {
     Ok(requeue(
         conn,
         "channel = 'webhook' AND target_id = ?1 AND status = 'dead'",

@@ -503,8 +503,8 @@ async fn redeliver_dead(
     form: Form<CsrfForm>,
 ) -> Result<Flash<Redirect>, Status> {
     let msg = page.t().webhook_requeued;
-    button(app, &page, id, &form, msg, |c, ws, id| {
-        outbox::redeliver_dead(c, ws, id).map(|_| ())
+    button(app, &page, id, &form, msg, |c, _, id| {
+        outbox::redeliver_dead(c, id).map(|_| ())
     })
     .await
 }

@@ -183,15 +183,6 @@ pub fn list(conn: &Connection, ws: &str) -> Result<Vec<Webhook>, ApiError> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// The enabled endpoints of a workspace (the fan-out).
-pub fn enabled(conn: &Connection, ws: &str) -> Result<Vec<Webhook>, ApiError> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM webhooks WHERE workspace_id = ?1 AND enabled = 1"
-    ))?;
-    let rows = stmt.query_map([ws], from_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
 fn save(conn: &Connection, w: &Webhook) -> Result<(), ApiError> {
     conn.prepare_cached(
         "INSERT INTO webhooks (id, workspace_id, url, description, topics, format, enabled,
@@ -626,7 +617,7 @@ async fn redeliver_dead_api(app: &State<App>, ctx: Ctx, id: &str) -> ApiResult {
         .store
         .write(move |tx| {
             get(tx, &ws, &id)?.ok_or_else(ApiError::not_found)?;
-            super::outbox::redeliver_dead(tx, &ws, &id)
+            super::outbox::redeliver_dead(tx, &id)
         })
         .await?;
     app.courier.wake();
