@@ -93,6 +93,9 @@ pub fn rocket_with(figment: Figment, registry: Registry) -> Rocket<Build> {
             leads::pages::lifecycle_routes(),
         ));
     }
+    for kind in registry.all() {
+        lifecycle.push((kind.admin_path().to_string(), leads::pages::note_routes()));
+    }
     let rocket = rocket::custom(figment);
     let rocket = lifecycle
         .into_iter()

@@ -1,4 +1,83 @@
 // leadbox admin: progressive enhancement only. Every page works without this file.
+
+// Times: the server writes them in the zone the user chose, or in UTC when they chose none;
+// then the browser's own zone is used here.
+function localTime(iso) {
+  var d = new Date(iso);
+  if (isNaN(d.getTime())) return iso || "";
+  var tz = document.body.getAttribute("data-tz") || undefined;
+  try {
+    var parts = new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(d);
+    var v = {}; parts.forEach(function (p) { v[p.type] = p.value; });
+    return v.year + "-" + v.month + "-" + v.day + " " + v.hour + ":" + v.minute;
+  } catch (e) { return iso; }
+}
+(function () {
+  "use strict";
+  if (document.body.getAttribute("data-tz")) return;
+  document.querySelectorAll("time[datetime]").forEach(function (t) {
+    var local = localTime(t.getAttribute("datetime"));
+    if (t.hasAttribute("data-rel")) t.title = local; else t.textContent = local;
+  });
+})();
+
+// Keyboard: / search, j and k move through a list, Enter opens, a assigns to me, r replies,
+// ? lists them. Never while typing in a field.
+(function () {
+  "use strict";
+  var help = document.getElementById("shortcuts");
+  function typing(el) {
+    if (!el) return false;
+    var tag = el.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || el.isContentEditable;
+  }
+  function rows() { return Array.prototype.slice.call(document.querySelectorAll("tr[data-href]")); }
+  var current = -1;
+  function move(by) {
+    var all = rows();
+    if (!all.length) return;
+    if (current >= 0 && all[current]) all[current].classList.remove("current");
+    current = Math.max(0, Math.min(all.length - 1, current + by));
+    var row = all[current];
+    row.classList.add("current");
+    var link = row.querySelector("a[href]");
+    if (link) link.focus({ preventScroll: true });
+    row.scrollIntoView({ block: "nearest" });
+  }
+  function click(id) { var el = document.getElementById(id); if (el) { el.click(); return true; } return false; }
+  document.addEventListener("keydown", function (ev) {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.defaultPrevented) return;
+    if (typing(ev.target)) return;
+    if (help && help.open && ev.key !== "?") return;
+    var k = ev.key;
+    if (k === "/") {
+      var search = document.querySelector("[data-shortcut=search]");
+      if (search) { ev.preventDefault(); search.focus(); search.select(); }
+    } else if (k === "j") { ev.preventDefault(); move(1); }
+    else if (k === "k") { ev.preventDefault(); move(-1); }
+    else if (k === "a") { if (click("assign-me")) ev.preventDefault(); }
+    else if (k === "r") {
+      var reply = document.getElementById("reply-body") || document.getElementById("note-body");
+      if (reply) { ev.preventDefault(); reply.focus(); reply.scrollIntoView({ block: "center" }); }
+    } else if (k === "?") {
+      if (help && help.showModal) { ev.preventDefault(); if (help.open) help.close(); else help.showModal(); }
+    }
+  });
+  if (help) {
+    var close = help.querySelector("button");
+    if (close) close.addEventListener("click", function () { help.close(); });
+  }
+  // The select-all box of a bulk list.
+  var all = document.getElementById("pick-all");
+  if (all) {
+    all.hidden = false;
+    all.addEventListener("change", function () {
+      document.querySelectorAll("input[name=ids]").forEach(function (b) { b.checked = all.checked; });
+    });
+  }
+})();
+
 (function () {
   "use strict";
   // Selects marked data-autosubmit submit their form on change; the button stays for no-JS.
@@ -78,22 +157,27 @@
     setTimeout(function () { el.remove(); }, 8000);
   }
 
-  function cell(tr, text) { var td = document.createElement("td"); td.textContent = text || ""; tr.appendChild(td); return td; }
-  function who(tr, row) {
-    var td = cell(tr, "");
+  function cell(tr, text, label) {
+    var td = document.createElement("td"); td.textContent = text || "";
+    if (label) td.setAttribute("data-label", label);
+    tr.appendChild(td); return td;
+  }
+  function heads(table) { return Array.prototype.map.call(table.tHead.rows[0].cells, function (th) { return th.textContent; }); }
+  function who(tr, row, label) {
+    var td = cell(tr, "", label);
     var link = document.createElement("a");
     link.href = row.adminUrl;
     link.textContent = row.name || row.id;
     td.appendChild(link);
     var mail = document.createElement("div"); mail.className = "muted"; mail.textContent = row.email || ""; td.appendChild(mail);
   }
-  function pill(tr, row) {
-    var td = cell(tr, ""); var span = document.createElement("span");
+  function pill(tr, row, label) {
+    var td = cell(tr, "", label); var span = document.createElement("span");
     span.className = "status status-" + row.status; span.textContent = row.statusLabel[lang]; td.appendChild(span);
   }
-  function time(tr, row) {
-    var td = cell(tr, ""); var t = document.createElement("time");
-    t.setAttribute("datetime", row.createdAt); t.textContent = (row.createdAt || "").slice(0, 16).replace("T", " ");
+  function time(tr, row, label) {
+    var td = cell(tr, "", label); var t = document.createElement("time");
+    t.setAttribute("datetime", row.createdAt); t.textContent = localTime(row.createdAt);
     td.appendChild(t);
   }
 
@@ -106,16 +190,24 @@
     var tbody = table.tBodies[0];
     var empty = tbody.querySelector("td[colspan]");
     if (empty) empty.parentNode.remove();
+    var h = heads(table);
     var tr = document.createElement("tr");
     tr.className = "fresh";
     tr.setAttribute("data-id", row.id);
     tr.setAttribute("data-kind", row.kind);
-    time(tr, row);
+    tr.setAttribute("data-href", row.adminUrl);
     if (inbox) {
-      var k = cell(tr, ""); var span = document.createElement("span"); span.className = "kind"; span.textContent = row.kindLabel[lang]; k.appendChild(span);
-      who(tr, row); cell(tr, row.company); pill(tr, row);
+      var picks = table.querySelector("th.pick") ? 1 : 0;
+      if (picks) {
+        var p = cell(tr, ""); p.className = "pick";
+        var box = document.createElement("input"); box.type = "checkbox"; box.name = "ids"; box.value = row.id;
+        box.setAttribute("aria-label", (row.name || row.id)); p.appendChild(box);
+      }
+      who(tr, row, h[picks]);
+      var k = cell(tr, "", h[picks + 1]); var span = document.createElement("span"); span.className = "kind"; span.textContent = row.kindLabel[lang]; k.appendChild(span);
+      cell(tr, row.company, h[picks + 2]); pill(tr, row, h[picks + 3]); time(tr, row, h[picks + 4]);
     } else {
-      who(tr, row); cell(tr, row.company); cell(tr, ""); pill(tr, row); cell(tr, "");
+      time(tr, row, h[0]); who(tr, row, h[1]); cell(tr, row.company, h[2]); cell(tr, "", h[3]); pill(tr, row, h[4]); cell(tr, "", h[5]);
     }
     tbody.insertBefore(tr, tbody.firstChild);
   }

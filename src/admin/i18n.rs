@@ -240,6 +240,79 @@ pub struct Strings {
     pub conversion: &'static str,
     pub notify_rate: &'static str,
     pub no_data: &'static str,
+    pub ago_now: &'static str,
+    pub ago_minutes: &'static str,
+    pub ago_hours: &'static str,
+    pub ago_days: &'static str,
+    pub ev_note: &'static str,
+    pub former_member: &'static str,
+    pub note_label: &'static str,
+    pub note_add: &'static str,
+    pub note_added: &'static str,
+    pub page_url: &'static str,
+    pub ip_address: &'static str,
+    pub user_agent: &'static str,
+    pub topic_sales: &'static str,
+    pub topic_partnership: &'static str,
+    pub topic_support: &'static str,
+    pub topic_other: &'static str,
+    pub user_type: &'static str,
+    pub ut_industry: &'static str,
+    pub ut_service_vendor: &'static str,
+    pub ut_product_vendor: &'static str,
+    pub ut_logistics: &'static str,
+    pub ut_professional: &'static str,
+    pub ps_pending: &'static str,
+    pub ps_contacted: &'static str,
+    pub ps_converted: &'static str,
+    pub ps_expired: &'static str,
+    pub sort_by: &'static str,
+    pub sort_created: &'static str,
+    pub sort_captured: &'static str,
+    pub quote: &'static str,
+    pub quote_ok: &'static str,
+    pub quote_off: &'static str,
+    pub quote_sent: &'static str,
+    pub quote_expected: &'static str,
+    pub add_ons: &'static str,
+    pub captured_at: &'static str,
+    pub notes: &'static str,
+    pub mark_contacted: &'static str,
+    pub mark_converted: &'static str,
+    pub monthly_estimate: &'static str,
+    pub pf_plan_monthly_min: &'static str,
+    pub pf_plan_monthly_max: &'static str,
+    pub pf_add_ons_monthly: &'static str,
+    pub pf_add_ons_one_time: &'static str,
+    pub pf_gst: &'static str,
+    pub pf_first_month_min: &'static str,
+    pub pf_first_month_max: &'static str,
+    pub pf_recurring_min: &'static str,
+    pub pf_recurring_max: &'static str,
+    pub bulk_none_selected: &'static str,
+    pub bulk_too_many: &'static str,
+    pub bulk_pick_member: &'static str,
+    pub bulk_need_reason: &'static str,
+    pub bulk_pick_action: &'static str,
+    pub bulk_done: &'static str,
+    pub bulk_title: &'static str,
+    pub bulk_action: &'static str,
+    pub bulk_assign_me: &'static str,
+    pub bulk_assign: &'static str,
+    pub bulk_lose: &'static str,
+    pub bulk_delete: &'static str,
+    pub bulk_apply: &'static str,
+    pub bulk_select: &'static str,
+    pub bulk_select_all: &'static str,
+    pub page_size: &'static str,
+    pub shortcuts_title: &'static str,
+    pub sc_search: &'static str,
+    pub sc_move: &'static str,
+    pub sc_open: &'static str,
+    pub sc_assign: &'static str,
+    pub sc_reply: &'static str,
+    pub sc_help: &'static str,
+    pub close: &'static str,
 }
 
 /// English.
@@ -478,6 +551,79 @@ pub const EN: Strings = Strings {
     push_failed: "Could not turn on notifications here.",
     channels_title: "Deliveries by channel",
     channel: "Channel",
+    ago_now: "just now",
+    ago_minutes: "{n} min ago",
+    ago_hours: "{n} h ago",
+    ago_days: "{n} d ago",
+    ev_note: "Internal note",
+    former_member: "Former member",
+    note_label: "Internal note (only your team sees it)",
+    note_add: "Add note",
+    note_added: "Note added",
+    page_url: "Page",
+    ip_address: "IP address",
+    user_agent: "Browser",
+    topic_sales: "Sales",
+    topic_partnership: "Partnership",
+    topic_support: "Support",
+    topic_other: "Other",
+    user_type: "Customer type",
+    ut_industry: "Industry",
+    ut_service_vendor: "Service vendor",
+    ut_product_vendor: "Product vendor",
+    ut_logistics: "Logistics",
+    ut_professional: "Professional",
+    ps_pending: "Pending",
+    ps_contacted: "Contacted",
+    ps_converted: "Converted",
+    ps_expired: "Expired",
+    sort_by: "Sort by",
+    sort_created: "Received",
+    sort_captured: "Chosen on the page",
+    quote: "Quote",
+    quote_ok: "Matches the catalogue",
+    quote_off: "Differs from the catalogue",
+    quote_sent: "Sent",
+    quote_expected: "Expected",
+    add_ons: "Add-ons",
+    captured_at: "Chosen on the page",
+    notes: "Notes",
+    mark_contacted: "Mark contacted",
+    mark_converted: "Mark converted",
+    monthly_estimate: "Monthly estimate",
+    pf_plan_monthly_min: "Plan, monthly from",
+    pf_plan_monthly_max: "Plan, monthly up to",
+    pf_add_ons_monthly: "Add-ons, monthly",
+    pf_add_ons_one_time: "Add-ons, one-time",
+    pf_gst: "GST rate",
+    pf_first_month_min: "First month from",
+    pf_first_month_max: "First month up to",
+    pf_recurring_min: "Each month after from",
+    pf_recurring_max: "Each month after up to",
+    bulk_none_selected: "Select at least one lead first.",
+    bulk_too_many: "Select at most 100 leads at a time.",
+    bulk_pick_member: "Choose whom to assign them to.",
+    bulk_need_reason: "Give a reason for losing them.",
+    bulk_pick_action: "Choose what to do with the selected leads.",
+    bulk_done: "{done} updated, {skipped} skipped.",
+    bulk_title: "With the selected leads",
+    bulk_action: "Action",
+    bulk_assign_me: "Assign to me",
+    bulk_assign: "Assign to the member below",
+    bulk_lose: "Mark lost, with the reason below",
+    bulk_delete: "Delete",
+    bulk_apply: "Apply",
+    bulk_select: "Select",
+    bulk_select_all: "Select all on this page",
+    page_size: "Per page",
+    shortcuts_title: "Keyboard shortcuts",
+    sc_search: "Search",
+    sc_move: "Next or previous lead in a list",
+    sc_open: "Open the selected lead",
+    sc_assign: "Assign the open lead to me",
+    sc_reply: "Write a reply (or a note)",
+    sc_help: "Show this list",
+    close: "Close",
 };
 
 /// Vietnamese.
@@ -716,6 +862,79 @@ pub const VI: Strings = Strings {
     push_failed: "Không bật được thông báo ở đây.",
     channels_title: "Lượt gửi theo kênh",
     channel: "Kênh",
+    ago_now: "vừa xong",
+    ago_minutes: "{n} phút trước",
+    ago_hours: "{n} giờ trước",
+    ago_days: "{n} ngày trước",
+    ev_note: "Ghi chú nội bộ",
+    former_member: "Thành viên cũ",
+    note_label: "Ghi chú nội bộ (chỉ nhóm của bạn thấy)",
+    note_add: "Thêm ghi chú",
+    note_added: "Đã thêm ghi chú",
+    page_url: "Trang",
+    ip_address: "Địa chỉ IP",
+    user_agent: "Trình duyệt",
+    topic_sales: "Bán hàng",
+    topic_partnership: "Hợp tác",
+    topic_support: "Hỗ trợ",
+    topic_other: "Khác",
+    user_type: "Loại khách hàng",
+    ut_industry: "Doanh nghiệp ngành",
+    ut_service_vendor: "Nhà cung cấp dịch vụ",
+    ut_product_vendor: "Nhà cung cấp sản phẩm",
+    ut_logistics: "Vận tải",
+    ut_professional: "Chuyên gia",
+    ps_pending: "Đang chờ",
+    ps_contacted: "Đã liên hệ",
+    ps_converted: "Đã chuyển đổi",
+    ps_expired: "Hết hạn",
+    sort_by: "Sắp xếp theo",
+    sort_created: "Ngày nhận",
+    sort_captured: "Ngày chọn trên trang",
+    quote: "Báo giá",
+    quote_ok: "Khớp với bảng giá",
+    quote_off: "Khác với bảng giá",
+    quote_sent: "Đã gửi",
+    quote_expected: "Dự kiến",
+    add_ons: "Tiện ích bổ sung",
+    captured_at: "Thời điểm chọn",
+    notes: "Ghi chú",
+    mark_contacted: "Đánh dấu đã liên hệ",
+    mark_converted: "Đánh dấu đã chuyển đổi",
+    monthly_estimate: "Ước tính hằng tháng",
+    pf_plan_monthly_min: "Gói, hằng tháng từ",
+    pf_plan_monthly_max: "Gói, hằng tháng đến",
+    pf_add_ons_monthly: "Tiện ích, hằng tháng",
+    pf_add_ons_one_time: "Tiện ích, một lần",
+    pf_gst: "Thuế GST",
+    pf_first_month_min: "Tháng đầu từ",
+    pf_first_month_max: "Tháng đầu đến",
+    pf_recurring_min: "Các tháng sau từ",
+    pf_recurring_max: "Các tháng sau đến",
+    bulk_none_selected: "Hãy chọn ít nhất một khách hàng tiềm năng.",
+    bulk_too_many: "Mỗi lần chọn tối đa 100 khách hàng tiềm năng.",
+    bulk_pick_member: "Hãy chọn người được giao.",
+    bulk_need_reason: "Hãy nhập lý do mất khách.",
+    bulk_pick_action: "Hãy chọn thao tác cho các mục đã chọn.",
+    bulk_done: "Đã cập nhật {done}, bỏ qua {skipped}.",
+    bulk_title: "Với các mục đã chọn",
+    bulk_action: "Thao tác",
+    bulk_assign_me: "Giao cho tôi",
+    bulk_assign: "Giao cho thành viên bên dưới",
+    bulk_lose: "Đánh dấu mất, với lý do bên dưới",
+    bulk_delete: "Xoá",
+    bulk_apply: "Áp dụng",
+    bulk_select: "Chọn",
+    bulk_select_all: "Chọn tất cả trên trang này",
+    page_size: "Mỗi trang",
+    shortcuts_title: "Phím tắt",
+    sc_search: "Tìm kiếm",
+    sc_move: "Mục kế tiếp hoặc trước đó trong danh sách",
+    sc_open: "Mở mục đang chọn",
+    sc_assign: "Giao mục đang mở cho tôi",
+    sc_reply: "Viết trả lời (hoặc ghi chú)",
+    sc_help: "Hiện danh sách này",
+    close: "Đóng",
 };
 
 /// The catalogue of a language.
@@ -723,5 +942,173 @@ pub fn strings(locale: Locale) -> &'static Strings {
     match locale {
         Locale::En => &EN,
         Locale::Vi => &VI,
+    }
+}
+
+/// Validation and error messages of the shared checks (written in English for the API), as
+/// `(pattern, vi)`: digits in a message are matched as `{n}` and put back in order.
+const MESSAGES_VI: &[(&str, &str)] = &[
+    ("is required", "là bắt buộc"),
+    ("must be at most {n} characters", "tối đa {n} ký tự"),
+    ("must be at least {n} characters", "ít nhất {n} ký tự"),
+    (
+        "must not contain control characters",
+        "không được chứa ký tự điều khiển",
+    ),
+    (
+        "must be a valid email address",
+        "phải là địa chỉ email hợp lệ",
+    ),
+    ("must be en or vi", "phải là en hoặc vi"),
+    (
+        "must be an http:// or https:// URL",
+        "phải là địa chỉ http:// hoặc https://",
+    ),
+    (
+        "must be a valid http:// or https:// URL",
+        "phải là địa chỉ http:// hoặc https:// hợp lệ",
+    ),
+    (
+        "must be an http or https URL",
+        "phải là địa chỉ http hoặc https",
+    ),
+    ("must be an https URL", "phải là địa chỉ https"),
+    ("must be a website address", "phải là địa chỉ trang web"),
+    ("must be a non-negative amount", "phải là số tiền không âm"),
+    ("is too large", "quá lớn"),
+    (
+        "must have at most two decimals",
+        "tối đa hai chữ số thập phân",
+    ),
+    ("must be a whole number", "phải là số nguyên"),
+    (
+        "must be a whole number of at least {n}",
+        "phải là số nguyên từ {n} trở lên",
+    ),
+    (
+        "must be a whole number from {n} to {n}",
+        "phải là số nguyên từ {n} đến {n}",
+    ),
+    (
+        "must be a percentage from {n} to {n}",
+        "phải là phần trăm từ {n} đến {n}",
+    ),
+    (
+        "must be {n}-{n} lowercase letters, digits or _",
+        "phải gồm {n}–{n} chữ thường, chữ số hoặc _",
+    ),
+    ("must have at most {n} origins", "tối đa {n} nguồn"),
+    ("must have at most {n} plans", "tối đa {n} gói"),
+    ("must have at most {n} add-ons", "tối đa {n} tiện ích"),
+    (
+        "must not be below the monthly minimum",
+        "không được nhỏ hơn mức tối thiểu hằng tháng",
+    ),
+    ("must be unique", "không được trùng"),
+    ("must be a phone number", "phải là số điện thoại"),
+    (
+        "must not point at a loopback or private address",
+        "không được trỏ tới địa chỉ nội bộ hoặc loopback",
+    ),
+    (
+        "must name at least one topic",
+        "phải chọn ít nhất một chủ đề",
+    ),
+    ("must name a host", "phải có tên máy chủ"),
+    (
+        "must be a member of this workspace",
+        "phải là thành viên của không gian làm việc này",
+    ),
+    ("Wrong email or password", "Sai email hoặc mật khẩu"),
+    (
+        "Too many requests; try again later",
+        "Quá nhiều yêu cầu; vui lòng thử lại sau",
+    ),
+    ("This slug is already used", "Mã định danh này đã được dùng"),
+    (
+        "A user with this email already exists",
+        "Đã có người dùng với email này",
+    ),
+    (
+        "This lead is not deleted",
+        "Khách hàng tiềm năng này chưa bị xoá",
+    ),
+    (
+        "This inquiry is in the spam folder; mark it not spam first",
+        "Yêu cầu này đang ở thư mục spam; hãy đánh dấu không phải spam trước",
+    ),
+    (
+        "This inquiry is not marked as spam",
+        "Yêu cầu này không bị đánh dấu spam",
+    ),
+    (
+        "This delivery is already waiting to be sent",
+        "Lần gửi này đang chờ được gửi",
+    ),
+    (
+        "This setup link is no longer valid",
+        "Liên kết thiết lập này không còn hiệu lực",
+    ),
+];
+
+/// A shared check's message in the viewer's language (the English text when no translation
+/// is known, so nothing is ever lost).
+pub fn message(t: &Strings, en: &str) -> String {
+    if t.lang != "vi" {
+        return en.to_string();
+    }
+    let mut key = String::new();
+    let mut nums = vec![];
+    let mut digits = String::new();
+    for c in en.chars().chain(std::iter::once('\0')) {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        if !digits.is_empty() {
+            nums.push(std::mem::take(&mut digits));
+            key.push_str("{n}");
+        }
+        if c != '\0' {
+            key.push(c);
+        }
+    }
+    if let Some(rest) = key.strip_prefix("Cannot ") {
+        // "Cannot {action} a lead that is {status}" from the lifecycle.
+        if let Some((action, status)) = rest.split_once(" a lead that is ") {
+            return format!("Không thể {action} khách hàng tiềm năng đang ở trạng thái {status}");
+        }
+    }
+    match MESSAGES_VI.iter().find(|(k, _)| *k == key) {
+        Some((_, vi)) => {
+            let mut out = String::new();
+            let mut parts = vi.split("{n}");
+            out.push_str(parts.next().unwrap_or(""));
+            for (i, p) in parts.enumerate() {
+                out.push_str(nums.get(i).map(String::as_str).unwrap_or(""));
+                out.push_str(p);
+            }
+            out
+        }
+        None => en.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod message_tests {
+    use super::*;
+
+    #[test]
+    fn messages_translate_with_their_numbers() {
+        assert_eq!(
+            message(&VI, "must be at most 200 characters"),
+            "tối đa 200 ký tự"
+        );
+        assert_eq!(
+            message(&VI, "must be a whole number from 1 to 100"),
+            "phải là số nguyên từ 1 đến 100"
+        );
+        assert_eq!(message(&EN, "is required"), "is required");
+        assert_eq!(message(&VI, "something new"), "something new");
     }
 }

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod dashboard;
 pub mod i18n;
+pub mod when;
 pub mod workspace;
 
 use std::borrow::Cow;
@@ -160,6 +161,8 @@ pub struct Chrome {
     pub new_count: i64,
     /// Realtime topics the page's script subscribes to, space-separated.
     pub live_topics: String,
+    /// The viewer's chosen time zone (`data-tz`); empty: the browser's.
+    pub tz: String,
 }
 
 impl Chrome {
@@ -176,6 +179,7 @@ impl Chrome {
             flash: None,
             new_count: 0,
             live_topics: String::new(),
+            tz: String::new(),
         }
     }
 }
@@ -228,6 +232,7 @@ impl Page {
             flash,
             new_count: self.new_count,
             live_topics: self.live_topics.clone(),
+            tz: self.staff.user.time_zone.clone().unwrap_or_default(),
         }
     }
 
@@ -236,6 +241,24 @@ impl Page {
         let ws = self.workspace.id.clone();
         app.store
             .read(move |c| crate::leads::timeline::member_names(c, &ws))
+            .await
+            .map_err(|e| e.status)
+    }
+
+    /// How the viewer reads times.
+    pub fn local(&self) -> when::Local {
+        when::Local::new(self.staff.user.time_zone.as_deref())
+    }
+
+    /// The internal notes of a lead of this workspace.
+    pub async fn notes(
+        &self,
+        app: &App,
+        lead_id: &str,
+    ) -> Result<Vec<crate::leads::notes::Note>, Status> {
+        let (ws, id) = (self.workspace.id.clone(), lead_id.to_string());
+        app.store
+            .read(move |c| crate::leads::notes::for_lead(c, &ws, &id))
             .await
             .map_err(|e| e.status)
     }

@@ -89,6 +89,8 @@ pub enum LeadAction {
     Resolve,
     /// Move a kind with its own workflow (pricing selections) to another status.
     UpdateStatus,
+    /// Write internal notes on its timeline.
+    Note,
 }
 
 impl LeadAction {
@@ -106,6 +108,7 @@ impl LeadAction {
             Reply => "Reply",
             Resolve => "Resolve",
             UpdateStatus => "UpdateStatus",
+            Note => "Note",
         }
     }
 }
@@ -177,6 +180,7 @@ const LEAD_ACTIONS: &[(Role, &[LeadAction])] = &[
             A::Reply,
             A::Resolve,
             A::UpdateStatus,
+            A::Note,
         ],
     ),
     (
@@ -188,6 +192,7 @@ const LEAD_ACTIONS: &[(Role, &[LeadAction])] = &[
             A::Update,
             A::Reply,
             A::UpdateStatus,
+            A::Note,
         ],
     ),
     (Role::Viewer, &[A::Find, A::FindById, A::Count]),
@@ -204,6 +209,7 @@ const ALL_LEAD_ACTIONS: &[LeadAction] = &[
     A::Reply,
     A::Resolve,
     A::UpdateStatus,
+    A::Note,
 ];
 
 /// The role → permission table for everything that is not a lead. Owner and admin differ only

@@ -19,9 +19,11 @@ pub struct StaffUser {
     pub name: String,
     /// Interface language.
     pub locale: Locale,
+    /// IANA time zone the admin pages show times in; none: the browser's.
+    pub time_zone: Option<String>,
 }
 
-const COLUMNS: &str = "id, email, name, locale";
+const COLUMNS: &str = "id, email, name, locale, time_zone";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<StaffUser> {
     let locale: String = row.get(3)?;
@@ -30,6 +32,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<StaffUser> {
         email: row.get(1)?,
         name: row.get(2)?,
         locale: Locale::parse(&locale).unwrap_or_default(),
+        time_zone: row.get(4)?,
     })
 }
 
@@ -50,7 +53,7 @@ pub fn with_hash_by_email(
         .prepare_cached(&format!(
             "SELECT {COLUMNS}, password_hash FROM users WHERE email = ?1"
         ))?
-        .query_row([email], |r| Ok((from_row(r)?, r.get(4)?)))
+        .query_row([email], |r| Ok((from_row(r)?, r.get(5)?)))
         .optional()?)
 }
 
@@ -79,6 +82,7 @@ pub fn insert(
             email: email.into(),
             name: name.into(),
             locale: Locale::En,
+            time_zone: None,
         }),
         Err(rusqlite::Error::SqliteFailure(f, _))
             if f.code == rusqlite::ErrorCode::ConstraintViolation =>
@@ -97,6 +101,43 @@ pub fn set_locale(conn: &Connection, user_id: &str, locale: Locale) -> Result<()
     conn.execute(
         "UPDATE users SET locale = ?2 WHERE id = ?1",
         params![user_id, locale.as_str()],
+    )?;
+    Ok(())
+}
+
+/// Sets a user's time zone (an IANA name checked by the caller), or none for the browser's.
+pub fn set_time_zone(conn: &Connection, user_id: &str, tz: Option<&str>) -> Result<(), ApiError> {
+    conn.execute(
+        "UPDATE users SET time_zone = ?2 WHERE id = ?1",
+        params![user_id, tz],
+    )?;
+    Ok(())
+}
+
+/// A user by login email.
+pub fn by_email(conn: &Connection, email: &str) -> Result<Option<StaffUser>, ApiError> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM users WHERE email = ?1"))?
+        .query_row([email], from_row)
+        .optional()?)
+}
+
+/// The stored password hash of a user.
+pub fn password_hash(conn: &Connection, user_id: &str) -> Result<Option<String>, ApiError> {
+    Ok(conn
+        .query_row(
+            "SELECT password_hash FROM users WHERE id = ?1",
+            [user_id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Replaces a user's password hash.
+pub fn set_password_hash(conn: &Connection, user_id: &str, hash: &str) -> Result<(), ApiError> {
+    conn.execute(
+        "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+        params![user_id, hash],
     )?;
     Ok(())
 }

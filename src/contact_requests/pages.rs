@@ -14,7 +14,6 @@ use crate::app::App;
 use crate::auth::permissions::{LeadAction as A, Perm};
 use crate::leads::lifecycle::Allowed;
 use crate::leads::timeline;
-use crate::util;
 
 /// The HTTP routes of these pages.
 pub fn routes() -> Vec<Route> {
@@ -35,6 +34,7 @@ struct DetailPage {
     a: Allowed,
     me: String,
     timeline: Vec<timeline::Item>,
+    can_note: bool,
 }
 
 /// `GET /admin/contact-requests/<id>` — ContactRequestPermissions.FindById.
@@ -53,6 +53,7 @@ async fn detail(
         .map_err(|e| e.status)?;
     let names = page.members(app).await?;
     let t = page.t();
+    let local = page.local();
     let deleted = req.deleted_at.is_some();
     let name_of = |id: &str| names.iter().find(|(m, _)| m == id).map(|(_, n)| n.clone());
     let who = user
@@ -71,8 +72,8 @@ async fn detail(
         (t.plan, req.input.plan.clone()),
         (t.quantity, req.input.quantity.to_string()),
         (t.source, req.input.source.clone()),
-        ("Page", o(&req.input.page)),
-        (t.received, util::short_time(&req.created_at)),
+        (t.page_url, o(&req.input.page)),
+        (t.received, local.short(&req.created_at)),
         (
             t.assignee,
             req.progress
@@ -81,10 +82,11 @@ async fn detail(
                 .and_then(name_of)
                 .unwrap_or_else(|| t.unassigned.to_string()),
         ),
-        ("IP", o(&req.request_ip)),
-        ("User agent", o(&req.user_agent)),
+        (t.ip_address, o(&req.request_ip)),
+        (t.user_agent, o(&req.user_agent)),
     ];
-    let timeline = timeline::items(&timeline, t, &names, &who);
+    let notes = page.notes(app, &req.id).await?;
+    let timeline = timeline::items(&timeline, &notes, t, &local, &names, &who);
     render(&DetailPage {
         base: format!("/admin/contact-requests/{}", req.id),
         members: names.clone(),
@@ -102,6 +104,7 @@ async fn detail(
         ),
         me: page.staff.user.id.clone(),
         timeline,
+        can_note: page.role.can(perm(A::Note)),
         chrome: page.chrome(
             "leads",
             f.map(|m| (m.kind().to_string(), m.message().to_string())),

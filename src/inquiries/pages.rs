@@ -14,7 +14,7 @@ use rocket::{get, post, routes, Route, State};
 use super::kind::{perm, Inquiries};
 use super::model::TYPES;
 use super::service::{self, Step};
-use crate::admin::{render, Chrome, LeadActionForm, Page};
+use crate::admin::{render, when, Chrome, LeadActionForm, Page};
 use crate::app::App;
 use crate::auth::permissions::{LeadAction as A, Perm};
 use crate::error::FieldErrors;
@@ -45,6 +45,7 @@ struct Row {
     id: String,
     created_at: String,
     created_short: String,
+    created_title: String,
     name: String,
     email: String,
     company: String,
@@ -65,7 +66,7 @@ struct ListPage {
     kind: String,
     assignee: String,
     statuses: Vec<(&'static str, &'static str)>,
-    types: [&'static str; 4],
+    types: Vec<(&'static str, &'static str)>,
     members: Vec<(String, String)>,
     errors: BTreeMap<String, String>,
     page: i64,
@@ -128,16 +129,18 @@ async fn list_page(
             .and_then(|a| members.iter().find(|(m, _)| m == a).map(|(_, n)| n.clone()))
             .unwrap_or_default()
     };
+    let (t, local, now) = (page.t(), page.local(), util::rfc3339(app.scope().now));
     let rows = items
         .iter()
         .map(|i| Row {
             id: i.id.clone(),
-            created_short: util::short_time(&i.created_at),
+            created_short: when::relative(t, &i.created_at, &now),
+            created_title: local.short(&i.created_at),
             created_at: i.created_at.clone(),
             name: i.contact.name.clone(),
             email: i.contact.email.clone(),
             company: i.contact.business_name.clone().unwrap_or_default(),
-            kind: i.contact.kind.clone(),
+            kind: topic_label(t, &i.contact.kind).to_string(),
             status: i.status.as_str(),
             status_label: status_label(&page, i.status),
             assignee: name_of(&i.assignee_id),
@@ -164,7 +167,7 @@ async fn list_page(
             .iter()
             .map(|s| (s.as_str(), status_label(&page, *s)))
             .collect(),
-        types: TYPES,
+        types: TYPES.iter().map(|v| (*v, topic_label(t, v))).collect(),
         members: members.clone(),
         errors: errs.into_map(),
         page: paging.page,
@@ -217,6 +220,7 @@ struct View {
     subject: Option<String>,
     message: String,
     created_at: String,
+    created_short: String,
     assignee: String,
     lost_reason: Option<String>,
     status: &'static str,
@@ -237,6 +241,7 @@ struct DetailPage {
     me: String,
     members: Vec<(String, String)>,
     timeline: Vec<timeline::Item>,
+    can_note: bool,
 }
 
 /// `GET /admin/inquiries/<id>` — InquiryPermissions.FindById.
@@ -262,7 +267,9 @@ async fn detail_page(
             .find(|(m, _)| m == id)
             .map(|(_, n)| n.clone())
     };
-    let timeline = timeline::items(&timeline, t, &members, t.system);
+    let notes = page.notes(app, &inq.id).await?;
+    let local = page.local();
+    let timeline = timeline::items(&timeline, &notes, t, &local, &members, t.system);
     let c = &inq.contact;
     let view = View {
         id: inq.id.clone(),
@@ -273,9 +280,10 @@ async fn detail_page(
         website: c.business_website.clone(),
         size: c.business_size.clone(),
         industry: c.industry.clone(),
-        kind: c.kind.clone(),
+        kind: topic_label(t, &c.kind).to_string(),
         subject: c.subject.clone(),
         message: c.message.clone(),
+        created_short: local.short(&inq.created_at),
         created_at: inq.created_at.clone(),
         assignee: inq
             .assignee_id
@@ -297,6 +305,7 @@ async fn detail_page(
         me: page.staff.user.id.clone(),
         members,
         timeline,
+        can_note: page.role.can(perm(A::Note)),
         chrome: page.chrome(
             "inquiries",
             f.map(|m| (m.kind().to_string(), m.message().to_string())),
@@ -388,5 +397,15 @@ impl<'r> rocket::request::FromRequest<'r> for BaseUrl {
             format!("{scheme}://{host}")
         });
         rocket::request::Outcome::Success(BaseUrl(url.trim_end_matches('/').to_string()))
+    }
+}
+
+/// An inquiry topic in the viewer's language.
+pub fn topic_label(t: &crate::admin::i18n::Strings, topic: &str) -> &'static str {
+    match topic {
+        "sales" => t.topic_sales,
+        "partnership" => t.topic_partnership,
+        "support" => t.topic_support,
+        _ => t.topic_other,
     }
 }

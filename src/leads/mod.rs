@@ -8,6 +8,7 @@ pub mod inbox;
 pub mod kind;
 pub mod lifecycle;
 pub mod list;
+pub mod notes;
 pub mod pages;
 pub mod timeline;
 

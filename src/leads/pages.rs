@@ -14,6 +14,7 @@ use super::api::Mounted;
 use super::csv::{self, CsvFile};
 use super::inbox::{self, readable, LeadsQuery};
 use super::lifecycle::{self, Step};
+use super::notes;
 use crate::admin::{render, Chrome, LeadActionForm, Page};
 use crate::app::App;
 use crate::auth::permissions::{LeadAction, Perm};
@@ -22,12 +23,17 @@ use crate::util;
 
 /// The HTTP routes of these pages.
 pub fn routes() -> Vec<Route> {
-    routes![inbox_page, inbox_csv, kind_csv]
+    routes![inbox_page, inbox_csv, kind_csv, bulk]
 }
 
 /// The lifecycle actions of a detail page, mounted at every lifecycle kind's admin path.
 pub fn lifecycle_routes() -> Vec<Route> {
     routes![act]
+}
+
+/// Internal notes, mounted at every kind's admin path.
+pub fn note_routes() -> Vec<Route> {
+    routes![add_note]
 }
 
 /// One row of the inbox page.
@@ -39,6 +45,7 @@ struct Row {
     kind_label: &'static str,
     created_at: String,
     created_short: String,
+    created_title: String,
     name: String,
     email: String,
     company: String,
@@ -61,8 +68,14 @@ struct InboxPage {
     pages: i64,
     total: i64,
     query: String,
+    limit: i64,
     can_export: bool,
+    members: Vec<(String, String)>,
+    can_bulk: bool,
 }
+
+/// Page sizes a list offers.
+pub const PAGE_SIZES: [i64; 3] = [20, 50, 100];
 
 /// The query string of a validated inbox filter (without the page).
 fn query_of(inbox: &inbox::Inbox) -> String {
@@ -79,6 +92,9 @@ fn query_of(inbox: &inbox::Inbox) -> String {
     if let Some(q) = &inbox.q {
         qs.push(format!("q={}", util::urlencode(q)));
     }
+    if inbox.page.limit != 20 {
+        qs.push(format!("limit={}", inbox.page.limit));
+    }
     qs.join("&")
 }
 
@@ -88,6 +104,7 @@ async fn inbox_page(
     app: &State<App>,
     page: Page,
     query: LeadsQuery,
+    f: Option<rocket::request::FlashMessage<'_>>,
 ) -> Result<RawHtml<String>, Status> {
     let kinds = readable(&app.kinds, page.role);
     if kinds.is_empty() {
@@ -106,7 +123,8 @@ async fn inbox_page(
         .read(move |c| inbox::page_of(c, &registry, &scope, &ws, &b))
         .await
         .map_err(|e| e.status)?;
-    let lang = page.t().lang;
+    let (t, local, now) = (page.t(), page.local(), util::rfc3339(app.scope().now));
+    let lang = t.lang;
     let o = |v: &Option<String>| v.clone().unwrap_or_default();
     let rows = items
         .iter()
@@ -115,7 +133,8 @@ async fn inbox_page(
             href: r.admin_url.clone(),
             kind: r.kind,
             kind_label: r.kind_label.get(lang),
-            created_short: util::short_time(&r.created_at),
+            created_short: crate::admin::when::relative(t, &r.created_at, &now),
+            created_title: local.short(&r.created_at),
             created_at: r.created_at.clone(),
             name: o(&r.name),
             email: o(&r.email),
@@ -136,8 +155,15 @@ async fn inbox_page(
         pages: ((total + inbox.page.limit - 1) / inbox.page.limit).max(1),
         total,
         query: query_of(&inbox),
+        limit: inbox.page.limit,
         can_export: page.role.can(Perm::LeadExport),
-        chrome: page.chrome("leads", None),
+        members: page.members(app).await?,
+        can_bulk: app.kinds.all().iter().any(|k| {
+            k.lifecycle_table().is_some()
+                && (page.role.can(k.perm(LeadAction::Assign))
+                    || page.role.can(k.perm(LeadAction::Delete)))
+        }),
+        chrome: page.chrome("leads", flash(f)),
     })
 }
 
@@ -241,4 +267,154 @@ async fn act(
         Err(e) if e.status == Status::NotFound => Err(Status::NotFound),
         Err(e) => Ok(Flash::error(back, e.message)),
     }
+}
+
+#[derive(rocket::FromForm)]
+struct NoteForm {
+    body: Option<String>,
+    #[field(name = "_csrf")]
+    csrf: Option<String>,
+}
+
+/// `POST {admin path}/<id>/notes` — the kind's Note permission: an internal note on the
+/// lead's timeline.
+#[post("/<id>/notes", data = "<form>")]
+async fn add_note(
+    app: &State<App>,
+    page: Page,
+    kind: Mounted,
+    id: &str,
+    form: Form<NoteForm>,
+) -> Result<Flash<Redirect>, Status> {
+    page.check_csrf(form.csrf.as_deref())?;
+    let kind = kind.0;
+    if !page.role.can(kind.perm(LeadAction::Note)) {
+        return Err(Status::Forbidden);
+    }
+    let t = page.t();
+    let back = Redirect::to(format!("{}/{id}#timeline", kind.admin_path()));
+    let body = match crate::domain::required_text(form.body.as_deref(), notes::MAX_LEN) {
+        Ok(b) => b,
+        Err(m) => {
+            let m = crate::admin::i18n::message(t, &m);
+            return Ok(Flash::error(back, format!("{}: {m}", t.ev_note)));
+        }
+    };
+    let (ws, actor, id, scope) = (
+        page.workspace.id.clone(),
+        page.staff.user.id.clone(),
+        id.to_string(),
+        app.scope(),
+    );
+    match app
+        .store
+        .write(move |tx| notes::add(tx, kind.as_ref(), &ws, &id, &actor, &body, &scope))
+        .await
+    {
+        Ok(_) => Ok(Flash::success(back, t.note_added)),
+        Err(e) if e.status == Status::NotFound => Err(Status::NotFound),
+        Err(e) => Err(e.status),
+    }
+}
+
+fn flash(f: Option<rocket::request::FlashMessage<'_>>) -> Option<(String, String)> {
+    f.map(|m| (m.kind().to_string(), m.message().to_string()))
+}
+
+#[derive(rocket::FromForm)]
+struct BulkForm {
+    action: Option<String>,
+    ids: Vec<String>,
+    assignee_id: Option<String>,
+    reason: Option<String>,
+    /// The list's query string, to return to.
+    back: Option<String>,
+    #[field(name = "_csrf")]
+    csrf: Option<String>,
+}
+
+/// Where a bulk action returns: a list page of the admin with its filters; anything else
+/// falls back to the inbox.
+fn back_to(back: Option<&str>) -> String {
+    match back {
+        Some(b)
+            if b.starts_with("/admin/")
+                && !b.contains("//")
+                && b.chars().all(|c| c.is_ascii_graphic() && c != '\\') =>
+        {
+            b.to_string()
+        }
+        _ => "/admin/leads".to_string(),
+    }
+}
+
+/// `POST /admin/leads/bulk` — per lead, the permission of the action on its kind: assign to
+/// me or to a member, lose with a reason, or delete, for every checked lead of any kind.
+/// Leads the action does not fit (another kind's workflow, a status it cannot leave) are
+/// skipped and counted, never half-done.
+#[post("/admin/leads/bulk", data = "<form>")]
+async fn bulk(
+    app: &State<App>,
+    page: Page,
+    form: Form<BulkForm>,
+) -> Result<Flash<Redirect>, Status> {
+    page.check_csrf(form.csrf.as_deref())?;
+    let f = form.into_inner();
+    let t = page.t();
+    let back = Redirect::to(back_to(f.back.as_deref()));
+    if f.ids.is_empty() {
+        return Ok(Flash::error(back, t.bulk_none_selected));
+    }
+    if f.ids.len() > 100 {
+        return Ok(Flash::error(back, t.bulk_too_many));
+    }
+    let me = page.staff.user.id.clone();
+    let step = match f.action.as_deref() {
+        Some("assign_me") => Step::Move(lifecycle::Move::Assign(me.clone())),
+        Some("assign") => match f.assignee_id.as_deref().filter(|a| !a.is_empty()) {
+            Some(a) => Step::Move(lifecycle::Move::Assign(a.to_string())),
+            None => return Ok(Flash::error(back, t.bulk_pick_member)),
+        },
+        Some("lose") => match crate::domain::required_text(f.reason.as_deref(), 1000) {
+            Ok(r) => Step::Move(lifecycle::Move::Lose(r)),
+            Err(_) => return Ok(Flash::error(back, t.bulk_need_reason)),
+        },
+        Some("delete") => Step::Delete,
+        _ => return Ok(Flash::error(back, t.bulk_pick_action)),
+    };
+    let role = page.role;
+    let kinds = app.kinds.clone();
+    let (ws, scope) = (page.workspace.id.clone(), app.scope());
+    let (done, skipped) = app
+        .store
+        .write(move |tx| {
+            let (mut done, mut skipped) = (0usize, 0usize);
+            for id in &f.ids {
+                let Some(kind) = kinds.of_record(id).cloned() else {
+                    skipped += 1;
+                    continue;
+                };
+                if kind.lifecycle_table().is_none() || !role.can(kind.perm(step.action())) {
+                    skipped += 1;
+                    continue;
+                }
+                match lifecycle::apply(tx, kind.as_ref(), &ws, id, &me, step.clone(), &scope) {
+                    Ok(_) => done += 1,
+                    Err(e) if e.status.code >= 500 => return Err(e),
+                    Err(_) => skipped += 1,
+                }
+            }
+            Ok((done, skipped))
+        })
+        .await
+        .map_err(|e| e.status)?;
+    let msg = t
+        .bulk_done
+        .replace("{done}", &done.to_string())
+        .replace("{skipped}", &skipped.to_string());
+    Ok(if done == 0 {
+        Flash::error(back, msg)
+    } else {
+        Flash::success(back, msg)
+    })
 }

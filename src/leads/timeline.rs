@@ -5,10 +5,11 @@ use rusqlite::Connection;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::notes::Note;
 use crate::admin::i18n::Strings;
+use crate::admin::when::Local;
 use crate::error::ApiError;
 use crate::store::{events, Event};
-use crate::util;
 
 /// Who took a step.
 #[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
@@ -95,6 +96,8 @@ pub struct Item {
     pub actor: String,
     /// A reply, a reason, a note or the new assignee.
     pub detail: Option<String>,
+    /// An internal note (styled apart; never sent anywhere).
+    pub note: bool,
 }
 
 /// The label of an entry type, in the viewer's language.
@@ -123,14 +126,22 @@ fn text(data: &Value, key: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Readable items for a page; `author` names steps without a staff actor (the lead's sender).
+/// Readable items for a page, the lead's internal notes merged in by time; `author` names
+/// steps without a staff actor (the lead's sender).
 pub fn items(
     entries: &[Entry],
+    notes: &[Note],
     t: &Strings,
+    local: &Local,
     names: &[(String, String)],
     author: &str,
 ) -> Vec<Item> {
-    entries
+    let name_of = |id: &Option<String>| {
+        id.as_ref()
+            .and_then(|a| names.iter().find(|(m, _)| m == a).map(|(_, n)| n.clone()))
+            .unwrap_or_else(|| t.former_member.to_string())
+    };
+    let mut out: Vec<Item> = entries
         .iter()
         .map(|e| {
             let detail = match e.kind.as_str() {
@@ -142,7 +153,7 @@ pub fn items(
                 _ => text(&e.data, "body"),
             };
             Item {
-                at_short: util::short_time(&e.at),
+                at_short: local.short(&e.at),
                 at: e.at.clone(),
                 what: label(t, &e.kind),
                 actor: e
@@ -151,7 +162,18 @@ pub fn items(
                     .and_then(|a| a.name.clone())
                     .unwrap_or_else(|| author.to_string()),
                 detail,
+                note: false,
             }
         })
-        .collect()
+        .collect();
+    out.extend(notes.iter().map(|n| Item {
+        at_short: local.short(&n.created_at),
+        at: n.created_at.clone(),
+        what: t.ev_note,
+        actor: name_of(&n.author_id),
+        detail: Some(n.body.clone()),
+        note: true,
+    }));
+    out.sort_by(|a, b| a.at.cmp(&b.at));
+    out
 }

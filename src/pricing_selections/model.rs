@@ -328,6 +328,7 @@ mod tests {
             default_locale: Default::default(),
             user_token_secret: None,
             gst_rate_bp: 1800,
+            currency: "AUD".into(),
             plans: vec![],
             add_ons: vec![],
             rate_limits: Default::default(),

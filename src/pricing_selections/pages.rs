@@ -14,13 +14,14 @@ use super::kind::perm;
 use super::model::{PRICING_FIELDS, STATUSES};
 use super::queries;
 use super::service;
-use crate::admin::{render, Chrome, Page};
+use crate::admin::i18n::Strings;
+use crate::admin::{render, when, Chrome, Page};
 use crate::app::App;
 use crate::auth::permissions::LeadAction as A;
 use crate::error::FieldErrors;
 use crate::leads::timeline;
 use crate::util;
-use crate::workspaces::model::PLAN_USER_TYPES;
+use crate::workspaces::model::{Workspace, PLAN_USER_TYPES};
 
 /// The HTTP routes of these pages.
 pub fn routes() -> Vec<Route> {
@@ -29,11 +30,76 @@ pub fn routes() -> Vec<Route> {
 
 struct Row {
     id: String,
+    created_at: String,
     created: String,
-    user_type: String,
+    created_title: String,
+    name: String,
+    company: String,
+    user_type: &'static str,
     plan: String,
+    estimate: String,
     status: String,
+    status_label: &'static str,
     verified: bool,
+}
+
+/// A pricing-page user type in the viewer's language.
+fn user_type_label(t: &Strings, v: &str) -> &'static str {
+    match v {
+        "industry" => t.ut_industry,
+        "service_vendor" => t.ut_service_vendor,
+        "product_vendor" => t.ut_product_vendor,
+        "logistics" => t.ut_logistics,
+        "professional" => t.ut_professional,
+        _ => t.topic_other,
+    }
+}
+
+/// A selection status in the viewer's language.
+fn status_label(t: &Strings, v: &str) -> &'static str {
+    match v {
+        "pending" => t.ps_pending,
+        "contacted" => t.ps_contacted,
+        "converted" => t.ps_converted,
+        _ => t.ps_expired,
+    }
+}
+
+/// The label of a quote figure.
+fn field_label(t: &Strings, f: &str) -> &'static str {
+    match f {
+        "planMonthlyMin" => t.pf_plan_monthly_min,
+        "planMonthlyMax" => t.pf_plan_monthly_max,
+        "addOnsMonthlyAmount" => t.pf_add_ons_monthly,
+        "addOnsOneTimeAmount" => t.pf_add_ons_one_time,
+        "gstRate" => t.pf_gst,
+        "estimatedFirstMonthMin" => t.pf_first_month_min,
+        "estimatedFirstMonthMax" => t.pf_first_month_max,
+        "estimatedRecurringMin" => t.pf_recurring_min,
+        _ => t.pf_recurring_max,
+    }
+}
+
+/// A plan's display name from the catalogue, or its code when it is no longer there.
+fn plan_name(ws: &Workspace, code: &str) -> String {
+    ws.plans
+        .iter()
+        .find(|p| p.code == code)
+        .map(|p| p.name.clone())
+        .unwrap_or_else(|| code.to_string())
+}
+
+/// `AUD 1,200 – 1,500`: a range of minor units.
+fn range(lang: &str, min: i64, max: i64, currency: &str) -> String {
+    if min == max {
+        when::money(lang, min, currency)
+    } else {
+        format!(
+            "{} – {}",
+            when::money(lang, min, currency),
+            when::money(lang, max, currency)
+        )
+    }
 }
 
 #[derive(Template)]
@@ -43,8 +109,9 @@ struct ListPage {
     rows: Vec<Row>,
     status: String,
     user_type: String,
-    statuses: [&'static str; 4],
-    user_types: [&'static str; 5],
+    statuses: Vec<(&'static str, &'static str)>,
+    user_types: Vec<(&'static str, &'static str)>,
+    sort: String,
     errors: std::collections::BTreeMap<String, String>,
     page: i64,
     pages: i64,
@@ -71,7 +138,7 @@ async fn list(
     let (rows, total) = app
         .store
         .read(move |c| {
-            queries::list(
+            let (rows, total) = queries::list(
                 c,
                 &ws,
                 &f,
@@ -79,17 +146,35 @@ async fn list(
                 sort,
                 paging.limit,
                 (paging.page - 1) * paging.limit,
-            )
+            )?;
+            let mut out = Vec::with_capacity(rows.len());
+            for s in rows {
+                let u = crate::end_users::get(c, &ws, &s.user_id)?;
+                out.push((s, service::UserSummary::of(u.as_ref())));
+            }
+            Ok((out, total))
         })
         .await
         .map_err(|e| e.status)?;
+    let (t, local, now) = (page.t(), page.local(), util::rfc3339(app.scope().now));
+    let w = &page.workspace;
     let rows = rows
         .into_iter()
-        .map(|s| Row {
+        .map(|(s, u)| Row {
             id: s.id.clone(),
-            created: util::short_time(&s.created_at),
-            user_type: s.user_type.clone(),
-            plan: s.selected_plan_code.clone(),
+            created: when::relative(t, &s.created_at, &now),
+            created_title: local.short(&s.created_at),
+            created_at: s.created_at.clone(),
+            name: u
+                .name
+                .clone()
+                .or(u.email.clone())
+                .unwrap_or_else(|| s.user_id.clone()),
+            company: u.company.clone().unwrap_or_default(),
+            user_type: user_type_label(t, &s.user_type),
+            plan: plan_name(w, &s.selected_plan_code),
+            estimate: range(t.lang, s.pricing.0[7], s.pricing.0[8], &w.currency),
+            status_label: status_label(t, &s.status),
             status: s.status.clone(),
             verified: s.pricing_check.verified,
         })
@@ -105,8 +190,16 @@ async fn list(
         rows,
         status: filter.status.unwrap_or_default(),
         user_type: filter.user_type.unwrap_or_default(),
-        statuses: STATUSES,
-        user_types: PLAN_USER_TYPES,
+        statuses: STATUSES.iter().map(|v| (*v, status_label(t, v))).collect(),
+        user_types: PLAN_USER_TYPES
+            .iter()
+            .map(|v| (*v, user_type_label(t, v)))
+            .collect(),
+        sort: if sort.0.contains("captured") {
+            "capturedAt".into()
+        } else {
+            "createdAt".into()
+        },
         errors: errs.into_map(),
         page: paging.page,
         pages: ((total + paging.limit - 1) / paging.limit).max(1),
@@ -122,13 +215,17 @@ async fn list(
 struct DetailPage {
     chrome: Chrome,
     id: String,
+    base: String,
     status: String,
+    status_label: &'static str,
+    title: String,
     user: Vec<(&'static str, String)>,
     quote: Vec<(&'static str, String, String, bool)>,
     verified: bool,
     notes: String,
     can_contact: bool,
     can_convert: bool,
+    can_note: bool,
     timeline: Vec<timeline::Item>,
 }
 
@@ -146,52 +243,74 @@ async fn detail(
     let (sel, user, timeline) = service::by_id(app, page.workspace.id.clone(), id.to_string())
         .await
         .map_err(|e| e.status)?;
-    let t = page.t();
+    let (t, local) = (page.t(), page.local());
+    let w = &page.workspace;
     let o = |v: &Option<String>| v.clone().unwrap_or_default();
     let check = &sel.pricing_check;
+    let show = |f: &str, minor: i64| {
+        if f == "gstRate" {
+            format!("{} %", crate::domain::minor_to_number(minor))
+        } else {
+            when::money(t.lang, minor, &w.currency)
+        }
+    };
     let quote = PRICING_FIELDS
         .iter()
         .zip(sel.pricing.0)
         .map(|(f, sent)| {
             (
-                *f,
-                crate::domain::minor_to_number(sent).to_string(),
+                field_label(t, f),
+                show(f, sent),
                 check
                     .expected
                     .get(*f)
-                    .map(|v| {
-                        if v.fract() == 0.0 {
-                            format!("{}", *v as i64)
-                        } else {
-                            serde_json::json!(v).to_string()
-                        }
-                    })
+                    .map(|v| show(f, (v * 100.0).round() as i64))
                     .unwrap_or_default(),
                 check.mismatches.iter().any(|m| m == f),
             )
         })
         .collect();
+    let add_ons: Vec<String> = sel
+        .selected_add_on_codes
+        .iter()
+        .map(|c| {
+            w.add_ons
+                .iter()
+                .find(|a| a.code == *c)
+                .map(|a| a.name.clone())
+                .unwrap_or_else(|| c.clone())
+        })
+        .collect();
     let may = page.role.can(perm(A::UpdateStatus));
     let names = page.members(app).await?;
-    let timeline = timeline::items(&timeline, t, &names, t.system);
+    let notes = page.notes(app, &sel.id).await?;
+    let timeline = timeline::items(&timeline, &notes, t, &local, &names, t.system);
     render(&DetailPage {
         id: sel.id.clone(),
+        base: format!("/admin/pricing/{}", sel.id),
         status: sel.status.clone(),
+        status_label: status_label(t, &sel.status),
+        title: user
+            .name
+            .clone()
+            .or(user.email.clone())
+            .unwrap_or_else(|| t.nav_pricing.to_string()),
         user: vec![
             (t.name, o(&user.name)),
             (t.email, o(&user.email)),
             (t.company, o(&user.company)),
-            ("User type", sel.user_type.clone()),
-            (t.plan, sel.selected_plan_code.clone()),
-            ("Add-ons", sel.selected_add_on_codes.join(", ")),
-            ("Captured", sel.captured_at.clone()),
-            (t.received, util::short_time(&sel.created_at)),
+            (t.user_type, user_type_label(t, &sel.user_type).to_string()),
+            (t.plan, plan_name(w, &sel.selected_plan_code)),
+            (t.add_ons, add_ons.join(", ")),
+            (t.captured_at, local.short(&sel.captured_at)),
+            (t.received, local.short(&sel.created_at)),
         ],
         quote,
         verified: check.verified,
         notes: o(&sel.notes),
         can_contact: may && sel.status == "pending",
         can_convert: may && sel.status == "contacted",
+        can_note: page.role.can(perm(A::Note)),
         timeline,
         chrome: page.chrome(
             "pricing-selections",

@@ -110,7 +110,7 @@ pub struct UserSummary {
 }
 
 impl UserSummary {
-    fn of(u: Option<&end_users::EndUser>) -> UserSummary {
+    pub fn of(u: Option<&end_users::EndUser>) -> UserSummary {
         UserSummary {
             email: u.and_then(|u| u.email.clone()),
             name: u.and_then(|u| u.name.clone()),

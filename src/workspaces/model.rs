@@ -97,6 +97,8 @@ pub struct Workspace {
     pub user_token_secret: Option<String>,
     /// GST in basis points (1800 = 18 %).
     pub gst_rate_bp: i64,
+    /// ISO 4217 code of the catalogue's amounts (`AUD`).
+    pub currency: String,
     /// Plan catalogue.
     pub plans: Vec<Plan>,
     /// Add-on catalogue.
@@ -137,6 +139,8 @@ pub struct WorkspaceView {
     pub user_token_secret_set: bool,
     /// GST in percent.
     pub gst_rate: Money,
+    /// ISO 4217 code of the catalogue's amounts.
+    pub currency: String,
     /// The plan catalogue.
     pub plans: Vec<PlanView>,
     /// The add-on catalogue.
@@ -215,6 +219,10 @@ pub struct SettingsBody {
     #[serde(default)]
     #[schemars(with = "crate::domain::PercentInput")]
     pub gst_rate: u8,
+    /// ISO 4217 code of the catalogue's amounts: three capital letters.
+    #[serde(default)]
+    #[schemars(pattern(r"^[A-Z]{3}$"))]
+    pub currency: String,
     /// The whole plan catalogue (replaces it).
     #[serde(default)]
     #[schemars(length(max = 200))]
@@ -338,6 +346,7 @@ impl Workspace {
             default_locale: self.default_locale,
             user_token_secret_set: self.user_token_secret.is_some(),
             gst_rate: Money(self.gst_rate_bp),
+            currency: self.currency.clone(),
             plans: self
                 .plans
                 .iter()
@@ -388,6 +397,7 @@ impl Workspace {
         set!(default_locale, "defaultLocale");
         set!(user_token_secret, "userTokenSecret");
         set!(gst_rate_bp, "gstRate");
+        set!(currency, "currency");
         set!(plans, "plans");
         set!(add_ons, "addOns");
         if let Some(rl) = patch.rate_limits {
@@ -428,6 +438,7 @@ pub struct SettingsPatch {
     default_locale: Option<Locale>,
     user_token_secret: Option<Option<String>>,
     gst_rate_bp: Option<i64>,
+    currency: Option<String>,
     plans: Option<Vec<Plan>>,
     add_ons: Option<Vec<AddOn>>,
     rate_limits: Option<RateLimitsPatch>,
@@ -682,6 +693,17 @@ impl SettingsPatch {
                 match v.as_f64() {
                     Some(r) if (0.0..=100.0).contains(&r) => money_to_minor(r),
                     _ => Err("must be a percentage from 0 to 100".into()),
+                },
+            );
+        }
+        if let Some(v) = body.get("currency") {
+            p.currency = errs.take(
+                "currency",
+                match v.as_str() {
+                    Some(c) if c.len() == 3 && c.chars().all(|c| c.is_ascii_uppercase()) => {
+                        Ok(c.to_string())
+                    }
+                    _ => Err("must be a three-letter currency code such as AUD".into()),
                 },
             );
         }

@@ -10,7 +10,7 @@ use crate::util;
 
 const COLUMNS: &str = "id, slug, name, public_key, allowed_origins, sales_email, scheduler_url,
      crisp_website_id, thank_you_url, default_locale, user_token_secret, gst_rate_bp, plans,
-     add_ons, rate_limits, created_at, updated_at";
+     add_ons, rate_limits, created_at, updated_at, currency";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Workspace> {
     let origins: String = r.get(4)?;
@@ -36,6 +36,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Workspace> {
         rate_limits: serde_json::from_str::<RateLimits>(&limits).unwrap_or_default(),
         created_at: r.get(15)?,
         updated_at: r.get(16)?,
+        currency: r.get(17)?,
     })
 }
 
@@ -82,7 +83,7 @@ pub fn for_user(conn: &Connection, user_id: &str) -> Result<Vec<(Workspace, Role
          WHERE m.user_id = ?1 ORDER BY w.name, w.slug"
     ))?;
     let rows = stmt.query_map([user_id], |r| {
-        let role: String = r.get(17)?;
+        let role: String = r.get(COLUMNS.split(',').count())?;
         Ok((from_row(r)?, Role::parse(&role).unwrap_or(Role::Viewer)))
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -118,7 +119,7 @@ pub fn update(conn: &Connection, w: &Workspace) -> Result<(), ApiError> {
         "UPDATE workspaces SET name = ?2, allowed_origins = ?3, sales_email = ?4,
              scheduler_url = ?5, crisp_website_id = ?6, thank_you_url = ?7, default_locale = ?8,
              user_token_secret = ?9, gst_rate_bp = ?10, plans = ?11, add_ons = ?12,
-             rate_limits = ?13, updated_at = ?14
+             rate_limits = ?13, updated_at = ?14, currency = ?15
          WHERE id = ?1",
         params![
             w.id,
@@ -135,6 +136,7 @@ pub fn update(conn: &Connection, w: &Workspace) -> Result<(), ApiError> {
             serde_json::to_string(&w.add_ons).unwrap_or_else(|_| "[]".into()),
             serde_json::to_string(&w.rate_limits).unwrap_or_else(|_| "{}".into()),
             w.updated_at,
+            w.currency,
         ],
     )?;
     Ok(())
