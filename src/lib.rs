@@ -168,13 +168,7 @@ async fn start(
                 .map_err(|e| format!("schema of lead kind {}: {e}", kind.id()))?;
         }
     }
-    let base = config.public_url.clone().unwrap_or_else(|| {
-        let addr: String = figment
-            .extract_inner("address")
-            .unwrap_or_else(|_| "127.0.0.1".into());
-        let port: u16 = figment.extract_inner("port").unwrap_or(8000);
-        format!("http://{addr}:{port}")
-    });
+    let base = base_url(&config, &figment);
     let courier = Arc::new(delivery::Courier::new(&config, &base, metrics.clone())?);
     let outcome = bootstrap::run(
         &store,
@@ -251,4 +245,15 @@ pub async fn clean_up(h: &app::Housekeeping) -> Result<usize, error::ApiError> {
             inquiries::queries::purge_spam(tx, &before)
         })
         .await
+}
+
+/// Where links to this leadbox point: `public_url`, else the address and port it listens on.
+pub fn base_url(config: &config::Config, figment: &rocket::figment::Figment) -> String {
+    config.public_url.clone().unwrap_or_else(|| {
+        let addr: String = figment
+            .extract_inner("address")
+            .unwrap_or_else(|_| "127.0.0.1".into());
+        let port: u16 = figment.extract_inner("port").unwrap_or(8000);
+        format!("http://{addr}:{port}")
+    })
 }

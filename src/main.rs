@@ -7,7 +7,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 
 use leadbox::auth::permissions::Role;
-use leadbox::auth::{password, tokens, users};
+use leadbox::auth::{password, resets, tokens, users};
 use leadbox::config::{self, Config};
 use leadbox::domain::{self, Email};
 use leadbox::ops::metrics::Metrics;
@@ -62,6 +62,11 @@ enum UserAction {
         /// Workspace id or slug.
         #[arg(long, default_value = "default")]
         workspace: String,
+    },
+    /// Print a one-time link (valid 24 hours) to set a new password for a staff user.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
     },
 }
 
@@ -155,6 +160,23 @@ async fn main() {
                 .await
                 .unwrap_or_else(|e| fail(e));
             println!("leadbox: user {} created ({})", user.id, role.as_str());
+        }
+        Command::User {
+            action: UserAction::ResetPassword { email },
+        } => {
+            let email = Email::parse_login(&email).unwrap_or_else(|e| fail(format!("--email {e}")));
+            let store = open(&cfg);
+            let token = store
+                .write(move |tx| {
+                    let user = users::by_email(tx, email.as_str())?
+                        .ok_or_else(leadbox::error::ApiError::not_found)?;
+                    resets::create(tx, &user.id, None)
+                })
+                .await
+                .unwrap_or_else(|e| fail(format!("no such user or {e}")));
+            let base = leadbox::base_url(&cfg, &figment);
+            println!("{}/reset/{token}", base.trim_end_matches('/'));
+            eprintln!("leadbox: the link works once, for 24 hours; using it signs the user out everywhere");
         }
         Command::Token {
             action: TokenAction::Create { email, name },

@@ -122,6 +122,37 @@ async fn users_and_tokens_made_on_the_command_line_work_against_the_server() {
 }
 
 #[rocket::async_test]
+async fn reset_password_prints_a_one_time_link_the_server_accepts() {
+    let dir = TempDir::new();
+    let port = free_port();
+    let _server = Server::start(dir.path(), port, &[]).await;
+    let (ok, out, err) = leadbox(
+        &dir,
+        &["user", "reset-password", "--email", OWNER_EMAIL],
+        "",
+    );
+    assert!(ok, "{err}");
+    let link = out.trim();
+    let path = &link[link.find("/reset/").expect("a reset link")..];
+    assert!(err.contains("once"), "{err}");
+    let (status, page) = http(port, "GET", path, &[], "").await.unwrap();
+    assert_eq!(status, 200);
+    assert!(page.contains("id=\"reset-save\""));
+    let (ok, _, err) = leadbox(
+        &dir,
+        &["user", "reset-password", "--email", "nobody@example.com"],
+        "",
+    );
+    assert!(!ok && err.contains("no such user"), "{err}");
+    let (ok, _, err) = leadbox(
+        &dir,
+        &["user", "reset-password", "--email", "not an email"],
+        "",
+    );
+    assert!(!ok && err.contains("--email"), "{err}");
+}
+
+#[rocket::async_test]
 async fn a_backup_taken_while_the_server_writes_is_consistent() {
     let dir = TempDir::new();
     let port = free_port();

@@ -837,3 +837,39 @@ async fn the_pricing_list_exports_its_own_columns_as_csv() {
     assert!(row.starts_with("ps_"), "{row}");
     assert!(row.contains(&format!(",pending,{U},")), "{row}");
 }
+
+#[rocket::async_test]
+async fn the_admin_pages_name_the_customer_the_plan_and_the_money() {
+    let f = fixture().await;
+    let (s, b) = post(&f.app, &end_user(U), seed_body(U)).await;
+    assert_eq!(s, Status::Created, "{b}");
+    let id = b["data"]["id"].as_str().unwrap().to_string();
+    f.app
+        .sign_in(common::OWNER_EMAIL, common::OWNER_PASSWORD)
+        .await;
+    let (_, list) = f.app.page("/admin/pricing").await;
+    for want in [
+        "Jo Buyer",
+        "Acme Industries",
+        "Growth",
+        "AUD 15,339 – AUD 24,779",
+        "Pending",
+    ] {
+        assert!(list.contains(want), "the list shows {want}");
+    }
+    assert!(!list.contains("INDUSTRY_GROWTH"), "names, not codes");
+    let (_, detail) = f.app.page(&format!("/admin/pricing/{id}")).await;
+    for want in [
+        "Diligence hub, AI pack",
+        "AUD 12,000",
+        "18 %",
+        "Plan, monthly from",
+        "Matches the catalogue",
+    ] {
+        assert!(detail.contains(want), "the detail shows {want}");
+    }
+    assert!(
+        !detail.contains("planMonthlyMin"),
+        "labels, not field names"
+    );
+}

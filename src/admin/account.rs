@@ -36,7 +36,7 @@ pub fn routes() -> Vec<Route> {
 const PRE_CSRF: &str = "lb_csrf";
 
 /// The pre-session CSRF token, set in an encrypted cookie when missing.
-fn pre_csrf(cookies: &CookieJar<'_>, secure: bool) -> String {
+pub fn pre_csrf(cookies: &CookieJar<'_>, secure: bool) -> String {
     if let Some(c) = cookies.get_private(PRE_CSRF) {
         return c.value().to_string();
     }
@@ -51,19 +51,77 @@ fn pre_csrf(cookies: &CookieJar<'_>, secure: bool) -> String {
     token
 }
 
-fn pre_csrf_ok(cookies: &CookieJar<'_>, sent: Option<&str>) -> bool {
+pub fn pre_csrf_ok(cookies: &CookieJar<'_>, sent: Option<&str>) -> bool {
     cookies
         .get_private(PRE_CSRF)
         .map(|c| util::ct_eq(c.value(), sent.unwrap_or("")))
         .unwrap_or(false)
 }
 
+/// The browser a request came from, in a few words (`Firefox · Linux`), for the sessions list.
+pub struct Browser(pub Option<String>);
+
+#[rocket::async_trait]
+impl<'r> rocket::request::FromRequest<'r> for Browser {
+    type Error = std::convert::Infallible;
+    async fn from_request(
+        req: &'r rocket::Request<'_>,
+    ) -> rocket::request::Outcome<Self, Self::Error> {
+        let b = req
+            .headers()
+            .get_one("User-Agent")
+            .and_then(sessions::browser_of);
+        rocket::request::Outcome::Success(Browser(b))
+    }
+}
+
+/// The language of pages shown before sign-in: Vietnamese when the browser prefers it to
+/// English (`Accept-Language`), else English.
+pub struct PublicLang(pub Locale);
+
+#[rocket::async_trait]
+impl<'r> rocket::request::FromRequest<'r> for PublicLang {
+    type Error = std::convert::Infallible;
+    async fn from_request(
+        req: &'r rocket::Request<'_>,
+    ) -> rocket::request::Outcome<Self, Self::Error> {
+        let header = req.headers().get_one("Accept-Language").unwrap_or("");
+        rocket::request::Outcome::Success(PublicLang(prefers(header)))
+    }
+}
+
+/// The first of `en` and `vi` an `Accept-Language` header names, by weight.
+pub fn prefers(header: &str) -> Locale {
+    let mut best: Option<(f32, Locale)> = None;
+    for part in header.split(',') {
+        let mut it = part.trim().split(';');
+        let tag = it.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = it
+            .find_map(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|v| v.parse::<f32>().ok())
+            })
+            .unwrap_or(1.0);
+        let lang = match tag.split('-').next() {
+            Some("vi") => Locale::Vi,
+            Some("en") => Locale::En,
+            _ => continue,
+        };
+        if best.is_none_or(|(bq, _)| q > bq) {
+            best = Some((q, lang));
+        }
+    }
+    best.map(|(_, l)| l).unwrap_or(Locale::En)
+}
+
 /// Starts a session for `user_id` and sets its cookie.
-async fn start_session(
+pub async fn start_session(
     app: &App,
     cookies: &CookieJar<'_>,
     user_id: String,
     secure: bool,
+    browser: Option<String>,
 ) -> Result<(), Status> {
     let (token, _) = app
         .store
@@ -72,7 +130,7 @@ async fn start_session(
                 .into_iter()
                 .next()
                 .map(|(w, _)| w.id);
-            sessions::create(tx, &user_id, first.as_deref())
+            sessions::create(tx, &user_id, first.as_deref(), browser.as_deref())
         })
         .await
         .map_err(|e| e.status)?;
@@ -102,11 +160,14 @@ fn login_page(
     page: Option<Page>,
     cookies: &CookieJar<'_>,
     req_https: Https,
+    lang: PublicLang,
+    f: Option<rocket::request::FlashMessage<'_>>,
 ) -> Result<Either<Redirect, RawHtml<String>>, Status> {
     if page.is_some() {
         return Ok(Either::Left(Redirect::to("/admin")));
     }
-    let chrome = Chrome::public(Locale::En, pre_csrf(cookies, req_https.0));
+    let mut chrome = Chrome::public(lang.0, pre_csrf(cookies, req_https.0));
+    chrome.flash = f.map(|m| (m.kind().to_string(), m.message().to_string()));
     render(&LoginPage {
         chrome,
         error: None,
@@ -143,12 +204,14 @@ async fn login(
     cookies: &CookieJar<'_>,
     ip: ClientIp,
     https: Https,
+    lang: PublicLang,
+    browser: Browser,
     form: Form<LoginForm>,
 ) -> Result<Either<Redirect, (Status, RawHtml<String>)>, Status> {
     let f = form.into_inner();
     let email_raw = f.email.clone().unwrap_or_default();
     let fail = |status: Status, msg: &str, cookies: &CookieJar<'_>| {
-        let chrome = Chrome::public(Locale::En, pre_csrf(cookies, https.0));
+        let chrome = Chrome::public(lang.0, pre_csrf(cookies, https.0));
         render(&LoginPage {
             chrome,
             error: Some(msg.to_string()),
@@ -156,7 +219,7 @@ async fn login(
         })
         .map(|html| Either::Right((status, html)))
     };
-    let t = super::i18n::strings(Locale::En);
+    let t = super::i18n::strings(lang.0);
     if !pre_csrf_ok(cookies, f.csrf.as_deref()) {
         return fail(Status::Forbidden, t.form_expired, cookies);
     }
@@ -169,7 +232,7 @@ async fn login(
     }
     match check_credentials(app, ip.0, &email, pw).await {
         Ok(user) => {
-            start_session(app, cookies, user.id, https.0).await?;
+            start_session(app, cookies, user.id, https.0, browser.0).await?;
             Ok(Either::Left(Redirect::to("/admin")))
         }
         Err(e) if e.status == Status::TooManyRequests => {
@@ -224,6 +287,7 @@ async fn setup_page(
     token: &str,
     cookies: &CookieJar<'_>,
     https: Https,
+    lang: PublicLang,
 ) -> Result<(Status, RawHtml<String>), Status> {
     let t = token.to_string();
     let valid = app
@@ -232,7 +296,7 @@ async fn setup_page(
         .await
         .map_err(|e| e.status)?;
     let page = SetupPage {
-        chrome: Chrome::public(Locale::En, pre_csrf(cookies, https.0)),
+        chrome: Chrome::public(lang.0, pre_csrf(cookies, https.0)),
         valid,
         token: if valid {
             token.to_string()
@@ -264,6 +328,8 @@ async fn setup(
     token: &str,
     cookies: &CookieJar<'_>,
     https: Https,
+    lang: PublicLang,
+    browser: Browser,
     form: Form<SetupForm>,
 ) -> Result<Either<Redirect, (Status, RawHtml<String>)>, Status> {
     let f = form.into_inner();
@@ -281,16 +347,20 @@ async fn setup(
         domain::parse_password(f.password.as_deref().unwrap_or("")),
     );
     if pw.is_some() && f.password != f.confirm {
-        errs.add("confirm", super::i18n::EN.passwords_differ);
+        errs.add("confirm", super::i18n::strings(lang.0).passwords_differ);
     }
     let (Some(name), Some(email), Some(pw), true) = (name, email, pw, errs.is_empty()) else {
         let page = SetupPage {
-            chrome: Chrome::public(Locale::En, pre_csrf(cookies, https.0)),
+            chrome: Chrome::public(lang.0, pre_csrf(cookies, https.0)),
             valid: true,
             token: token.to_string(),
             name: f.name.unwrap_or_default(),
             email: f.email.unwrap_or_default(),
-            errors: errs.into_map(),
+            errors: errs
+                .into_map()
+                .into_iter()
+                .map(|(k, v)| (k, super::i18n::message(super::i18n::strings(lang.0), &v)))
+                .collect(),
         };
         return render(&page).map(|h| Either::Right((Status::BadRequest, h)));
     };
@@ -311,7 +381,7 @@ async fn setup(
         .await
         .map_err(|e| e.status)?;
     tracing::info!(user_id = %user.id, "first owner created through the setup link");
-    start_session(app, cookies, user.id, https.0).await?;
+    start_session(app, cookies, user.id, https.0, browser.0).await?;
     Ok(Either::Left(Redirect::to("/admin")))
 }
 

@@ -313,6 +313,62 @@ pub struct Strings {
     pub sc_reply: &'static str,
     pub sc_help: &'static str,
     pub close: &'static str,
+    pub currency: &'static str,
+    pub currency_help: &'static str,
+    pub f_plan: &'static str,
+    pub f_add_on: &'static str,
+    pub f_code: &'static str,
+    pub f_user_type: &'static str,
+    pub f_plan_name: &'static str,
+    pub f_monthly_min: &'static str,
+    pub f_monthly_max: &'static str,
+    pub f_monthly_amount: &'static str,
+    pub f_one_time_amount: &'static str,
+    pub f_page: &'static str,
+    pub f_limit: &'static str,
+    pub f_sort: &'static str,
+    pub f_q: &'static str,
+    pub f_kind: &'static str,
+    pub role_owner: &'static str,
+    pub role_admin: &'static str,
+    pub role_sales: &'static str,
+    pub role_support: &'static str,
+    pub role_viewer: &'static str,
+    pub plans_title: &'static str,
+    pub unknown_browser: &'static str,
+    pub time_zone: &'static str,
+    pub time_zone_help: &'static str,
+    pub time_zone_browser: &'static str,
+    pub time_zone_unknown: &'static str,
+    pub new_password: &'static str,
+    pub current_password: &'static str,
+    pub current_password_wrong: &'static str,
+    pub password_changed: &'static str,
+    pub change_password: &'static str,
+    pub sessions_title: &'static str,
+    pub sessions_ended: &'static str,
+    pub this_session: &'static str,
+    pub signed_in_at: &'static str,
+    pub end_other_sessions: &'static str,
+    pub end_all_sessions: &'static str,
+    pub reset_title: &'static str,
+    pub reset_intro: &'static str,
+    pub reset_used: &'static str,
+    pub reset_save: &'static str,
+    pub password_reset_done: &'static str,
+    pub forgot_title: &'static str,
+    pub forgot_intro: &'static str,
+    pub forgot_send: &'static str,
+    pub forgot_sent: &'static str,
+    pub forgot_unavailable: &'static str,
+    pub forgot_link: &'static str,
+    pub back_to_sign_in: &'static str,
+    pub reset_mail_subject: &'static str,
+    pub reset_mail_body: &'static str,
+    pub reset_link_title: &'static str,
+    pub reset_link_help: &'static str,
+    pub reset_link_issue: &'static str,
+    pub invite_help: &'static str,
 }
 
 /// English.
@@ -374,7 +430,7 @@ pub const EN: Strings = Strings {
     read_only: "Your role can read these settings but not change them.",
     members_title: "Members",
     add_member: "Add a member",
-    add_member_help: "Creates the account if the email is new; share the initial password with them.",
+    add_member_help: "Creates the account if the email is new.",
     initial_password: "Initial password",
     change_role: "Change role",
     remove: "Remove",
@@ -624,6 +680,62 @@ pub const EN: Strings = Strings {
     sc_reply: "Write a reply (or a note)",
     sc_help: "Show this list",
     close: "Close",
+    currency: "Currency",
+    currency_help: "Three letters, such as AUD, USD or VND: the catalogue's prices are in it.",
+    f_plan: "Plan {n}",
+    f_add_on: "Add-on {n}",
+    f_code: "code",
+    f_user_type: "customer type",
+    f_plan_name: "name",
+    f_monthly_min: "monthly from",
+    f_monthly_max: "monthly up to",
+    f_monthly_amount: "monthly price",
+    f_one_time_amount: "one-time price",
+    f_page: "Page",
+    f_limit: "Per page",
+    f_sort: "Sort by",
+    f_q: "Search",
+    f_kind: "Kind",
+    role_owner: "Owner",
+    role_admin: "Admin",
+    role_sales: "Sales",
+    role_support: "Support",
+    role_viewer: "Viewer",
+    plans_title: "Plans",
+    unknown_browser: "Unknown browser",
+    time_zone: "Time zone",
+    time_zone_help: "Times on every page are shown in this zone.",
+    time_zone_browser: "The browser's zone",
+    time_zone_unknown: "That time zone is not known.",
+    new_password: "New password",
+    current_password: "Current password",
+    current_password_wrong: "The current password is not right.",
+    password_changed: "Password changed. Your other sessions were signed out.",
+    change_password: "Change password",
+    sessions_title: "Where you are signed in",
+    sessions_ended: "{n} other session(s) signed out.",
+    this_session: "This browser",
+    signed_in_at: "Signed in",
+    end_other_sessions: "Sign out other sessions",
+    end_all_sessions: "Sign out everywhere",
+    reset_title: "Choose a new password",
+    reset_intro: "This link works once. Afterwards, sign in with the new password.",
+    reset_used: "This link has been used or has expired. Ask an owner for a new one.",
+    reset_save: "Set password",
+    password_reset_done: "Password set. Sign in with it now.",
+    forgot_title: "Forgot your password?",
+    forgot_intro: "Enter your sign-in email and we will send a one-time link to set a new password.",
+    forgot_send: "Send the link",
+    forgot_sent: "If that address has an account, a link is on its way. It works for 24 hours.",
+    forgot_unavailable: "Email is not set up on this leadbox. Ask an owner for a reset link.",
+    forgot_link: "Forgot your password?",
+    back_to_sign_in: "Back to sign in",
+    reset_mail_subject: "Set a new leadbox password",
+    reset_mail_body: "Someone asked to set a new password for your leadbox account.\n\nOpen this link within 24 hours to choose one:\n{link}\n\nIf it was not you, ignore this email: your password stays as it is.",
+    reset_link_title: "One-time link for {name}",
+    reset_link_help: "Send it to them yourself. It works once, for 24 hours; using it signs them out everywhere.",
+    reset_link_issue: "Reset link",
+    invite_help: "Leave the password empty to get a one-time link they use to choose their own.",
 };
 
 /// Vietnamese.
@@ -685,7 +797,7 @@ pub const VI: Strings = Strings {
     read_only: "Vai trò của bạn chỉ được xem, không được thay đổi các cài đặt này.",
     members_title: "Thành viên",
     add_member: "Thêm thành viên",
-    add_member_help: "Tạo tài khoản nếu email còn mới; hãy gửi mật khẩu ban đầu cho họ.",
+    add_member_help: "Tạo tài khoản nếu email còn mới.",
     initial_password: "Mật khẩu ban đầu",
     change_role: "Đổi vai trò",
     remove: "Gỡ bỏ",
@@ -935,6 +1047,62 @@ pub const VI: Strings = Strings {
     sc_reply: "Viết trả lời (hoặc ghi chú)",
     sc_help: "Hiện danh sách này",
     close: "Đóng",
+    currency: "Tiền tệ",
+    currency_help: "Ba chữ cái, ví dụ AUD, USD hoặc VND: giá trong bảng giá tính theo đơn vị này.",
+    f_plan: "Gói {n}",
+    f_add_on: "Tiện ích {n}",
+    f_code: "mã",
+    f_user_type: "loại khách hàng",
+    f_plan_name: "tên",
+    f_monthly_min: "hằng tháng từ",
+    f_monthly_max: "hằng tháng đến",
+    f_monthly_amount: "giá hằng tháng",
+    f_one_time_amount: "giá một lần",
+    f_page: "Trang",
+    f_limit: "Mỗi trang",
+    f_sort: "Sắp xếp theo",
+    f_q: "Tìm kiếm",
+    f_kind: "Loại",
+    role_owner: "Chủ sở hữu",
+    role_admin: "Quản trị",
+    role_sales: "Kinh doanh",
+    role_support: "Hỗ trợ",
+    role_viewer: "Chỉ xem",
+    plans_title: "Các gói",
+    unknown_browser: "Trình duyệt không rõ",
+    time_zone: "Múi giờ",
+    time_zone_help: "Thời gian trên mọi trang hiển thị theo múi giờ này.",
+    time_zone_browser: "Múi giờ của trình duyệt",
+    time_zone_unknown: "Không nhận ra múi giờ này.",
+    new_password: "Mật khẩu mới",
+    current_password: "Mật khẩu hiện tại",
+    current_password_wrong: "Mật khẩu hiện tại không đúng.",
+    password_changed: "Đã đổi mật khẩu. Các phiên khác của bạn đã được đăng xuất.",
+    change_password: "Đổi mật khẩu",
+    sessions_title: "Nơi bạn đang đăng nhập",
+    sessions_ended: "Đã đăng xuất {n} phiên khác.",
+    this_session: "Trình duyệt này",
+    signed_in_at: "Đăng nhập lúc",
+    end_other_sessions: "Đăng xuất các phiên khác",
+    end_all_sessions: "Đăng xuất mọi nơi",
+    reset_title: "Đặt mật khẩu mới",
+    reset_intro: "Liên kết này chỉ dùng được một lần. Sau đó hãy đăng nhập bằng mật khẩu mới.",
+    reset_used: "Liên kết này đã được dùng hoặc đã hết hạn. Hãy xin chủ sở hữu một liên kết mới.",
+    reset_save: "Đặt mật khẩu",
+    password_reset_done: "Đã đặt mật khẩu. Hãy đăng nhập bằng mật khẩu mới.",
+    forgot_title: "Quên mật khẩu?",
+    forgot_intro: "Nhập email đăng nhập, chúng tôi sẽ gửi một liên kết dùng một lần để đặt mật khẩu mới.",
+    forgot_send: "Gửi liên kết",
+    forgot_sent: "Nếu địa chỉ đó có tài khoản, liên kết đang được gửi tới. Liên kết có hiệu lực trong 24 giờ.",
+    forgot_unavailable: "Leadbox này chưa cài đặt email. Hãy xin chủ sở hữu một liên kết đặt lại mật khẩu.",
+    forgot_link: "Quên mật khẩu?",
+    back_to_sign_in: "Quay lại đăng nhập",
+    reset_mail_subject: "Đặt mật khẩu leadbox mới",
+    reset_mail_body: "Có người yêu cầu đặt mật khẩu mới cho tài khoản leadbox của bạn.\n\nMở liên kết này trong vòng 24 giờ để chọn mật khẩu:\n{link}\n\nNếu không phải bạn, hãy bỏ qua email này: mật khẩu của bạn vẫn giữ nguyên.",
+    reset_link_title: "Liên kết dùng một lần cho {name}",
+    reset_link_help: "Hãy tự gửi cho họ. Liên kết dùng một lần, trong 24 giờ; khi dùng, họ sẽ bị đăng xuất khỏi mọi nơi.",
+    reset_link_issue: "Liên kết đặt lại",
+    invite_help: "Để trống mật khẩu để nhận liên kết dùng một lần cho họ tự đặt mật khẩu.",
 };
 
 /// The catalogue of a language.
@@ -1092,6 +1260,92 @@ pub fn message(t: &Strings, en: &str) -> String {
         }
         None => en.to_string(),
     }
+}
+
+/// A role's name in the viewer's language.
+pub fn role_label(t: &Strings, role: crate::auth::permissions::Role) -> &'static str {
+    use crate::auth::permissions::Role;
+    match role {
+        Role::Owner => t.role_owner,
+        Role::Admin => t.role_admin,
+        Role::Sales => t.role_sales,
+        Role::Support => t.role_support,
+        Role::Viewer => t.role_viewer,
+    }
+}
+
+/// The words for a field a check named (`plans[0].monthlyMin` → `Plan 1: monthly from`); the
+/// key itself when it is not one of ours.
+pub fn field(t: &Strings, key: &str) -> String {
+    let simple = |k: &str| -> Option<&'static str> {
+        Some(match k {
+            "name" => t.name,
+            "email" => t.email,
+            "password" => t.password,
+            "confirm" => t.confirm_password,
+            "role" => t.role,
+            "allowedOrigins" | "allowed_origins" => t.allowed_origins,
+            "salesEmail" | "sales_email" => t.sales_email,
+            "schedulerUrl" | "scheduler_url" => t.scheduler_url,
+            "thankYouUrl" | "thank_you_url" => t.thank_you_url,
+            "crispWebsiteId" | "crisp_website_id" => t.crisp_website_id,
+            "defaultLocale" | "default_locale" => t.default_locale,
+            "userTokenSecret" | "user_token_secret" => t.user_token_secret,
+            "gstRate" | "gst_rate" => t.gst_rate,
+            "currency" => t.currency,
+            "rateLimits.publicPerIpPerMinute" | "rl_public_ip" => t.rl_public_ip,
+            "rateLimits.publicPerWorkspacePerMinute" | "rl_public_ws" => t.rl_public_ws,
+            "rateLimits.contactPerUserPerMinute" | "rl_contact_user" => t.rl_contact_user,
+            "rateLimits.contactPerIpPerMinute" | "rl_contact_ip" => t.rl_contact_ip,
+            "status" => t.status,
+            "q" => t.f_q,
+            "kind" => t.f_kind,
+            "assigneeId" => t.assignee,
+            "page" => t.f_page,
+            "limit" => t.f_limit,
+            "sortBy" | "sortOrder" => t.f_sort,
+            "userType" => t.user_type,
+            "body" => t.note_label,
+            "plans" => t.plans_title,
+            "addOns" => t.add_ons,
+            _ => return None,
+        })
+    };
+    if let Some(w) = simple(key) {
+        return w.to_string();
+    }
+    // `plans[3].monthlyMin`, `addOns[0].code`
+    for (prefix, title) in [("plans[", t.f_plan), ("addOns[", t.f_add_on)] {
+        if let Some(rest) = key.strip_prefix(prefix) {
+            if let Some((i, sub)) = rest.split_once(']') {
+                let n = i.parse::<usize>().map(|n| n + 1).unwrap_or(0);
+                let head = title.replace("{n}", &n.to_string());
+                let sub = match sub.trim_start_matches('.') {
+                    "" => return head,
+                    "code" => t.f_code,
+                    "userType" => t.f_user_type,
+                    "name" => t.f_plan_name,
+                    "monthlyMin" => t.f_monthly_min,
+                    "monthlyMax" => t.f_monthly_max,
+                    "monthlyAmount" => t.f_monthly_amount,
+                    "oneTimeAmount" => t.f_one_time_amount,
+                    other => return format!("{head}: {other}"),
+                };
+                return format!("{head}: {sub}");
+            }
+        }
+    }
+    key.to_string()
+}
+
+/// A form's errors in words: `(field, message)` in the viewer's language.
+pub fn errors(
+    t: &Strings,
+    errs: &std::collections::BTreeMap<String, String>,
+) -> Vec<(String, String)> {
+    errs.iter()
+        .map(|(k, v)| (field(t, k), message(t, v)))
+        .collect()
 }
 
 #[cfg(test)]

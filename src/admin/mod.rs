@@ -4,6 +4,7 @@
 pub mod account;
 pub mod dashboard;
 pub mod i18n;
+pub mod security;
 pub mod when;
 pub mod workspace;
 
@@ -35,6 +36,7 @@ use i18n::Strings;
 pub fn routes() -> Vec<Route> {
     let mut r = routes![root, static_file, favicon];
     r.extend(account::routes());
+    r.extend(security::routes());
     r.extend(workspace::routes());
     r
 }

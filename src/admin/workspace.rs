@@ -30,6 +30,7 @@ pub fn routes() -> Vec<Route> {
         add_member,
         change_role,
         remove_member,
+        reset_link,
         tokens_page,
         create_token,
         revoke_token
@@ -380,6 +381,7 @@ struct MemberRow {
     name: String,
     email: String,
     role: &'static str,
+    role_label: &'static str,
     is_self: bool,
 }
 
@@ -388,9 +390,11 @@ struct MemberRow {
 struct MembersPage {
     chrome: Chrome,
     members: Vec<MemberRow>,
-    roles: Vec<&'static str>,
+    roles: Vec<(&'static str, &'static str)>,
     can_manage: bool,
-    errors: BTreeMap<String, String>,
+    is_owner: bool,
+    link: Option<(String, String)>,
+    errors: Vec<(String, String)>,
     new_name: String,
     new_email: String,
 }
@@ -402,7 +406,9 @@ async fn members_html(
     flash_msg: Option<(String, String)>,
     errors: BTreeMap<String, String>,
     typed: (String, String),
+    link: Option<(String, String)>,
 ) -> Result<(Status, RawHtml<String>), Status> {
+    let t = page.t();
     let ws = page.workspace.id.clone();
     let list = app
         .store
@@ -418,11 +424,17 @@ async fn members_html(
                 name: m.user.name,
                 email: m.user.email,
                 role: m.role.as_str(),
+                role_label: super::i18n::role_label(t, m.role),
             })
             .collect(),
-        roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
+        roles: Role::ALL
+            .iter()
+            .map(|r| (r.as_str(), super::i18n::role_label(t, *r)))
+            .collect(),
         can_manage: page.role.can(Perm::MemberManage),
-        errors,
+        is_owner: page.role == Role::Owner,
+        link,
+        errors: super::i18n::errors(t, &errors),
         new_name: typed.0,
         new_email: typed.1,
         chrome: page.chrome("members", flash_msg),
@@ -445,6 +457,7 @@ async fn members_page(
         flash(f),
         BTreeMap::new(),
         Default::default(),
+        None,
     )
     .await
 }
@@ -498,9 +511,17 @@ async fn add_member(
         f.email.clone().unwrap_or_default(),
     );
     let (Some(email), Some(role), true) = (email.clone(), role, errs.is_empty()) else {
-        return members_html(app, &page, Status::BadRequest, None, errs.into_map(), typed)
-            .await
-            .map(Either::Right);
+        return members_html(
+            app,
+            &page,
+            Status::BadRequest,
+            None,
+            errs.into_map(),
+            typed,
+            None,
+        )
+        .await
+        .map(Either::Right);
     };
     let login = email.as_str().to_string();
     let existing = app
@@ -508,14 +529,22 @@ async fn add_member(
         .read(move |c| users::with_hash_by_email(c, &login))
         .await
         .map_err(|e| e.status)?;
+    // A new account without a password gets a one-time link to choose one (an invitation).
+    let invite = existing.is_none() && f.password.as_deref().unwrap_or("").is_empty();
     let hash = match existing {
         Some(_) => None,
+        // Nobody knows this one; the link replaces it.
+        None if invite => Some(
+            password::hash(crate::util::random_string(40))
+                .await
+                .map_err(|e| e.status)?,
+        ),
         None => match domain::parse_password(f.password.as_deref().unwrap_or("")) {
             Ok(pw) => Some(password::hash(pw).await.map_err(|e| e.status)?),
             Err(m) => {
                 let mut errs = BTreeMap::new();
                 errs.insert("password".to_string(), m);
-                return members_html(app, &page, Status::BadRequest, None, errs, typed)
+                return members_html(app, &page, Status::BadRequest, None, errs, typed, None)
                     .await
                     .map(Either::Right);
             }
@@ -524,16 +553,32 @@ async fn add_member(
     let ws = page.workspace.id.clone();
     let display =
         name.unwrap_or_else(|| email.as_str().split('@').next().unwrap_or("").to_string());
-    app.store
+    let (user_id, user_name) = app
+        .store
         .write(move |tx| {
             let user = match users::with_hash_by_email(tx, email.as_str())? {
                 Some((u, _)) => u,
                 None => users::insert(tx, email.as_str(), &display, hash.as_deref().unwrap_or(""))?,
             };
-            users::set_membership(tx, &ws, &user.id, role)
+            users::set_membership(tx, &ws, &user.id, role)?;
+            Ok((user.id, user.name))
         })
         .await
         .map_err(|e| e.status)?;
+    if invite {
+        let link = super::security::issue_link(app, user_id, page.staff.user.id.clone()).await?;
+        return members_html(
+            app,
+            &page,
+            Status::Ok,
+            Some(("success".into(), page.t().member_added.into())),
+            BTreeMap::new(),
+            Default::default(),
+            Some((user_name, link)),
+        )
+        .await
+        .map(Either::Right);
+    }
     Ok(Either::Left(Flash::success(
         Redirect::to("/admin/members"),
         page.t().member_added,
@@ -610,6 +655,46 @@ async fn change_role(
             Err(m) => Flash::error(back, m),
         },
     )
+}
+
+/// `POST /admin/members/<user_id>/reset-link` — owners only: a one-time link for a member of
+/// this workspace to choose a new password, shown once.
+#[post("/admin/members/<user_id>/reset-link", data = "<form>")]
+async fn reset_link(
+    app: &State<App>,
+    page: Page,
+    user_id: &str,
+    form: Form<RoleForm>,
+) -> Result<(Status, RawHtml<String>), Status> {
+    page.check_csrf(form.csrf.as_deref())?;
+    if page.role != Role::Owner {
+        return Err(Status::Forbidden);
+    }
+    let (ws, uid) = (page.workspace.id.clone(), user_id.to_string());
+    let member = app
+        .store
+        .read(move |c| {
+            Ok(match users::role_in(c, &uid, &ws)? {
+                Some(_) => users::by_id(c, &uid)?,
+                None => None,
+            })
+        })
+        .await
+        .map_err(|e| e.status)?
+        .ok_or(Status::NotFound)?;
+    let link =
+        super::security::issue_link(app, member.id.clone(), page.staff.user.id.clone()).await?;
+    tracing::info!(user_id = %member.id, by = %page.staff.user.id, "one-time reset link issued");
+    members_html(
+        app,
+        &page,
+        Status::Ok,
+        None,
+        BTreeMap::new(),
+        Default::default(),
+        Some((member.name, link)),
+    )
+    .await
 }
 
 /// `POST /admin/members/<user_id>/remove` — MemberPermissions.Manage.

@@ -5,6 +5,7 @@ pub mod end_user;
 pub mod guards;
 pub mod password;
 pub mod permissions;
+pub mod resets;
 pub mod routes;
 pub mod sessions;
 pub mod throttle;

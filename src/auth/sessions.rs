@@ -30,6 +30,7 @@ pub fn create(
     conn: &Connection,
     user_id: &str,
     workspace_id: Option<&str>,
+    browser: Option<&str>,
 ) -> Result<(String, Session), ApiError> {
     let token = util::random_string(43);
     let session = Session {
@@ -40,8 +41,9 @@ pub fn create(
     };
     let now = util::now();
     conn.prepare_cached(
-        "INSERT INTO sessions (token_hash, user_id, csrf_token, workspace_id, created_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO sessions (token_hash, user_id, csrf_token, workspace_id, created_at, expires_at,
+                               user_agent)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![
         session.token_hash,
@@ -49,7 +51,8 @@ pub fn create(
         session.csrf,
         session.workspace_id,
         util::rfc3339(now),
-        util::rfc3339(now + LIFETIME)
+        util::rfc3339(now + LIFETIME),
+        browser
     ])?;
     Ok((token, session))
 }
@@ -82,6 +85,76 @@ pub fn delete(conn: &Connection, token_hash: &str) -> Result<(), ApiError> {
 pub fn delete_for_user(conn: &Connection, user_id: &str) -> Result<(), ApiError> {
     conn.execute("DELETE FROM sessions WHERE user_id = ?1", [user_id])?;
     Ok(())
+}
+
+/// One of a user's live sessions, for the sessions list.
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    /// Its key.
+    pub token_hash: String,
+    /// When it was opened.
+    pub created_at: String,
+    /// The browser it was opened in (`Firefox on Linux`), when known.
+    pub browser: Option<String>,
+}
+
+/// The live sessions of a user, newest first.
+pub fn for_user(conn: &Connection, user_id: &str) -> Result<Vec<SessionInfo>, ApiError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT token_hash, created_at, user_agent FROM sessions
+         WHERE user_id = ?1 AND expires_at > ?2 ORDER BY created_at DESC",
+    )?;
+    let rows = stmt.query_map(params![user_id, util::now_str()], |r| {
+        Ok(SessionInfo {
+            token_hash: r.get(0)?,
+            created_at: r.get(1)?,
+            browser: r.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Ends every session of a user but `keep`; returns how many ended.
+pub fn delete_others(conn: &Connection, user_id: &str, keep: &str) -> Result<usize, ApiError> {
+    Ok(conn.execute(
+        "DELETE FROM sessions WHERE user_id = ?1 AND token_hash != ?2",
+        [user_id, keep],
+    )?)
+}
+
+/// `Firefox on Linux` from a User-Agent header: enough to tell one's sessions apart, and no
+/// more of the header is kept.
+pub fn browser_of(user_agent: &str) -> Option<String> {
+    let ua = user_agent;
+    let browser = if ua.contains("Firefox/") {
+        "Firefox"
+    } else if ua.contains("Edg/") {
+        "Edge"
+    } else if ua.contains("OPR/") {
+        "Opera"
+    } else if ua.contains("Chrome/") || ua.contains("Chromium/") {
+        "Chrome"
+    } else if ua.contains("Safari/") {
+        "Safari"
+    } else if ua.contains("curl/") {
+        "curl"
+    } else {
+        return None;
+    };
+    let os = if ua.contains("Android") {
+        "Android"
+    } else if ua.contains("iPhone") || ua.contains("iPad") {
+        "iOS"
+    } else if ua.contains("Windows") {
+        "Windows"
+    } else if ua.contains("Mac OS X") || ua.contains("Macintosh") {
+        "macOS"
+    } else if ua.contains("Linux") || ua.contains("X11") {
+        "Linux"
+    } else {
+        return Some(browser.to_string());
+    };
+    Some(format!("{browser} · {os}"))
 }
 
 /// Switches the workspace the admin pages show.

@@ -122,6 +122,15 @@ impl Courier {
         self.mailer.is_some()
     }
 
+    /// Sends one email now, outside the outbox: only for messages that carry a secret (a
+    /// password reset link), which must not sit in a durable log; the person can ask again.
+    pub async fn send_now(&self, to: &str, subject: &str, text: String) -> Result<(), String> {
+        match &self.mailer {
+            Some(m) => m.send(to, subject, text).await,
+            None => Err("email is not set up".into()),
+        }
+    }
+
     /// Tells the sender to look for due deliveries now.
     pub fn wake(&self) {
         self.wake.notify_one();

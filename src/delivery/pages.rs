@@ -13,7 +13,7 @@ use rocket::response::{Flash, Redirect};
 use rocket::{get, post, routes, Route, State};
 
 use super::outbox::{self, DeliveryView};
-use super::prefs::{self, Choices};
+use super::prefs;
 use super::webhooks::{self, Change, Webhook, WebhookBody};
 use crate::admin::{render, Chrome, Page};
 use crate::app::App;
@@ -34,7 +34,6 @@ pub fn routes() -> Vec<Route> {
         redeliver_dead,
         delete,
         redeliver,
-        account,
         save_choices,
         service_worker
     ]
@@ -565,43 +564,6 @@ async fn redeliver(
         }
         Err(e) => Err(e.status),
     }
-}
-
-#[derive(Template)]
-#[template(path = "account.html")]
-struct AccountPage {
-    chrome: Chrome,
-    choices: Choices,
-    email_available: bool,
-    push_browsers: i64,
-    vapid: String,
-}
-
-/// `GET /admin/account` — any member: the viewer's own notification choices here.
-#[get("/admin/account")]
-async fn account(
-    app: &State<App>,
-    page: Page,
-    f: Option<FlashMessage<'_>>,
-) -> Result<RawHtml<String>, Status> {
-    let (ws, user) = (page.workspace.id.clone(), page.staff.user.id.clone());
-    let (choices, push_browsers) = app
-        .store
-        .read(move |c| {
-            Ok((
-                prefs::get(c, &ws, &user)?,
-                prefs::subscription_count(c, &user)?,
-            ))
-        })
-        .await
-        .map_err(|e| e.status)?;
-    render(&AccountPage {
-        chrome: page.chrome("account", flash(f)),
-        choices,
-        email_available: app.courier.email_enabled(),
-        push_browsers,
-        vapid: app.courier.vapid.public.clone(),
-    })
 }
 
 /// The notification form: a box left unticked is off. Email boxes are not on the page
