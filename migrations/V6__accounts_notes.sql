@@ -34,3 +34,11 @@ CREATE TABLE lead_notes (
     created_at   TEXT NOT NULL
 );
 CREATE INDEX idx_lead_notes_lead ON lead_notes(workspace_id, lead_id, created_at);
+
+-- First-run checklist steps that leave no other trace (the snippet was looked at).
+CREATE TABLE onboarding_steps (
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    step         TEXT NOT NULL,
+    done_at      TEXT NOT NULL,
+    PRIMARY KEY (workspace_id, step)
+);

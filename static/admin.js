@@ -212,6 +212,15 @@ function localTime(iso) {
     tbody.insertBefore(tr, tbody.firstChild);
   }
 
+  // The first-run checklist ticks its step when the first lead arrives.
+  function tick(step) {
+    var li = document.querySelector("#checklist li[data-step=" + step + "]");
+    if (!li || li.classList.contains("done")) return;
+    li.classList.add("done");
+    var state = li.querySelector("[data-state]");
+    if (state) state.textContent = li.parentNode.getAttribute("data-done") || "";
+  }
+
   function arrived(id) {
     getJson("/api/v1/leads/" + encodeURIComponent(id)).then(function (b) {
       if (!b) return;
@@ -238,7 +247,7 @@ function localTime(iso) {
       if (msg.type === "subscribed" && lastId() === null) remember(msg.lastEventId);
       if (typeof msg.eventId !== "number") return;
       remember(msg.eventId);
-      if (/\/submitted$/.test(msg.topic) && msg.data && msg.data.id) arrived(msg.data.id);
+      if (/\/submitted$/.test(msg.topic) && msg.data && msg.data.id) { arrived(msg.data.id); tick("lead"); }
       refreshBadge();
     };
     ws.onclose = function () {

@@ -122,6 +122,7 @@
     var t = TEXT[lang(form)];
     var status = form.querySelector(".status") || form.appendChild(document.createElement("p"));
     status.setAttribute("role", "status");
+    status.classList.add("leadbox-status");
     var token = null, proof = null;
     fetch(base + "/challenge", { headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
@@ -156,9 +157,11 @@
         if (r.res.status === 201) {
           var done = document.createElement("div");
           done.className = "leadbox-success";
+          done.setAttribute("tabindex", "-1");
           done.setAttribute("role", "status");
           done.textContent = t.thanks;
           form.replaceWith(done);
+          done.focus();
           return;
         }
         if (button) button.disabled = false;

@@ -275,49 +275,217 @@ async fn the_setup_link_creates_the_owner_once() {
 async fn the_settings_page_saves_and_re_renders_errors_with_values_kept() {
     let app = TestApp::spawn().await;
     let csrf = app.sign_in(OWNER_EMAIL, OWNER_PASSWORD).await;
-    let mut fields = vec![
-        ("_csrf", csrf.as_str()),
-        ("name", "Acme"),
-        (
-            "allowed_origins",
-            "https://www.acme.test\nhttps://acme.test",
-        ),
-        ("sales_email", "sales@acme.test"),
-        ("scheduler_url", ""),
-        ("crisp_website_id", ""),
-        ("thank_you_url", ""),
-        ("default_locale", "en"),
-        ("user_token_secret", ""),
-        ("gst_rate", "18"),
-        ("plans", "[]"),
-        ("add_ons", ""),
-        ("rl_public_ip", "20"),
-        ("rl_public_ws", "600"),
-        ("rl_contact_user", "5"),
-        ("rl_contact_ip", "30"),
-    ];
-    let (s, loc, _) = app.post_form("/admin/settings", &fields).await;
+    for section in ["form", "contact", "catalogue", "limits", "tokens"] {
+        let (s, html) = app.page(&format!("/admin/settings/{section}")).await;
+        assert_eq!(s, Status::Ok, "{section}");
+        assert!(html.contains(&format!("value=\"{section}\"")));
+    }
+    let (s, _) = app.page("/admin/settings/nowhere").await;
+    assert_eq!(s, Status::NotFound);
+    // One section saves only its own fields.
+    let (s, loc, _) = app
+        .post_form(
+            "/admin/settings",
+            &[
+                ("_csrf", &csrf),
+                ("section", "form"),
+                (
+                    "allowed_origins",
+                    "https://www.acme.test\nhttps://acme.test",
+                ),
+                ("thank_you_url", ""),
+            ],
+        )
+        .await;
     assert_eq!(
         (s, loc.as_deref()),
-        (Status::SeeOther, Some("/admin/settings"))
+        (Status::SeeOther, Some("/admin/settings/form"))
     );
-    let (_, html) = app.page("/admin/settings").await;
+    let (_, html) = app.page("/admin/settings/form").await;
     assert!(html.contains("Settings saved."));
     assert!(html.contains("https://www.acme.test\nhttps://acme.test"));
-    fields[1] = ("name", "Acme <b>bold</b>");
-    fields[3] = ("sales_email", "not-an-email");
-    fields[10] = ("plans", "[{oops");
-    let (s, _, html) = app.post_form("/admin/settings", &fields).await;
+    let (_, html) = app.page("/admin/settings").await;
+    assert!(
+        html.contains("value=\"Default\"") || html.contains("id=\"name\""),
+        "the name stays"
+    );
+    app.post_form(
+        "/admin/settings",
+        &[
+            ("_csrf", &csrf),
+            ("section", "workspace"),
+            ("name", "Acme"),
+            ("default_locale", "en"),
+        ],
+    )
+    .await;
+    let (_, html) = app.page("/admin/settings/contact").await;
+    assert!(!html.contains("flash-error"));
+    let (s, _, html) = app
+        .post_form(
+            "/admin/settings",
+            &[
+                ("_csrf", &csrf),
+                ("section", "contact"),
+                ("sales_email", "not-an-email"),
+                ("scheduler_url", ""),
+                ("crisp_website_id", ""),
+            ],
+        )
+        .await;
     assert_eq!(s, Status::BadRequest);
-    assert!(html.contains("salesEmail") && html.contains("plans"));
+    assert!(
+        html.contains("Sales email") && html.contains("must be a valid email address"),
+        "the field in words"
+    );
     assert!(
         html.contains("value=\"not-an-email\""),
         "typed values are kept"
     );
+    let (s, _, html) = app
+        .post_form(
+            "/admin/settings",
+            &[
+                ("_csrf", &csrf),
+                ("section", "workspace"),
+                ("name", "Acme <b>bold</b>"),
+                ("default_locale", "klingon"),
+            ],
+        )
+        .await;
+    assert_eq!(s, Status::BadRequest);
     assert!(
         html.contains("Acme &#60;b&#62;bold&#60;/b&#62;") && !html.contains("<b>bold</b>"),
         "user input is escaped"
     );
+}
+
+#[rocket::async_test]
+async fn the_plan_catalogue_is_edited_as_rows_without_json() {
+    let app = TestApp::spawn().await;
+    let csrf = app.sign_in(OWNER_EMAIL, OWNER_PASSWORD).await;
+    let cat = |rows: &[(&'static str, &'static str)]| {
+        let mut v = vec![
+            ("_csrf", csrf.clone()),
+            ("section", "catalogue".into()),
+            ("catalogue", "1".into()),
+            ("gst_rate", "10".into()),
+            ("currency", "vnd".into()),
+        ];
+        v.extend(rows.iter().map(|(k, val)| (*k, val.to_string())));
+        v
+    };
+    let post = |pairs: Vec<(&'static str, String)>| {
+        let app = &app;
+        async move {
+            let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.post_form("/admin/settings", &refs).await
+        }
+    };
+    // Two plans and one add-on, plus a blank row that is skipped.
+    let (s, _, _) = post(cat(&[
+        ("plan_code", "GROWTH"),
+        ("plan_user_type", "industry"),
+        ("plan_name", "Growth"),
+        ("plan_min", "1,200"),
+        ("plan_max", "2000"),
+        ("plan_code", "SOLO"),
+        ("plan_user_type", "professional"),
+        ("plan_name", "Solo"),
+        ("plan_min", "100"),
+        ("plan_max", "150.5"),
+        ("plan_code", ""),
+        ("plan_user_type", "industry"),
+        ("plan_name", ""),
+        ("plan_min", ""),
+        ("plan_max", ""),
+        ("addon_code", "HUB"),
+        ("addon_name", "Hub"),
+        ("addon_monthly", "50"),
+        ("addon_one_time", ""),
+    ]))
+    .await;
+    assert_eq!(s, Status::SeeOther);
+    let (plans, add_ons, currency): (String, String, String) = app
+        .db()
+        .query_row("SELECT plans, add_ons, currency FROM workspaces", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .unwrap();
+    let plans: serde_json::Value = serde_json::from_str(&plans).unwrap();
+    assert_eq!(plans.as_array().unwrap().len(), 2);
+    assert_eq!(plans[0]["monthly_min"], serde_json::json!(120000));
+    assert_eq!(plans[1]["monthly_max"], serde_json::json!(15050));
+    assert!(add_ons.contains("HUB"));
+    assert_eq!(currency, "VND");
+    let (_, html) = app.page("/admin/settings/catalogue").await;
+    assert!(html.contains("value=\"GROWTH\"") && html.contains("value=\"Solo\""));
+    assert!(!html.contains("<textarea id=\"plans\""), "no JSON box");
+    // Edit one, remove the other.
+    let (s, _, _) = post(cat(&[
+        ("plan_code", "GROWTH"),
+        ("plan_user_type", "industry"),
+        ("plan_name", "Growth+"),
+        ("plan_min", "1300"),
+        ("plan_max", "2000"),
+        ("plan_code", "SOLO"),
+        ("plan_user_type", "professional"),
+        ("plan_name", "Solo"),
+        ("plan_min", "100"),
+        ("plan_max", "150"),
+        ("plan_remove", "1"),
+        ("addon_code", "HUB"),
+        ("addon_name", "Hub"),
+        ("addon_monthly", "50"),
+        ("addon_one_time", "0"),
+    ]))
+    .await;
+    assert_eq!(s, Status::SeeOther);
+    let plans: String = app
+        .db()
+        .query_row("SELECT plans FROM workspaces", [], |r| r.get(0))
+        .unwrap();
+    assert!(plans.contains("Growth+") && !plans.contains("SOLO"));
+    // Bad rows: named by row and field in words; nothing is saved; what was typed stays.
+    let (s, _, html) = post(cat(&[
+        ("plan_code", "GROWTH"),
+        ("plan_user_type", "industry"),
+        ("plan_name", "Growth+"),
+        ("plan_min", "1300"),
+        ("plan_max", "2000"),
+        ("plan_code", ""),
+        ("plan_user_type", "industry"),
+        ("plan_name", ""),
+        ("plan_min", ""),
+        ("plan_max", ""),
+        ("plan_code", "CHEAP"),
+        ("plan_user_type", "industry"),
+        ("plan_name", "Cheap"),
+        ("plan_min", "500"),
+        ("plan_max", "abc"),
+        ("plan_code", "GROWTH"),
+        ("plan_user_type", "industry"),
+        ("plan_name", "Dup"),
+        ("plan_min", "900"),
+        ("plan_max", "100"),
+    ]))
+    .await;
+    assert_eq!(s, Status::BadRequest);
+    assert!(
+        html.contains("Plan 3: monthly up to: must be a number"),
+        "row 3 named in words"
+    );
+    assert!(
+        html.contains("Plan 4: monthly up to"),
+        "row 4 named, not its list position"
+    );
+    assert!(!html.contains("plans["), "no field paths");
+    assert!(html.contains("value=\"abc\"") && html.contains("aria-invalid=\"true\""));
+    let plans: String = app
+        .db()
+        .query_row("SELECT plans FROM workspaces", [], |r| r.get(0))
+        .unwrap();
+    assert!(!plans.contains("CHEAP"));
 }
 
 #[rocket::async_test]

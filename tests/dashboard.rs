@@ -110,3 +110,68 @@ async fn an_empty_workspace_says_there_is_no_data_yet() {
     );
     assert_eq!(html.matches("<rect").count(), 0);
 }
+
+#[rocket::async_test]
+async fn the_overview_leads_a_newcomer_through_the_checklist_and_shows_what_needs_attention() {
+    let app = common::TestApp::spawn().await;
+    let csrf = app
+        .sign_in(common::OWNER_EMAIL, common::OWNER_PASSWORD)
+        .await;
+    let done =
+        |html: &str, step: &str| html.contains(&format!("data-step=\"{step}\" class=\"done\""));
+    let (_, html) = app.page("/admin").await;
+    assert!(html.contains("id=\"checklist\""));
+    for step in ["origin", "snippet", "lead", "teammate"] {
+        assert!(!done(&html, step), "{step} starts undone");
+    }
+    assert!(
+        html.contains("href=\"/admin/settings/form\""),
+        "the step links straight to the setting"
+    );
+    app.post_form(
+        "/admin/settings",
+        &[
+            ("_csrf", &csrf),
+            ("section", "form"),
+            ("allowed_origins", "https://www.acme.test"),
+        ],
+    )
+    .await;
+    let (_, embed) = app.page("/admin/embed").await;
+    assert!(embed.contains("href=\"/admin/settings/form\"") && embed.contains("iframe"));
+    assert!(embed.contains("/embed.css") && embed.contains("leadbox-form"));
+    let id = app.new_inquiry("First Lead").await;
+    let (_, html) = app.page("/admin").await;
+    assert!(done(&html, "origin") && done(&html, "snippet") && done(&html, "lead"));
+    assert!(!done(&html, "teammate"));
+    assert!(
+        html.contains("id=\"att-new\"><strong>1</strong>"),
+        "one new lead"
+    );
+    assert!(html.contains("id=\"att-unassigned\"><strong>1</strong>"));
+    assert!(html.contains("id=\"att-mine\"><strong>0</strong>"));
+    app.post_form(
+        &format!("/admin/inquiries/{id}/assign"),
+        &[("_csrf", &csrf), ("assignee_id", &owner_id(&app))],
+    )
+    .await;
+    app.user_with_role("mate@example.com", "sales", "default")
+        .await;
+    let (_, html) = app.page("/admin").await;
+    assert!(
+        !html.contains("id=\"checklist\""),
+        "gone once every step is done"
+    );
+    assert!(html.contains("id=\"att-new\"><strong>0</strong>"));
+    assert!(html.contains("id=\"att-mine\"><strong>1</strong>"));
+}
+
+fn owner_id(app: &common::TestApp) -> String {
+    app.db()
+        .query_row(
+            "SELECT id FROM users WHERE email = ?1",
+            [common::OWNER_EMAIL],
+            |r| r.get(0),
+        )
+        .unwrap()
+}

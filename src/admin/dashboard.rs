@@ -50,6 +50,73 @@ fn won(kinds: &Registry) -> String {
     }
 }
 
+/// `(kind = 'a' AND status IN (…)) OR …` for the statuses of the given stages.
+fn in_stages(kinds: &Registry, stages: &[Stage]) -> String {
+    let parts: Vec<String> = kinds
+        .all()
+        .iter()
+        .filter_map(|k| {
+            let st: Vec<String> = k
+                .statuses()
+                .iter()
+                .filter(|s| stages.contains(&s.stage))
+                .map(|s| format!("'{}'", s.value))
+                .collect();
+            (!st.is_empty())
+                .then(|| format!("(kind = '{}' AND status IN ({}))", k.id(), st.join(",")))
+        })
+        .collect();
+    if parts.is_empty() {
+        "0".into()
+    } else {
+        parts.join(" OR ")
+    }
+}
+
+/// What needs attention on the Overview.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct Attention {
+    /// Leads nobody has picked up (the NEW badge).
+    pub fresh: i64,
+    /// Open leads with no assignee.
+    pub unassigned: i64,
+    /// Open leads assigned to the viewer.
+    pub mine: i64,
+    /// Every lead of the workspace (0: the first-run checklist shows).
+    pub total: i64,
+}
+
+/// Counts what needs attention in a workspace, for viewer `me`.
+pub fn attention(
+    conn: &Connection,
+    kinds: &Registry,
+    scope: &Scope,
+    workspace_id: &str,
+    me: &str,
+) -> Result<Attention, ApiError> {
+    let leads = inbox::union_sql(kinds, scope);
+    let fresh = in_stages(kinds, &[Stage::Fresh]);
+    let open = in_stages(kinds, &[Stage::Fresh, Stage::Open]);
+    Ok(conn.query_row(
+        &format!(
+            "SELECT COALESCE(SUM({fresh}), 0),
+                    COALESCE(SUM(({open}) AND assignee_id IS NULL), 0),
+                    COALESCE(SUM(({open}) AND assignee_id = ?2), 0),
+                    COUNT(*)
+             FROM ({leads}) WHERE workspace_id = ?1"
+        ),
+        rusqlite::params![workspace_id, me],
+        |r| {
+            Ok(Attention {
+                fresh: r.get(0)?,
+                unassigned: r.get(1)?,
+                mine: r.get(2)?,
+                total: r.get(3)?,
+            })
+        },
+    )?)
+}
+
 /// Reads the Overview's numbers for a workspace as of `scope.now`.
 pub fn load(
     conn: &Connection,

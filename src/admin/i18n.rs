@@ -369,6 +369,40 @@ pub struct Strings {
     pub reset_link_help: &'static str,
     pub reset_link_issue: &'static str,
     pub invite_help: &'static str,
+    pub set_workspace: &'static str,
+    pub set_form: &'static str,
+    pub set_contact: &'static str,
+    pub settings_sections: &'static str,
+    pub plan_code: &'static str,
+    pub plan_name: &'static str,
+    pub monthly_from: &'static str,
+    pub monthly_to: &'static str,
+    pub addon_monthly: &'static str,
+    pub addon_one_time: &'static str,
+    pub remove_row: &'static str,
+    pub catalogue_help: &'static str,
+    pub new_row: &'static str,
+    pub f_line: &'static str,
+    pub set_limits: &'static str,
+    pub set_tokens: &'static str,
+    pub embed_step_origin: &'static str,
+    pub embed_step_origin_help: &'static str,
+    pub embed_set_origins: &'static str,
+    pub embed_step_copy: &'static str,
+    pub embed_preview: &'static str,
+    pub embed_preview_help: &'static str,
+    pub attention_title: &'static str,
+    pub attention_new: &'static str,
+    pub attention_unassigned: &'static str,
+    pub attention_mine: &'static str,
+    pub checklist_title: &'static str,
+    pub checklist_help: &'static str,
+    pub step_origin: &'static str,
+    pub step_snippet: &'static str,
+    pub step_lead: &'static str,
+    pub step_teammate: &'static str,
+    pub step_done: &'static str,
+    pub step_todo: &'static str,
 }
 
 /// English.
@@ -736,6 +770,40 @@ pub const EN: Strings = Strings {
     reset_link_help: "Send it to them yourself. It works once, for 24 hours; using it signs them out everywhere.",
     reset_link_issue: "Reset link",
     invite_help: "Leave the password empty to get a one-time link they use to choose their own.",
+    set_workspace: "Workspace",
+    set_form: "Form and origins",
+    set_contact: "Contact Sales",
+    settings_sections: "Settings sections",
+    plan_code: "Code",
+    plan_name: "Name",
+    monthly_from: "Monthly from",
+    monthly_to: "Monthly up to",
+    addon_monthly: "Monthly",
+    addon_one_time: "One-time",
+    remove_row: "Remove",
+    catalogue_help: "Prices are in the currency above. Leave a row blank to skip it; tick Remove to take one out.",
+    new_row: "New",
+    f_line: "line {n}",
+    set_limits: "Limits",
+    set_tokens: "End-user tokens",
+    embed_step_origin: "1. Allow your site's address",
+    embed_step_origin_help: "The form posts only from origins you allow. Add yours, such as https://www.example.com.",
+    embed_set_origins: "Set the allowed origins",
+    embed_step_copy: "2. Paste this into your page",
+    embed_preview: "Preview",
+    embed_preview_help: "This is how the form looks with its own stylesheet; on your site it takes your site's font.",
+    attention_title: "Needs attention",
+    attention_new: "New, not picked up",
+    attention_unassigned: "Open, nobody assigned",
+    attention_mine: "Assigned to you",
+    checklist_title: "Get your first lead in four steps",
+    checklist_help: "Each step ticks itself when it is done.",
+    step_origin: "Allow your site's origin",
+    step_snippet: "Copy the form snippet",
+    step_lead: "Send a test lead",
+    step_teammate: "Invite a teammate",
+    step_done: "done",
+    step_todo: "to do",
 };
 
 /// Vietnamese.
@@ -1103,6 +1171,40 @@ pub const VI: Strings = Strings {
     reset_link_help: "Hãy tự gửi cho họ. Liên kết dùng một lần, trong 24 giờ; khi dùng, họ sẽ bị đăng xuất khỏi mọi nơi.",
     reset_link_issue: "Liên kết đặt lại",
     invite_help: "Để trống mật khẩu để nhận liên kết dùng một lần cho họ tự đặt mật khẩu.",
+    set_workspace: "Không gian làm việc",
+    set_form: "Biểu mẫu và nguồn",
+    set_contact: "Liên hệ kinh doanh",
+    settings_sections: "Các mục cài đặt",
+    plan_code: "Mã",
+    plan_name: "Tên",
+    monthly_from: "Hằng tháng từ",
+    monthly_to: "Hằng tháng đến",
+    addon_monthly: "Hằng tháng",
+    addon_one_time: "Một lần",
+    remove_row: "Xoá",
+    catalogue_help: "Giá tính theo đơn vị tiền tệ ở trên. Để trống một dòng để bỏ qua; đánh dấu Xoá để gỡ một dòng.",
+    new_row: "Mới",
+    f_line: "dòng {n}",
+    set_limits: "Giới hạn",
+    set_tokens: "Token người dùng cuối",
+    embed_step_origin: "1. Cho phép địa chỉ trang web của bạn",
+    embed_step_origin_help: "Biểu mẫu chỉ gửi được từ các nguồn bạn cho phép. Hãy thêm nguồn của bạn, ví dụ https://www.example.com.",
+    embed_set_origins: "Cài đặt các nguồn được phép",
+    embed_step_copy: "2. Dán đoạn này vào trang của bạn",
+    embed_preview: "Xem trước",
+    embed_preview_help: "Biểu mẫu trông như thế này với bảng kiểu riêng; trên trang của bạn, nó dùng phông chữ của trang.",
+    attention_title: "Cần xử lý",
+    attention_new: "Mới, chưa ai nhận",
+    attention_unassigned: "Đang mở, chưa giao",
+    attention_mine: "Giao cho bạn",
+    checklist_title: "Nhận khách hàng tiềm năng đầu tiên trong bốn bước",
+    checklist_help: "Mỗi bước tự đánh dấu khi hoàn thành.",
+    step_origin: "Cho phép nguồn trang web của bạn",
+    step_snippet: "Sao chép đoạn mã biểu mẫu",
+    step_lead: "Gửi thử một khách hàng tiềm năng",
+    step_teammate: "Mời một đồng nghiệp",
+    step_done: "đã xong",
+    step_todo: "cần làm",
 };
 
 /// The catalogue of a language.
@@ -1314,6 +1416,15 @@ pub fn field(t: &Strings, key: &str) -> String {
     if let Some(w) = simple(key) {
         return w.to_string();
     }
+    // `allowedOrigins[2]`: a line of a list.
+    if let Some((base, rest)) = key.split_once('[') {
+        if let (Some(w), Some(Ok(i))) = (
+            simple(base).filter(|_| base != "plans" && base != "addOns"),
+            rest.strip_suffix(']').map(str::parse::<usize>),
+        ) {
+            return format!("{w}, {}", t.f_line.replace("{n}", &(i + 1).to_string()));
+        }
+    }
     // `plans[3].monthlyMin`, `addOns[0].code`
     for (prefix, title) in [("plans[", t.f_plan), ("addOns[", t.f_add_on)] {
         if let Some(rest) = key.strip_prefix(prefix) {
@@ -1364,5 +1475,9 @@ mod message_tests {
         );
         assert_eq!(message(&EN, "is required"), "is required");
         assert_eq!(message(&VI, "something new"), "something new");
+        assert_eq!(field(&EN, "plans[1].monthlyMin"), "Plan 2: monthly from");
+        assert_eq!(field(&EN, "allowedOrigins[0]"), "Allowed origins, line 1");
+        assert_eq!(field(&VI, "addOns[0].code"), "Tiện ích 1: mã");
+        assert_eq!(field(&EN, "mystery"), "mystery");
     }
 }

@@ -5,6 +5,7 @@ pub mod account;
 pub mod dashboard;
 pub mod i18n;
 pub mod security;
+pub mod settings;
 pub mod when;
 pub mod workspace;
 
@@ -37,6 +38,7 @@ pub fn routes() -> Vec<Route> {
     let mut r = routes![root, static_file, favicon];
     r.extend(account::routes());
     r.extend(security::routes());
+    r.extend(settings::routes());
     r.extend(workspace::routes());
     r
 }
@@ -428,7 +430,7 @@ pub fn page_catcher(
 pub struct SecurityHeaders;
 
 /// The admin pages' policy: no inline script, nothing from elsewhere, no framing.
-pub const ADMIN_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+pub const ADMIN_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 #[rocket::async_trait]
 impl Fairing for SecurityHeaders {

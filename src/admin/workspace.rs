@@ -9,23 +9,18 @@ use rocket::request::FlashMessage;
 use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect};
 use rocket::{get, post, routes, Either, Route, State};
-use serde_json::{json, Map, Value};
 
 use super::{render, Chrome, Page};
 use crate::app::App;
 use crate::auth::permissions::{Perm, Role};
 use crate::auth::{password, sessions, tokens, users};
-use crate::domain::{self, minor_to_number, Email};
+use crate::domain::{self, Email};
 use crate::error::{ApiError, FieldErrors};
-use crate::workspaces::model::SettingsPatch;
-use crate::workspaces::update_settings;
 
 /// The HTTP routes of these pages.
 pub fn routes() -> Vec<Route> {
     routes![
         home,
-        settings_page,
-        save_settings,
         members_page,
         add_member,
         change_role,
@@ -54,10 +49,10 @@ fn allowed(page: &Page, perm: Perm) -> Result<(), Status> {
 struct HomePage {
     chrome: Chrome,
     user_name: String,
-    slug: String,
-    role: &'static str,
-    member_count: usize,
-    public_key: String,
+    me: String,
+    attention: super::dashboard::Attention,
+    /// `(step, label, link, done)`; empty once every step is done.
+    checklist: Vec<(&'static str, &'static str, &'static str, bool)>,
     funnel: Vec<(&'static str, i64)>,
     chart: String,
     legend: Vec<(&'static str, &'static str)>,
@@ -77,15 +72,22 @@ async fn home(
     allowed(&page, Perm::WorkspaceRead)?;
     let ws = page.workspace.id.clone();
     let since = crate::util::rfc3339(crate::util::now() - time::Duration::days(30));
-    let (kinds, scope) = (app.kinds.clone(), app.scope());
-    let (members, counts, stats, outbox) = app
+    let (kinds, scope, me) = (app.kinds.clone(), app.scope(), page.staff.user.id.clone());
+    let (members, counts, stats, outbox, attention, snippet_seen) = app
         .store
         .read(move |c| {
+            let seen: i64 = c.query_row(
+                "SELECT COUNT(*) FROM onboarding_steps WHERE workspace_id = ?1 AND step = 'snippet'",
+                [&ws],
+                |r| r.get(0),
+            )?;
             Ok((
                 users::members(c, &ws)?,
                 crate::analytics::counts(c, &ws, &since)?,
                 super::dashboard::load(c, &kinds, &scope, &ws)?,
                 crate::delivery::outbox::counts(c, Some(&ws))?,
+                super::dashboard::attention(c, &kinds, &scope, &ws, &me)?,
+                seen > 0,
             ))
         })
         .await
@@ -132,13 +134,38 @@ async fn home(
         .zip([t.clicked, t.submitted, t.failed])
         .map(|((_, n), label)| (label, n))
         .collect();
+    let steps = vec![
+        (
+            "origin",
+            t.step_origin,
+            "/admin/settings/form",
+            !page.workspace.allowed_origins.is_empty(),
+        ),
+        ("snippet", t.step_snippet, "/admin/embed", snippet_seen),
+        (
+            "lead",
+            t.step_lead,
+            "/admin/embed#embed-preview",
+            attention.total > 0,
+        ),
+        (
+            "teammate",
+            t.step_teammate,
+            "/admin/members#m-email",
+            members.len() > 1,
+        ),
+    ];
+    let checklist = if steps.iter().all(|s| s.3) {
+        vec![]
+    } else {
+        steps
+    };
     render(&HomePage {
         chrome: page.chrome("home", flash(f)),
         user_name: page.staff.user.name.clone(),
-        slug: page.workspace.slug.clone(),
-        role: page.role.as_str(),
-        member_count: members.len(),
-        public_key: page.workspace.public_key.clone(),
+        me: page.staff.user.id.clone(),
+        attention,
+        checklist,
         funnel,
         chart: super::dashboard::volume_svg(&stats.volume, &colours, t.chart_title),
         legend: app
@@ -172,207 +199,6 @@ async fn home(
             )
         },
     })
-}
-
-/// The settings form's values, as text.
-#[derive(Default)]
-struct SettingsValues {
-    name: String,
-    allowed_origins: String,
-    sales_email: String,
-    scheduler_url: String,
-    crisp_website_id: String,
-    thank_you_url: String,
-    default_locale: String,
-    gst_rate: String,
-    plans: String,
-    add_ons: String,
-    rl_public_ip: String,
-    rl_public_ws: String,
-    rl_contact_user: String,
-    rl_contact_ip: String,
-}
-
-#[derive(Template)]
-#[template(path = "settings.html")]
-struct SettingsPage {
-    chrome: Chrome,
-    f: SettingsValues,
-    can_edit: bool,
-    secret_set: bool,
-    errors: BTreeMap<String, String>,
-}
-
-fn values_of(page: &Page) -> SettingsValues {
-    let w = &page.workspace;
-    let view = w.view();
-    SettingsValues {
-        name: w.name.clone(),
-        allowed_origins: w.allowed_origins.join("\n"),
-        sales_email: w.sales_email.clone().unwrap_or_default(),
-        scheduler_url: w.scheduler_url.clone().unwrap_or_default(),
-        crisp_website_id: w.crisp_website_id.clone().unwrap_or_default(),
-        thank_you_url: w.thank_you_url.clone().unwrap_or_default(),
-        default_locale: w.default_locale.as_str().into(),
-        gst_rate: minor_to_number(w.gst_rate_bp).to_string(),
-        plans: serde_json::to_string_pretty(&view.plans).unwrap_or_default(),
-        add_ons: serde_json::to_string_pretty(&view.add_ons).unwrap_or_default(),
-        rl_public_ip: w.rate_limits.public_per_ip_per_minute.to_string(),
-        rl_public_ws: w.rate_limits.public_per_workspace_per_minute.to_string(),
-        rl_contact_user: w.rate_limits.contact_per_user_per_minute.to_string(),
-        rl_contact_ip: w.rate_limits.contact_per_ip_per_minute.to_string(),
-    }
-}
-
-/// `GET /admin/settings` — WorkspacePermissions.Read (editing needs Update).
-#[get("/admin/settings")]
-fn settings_page(page: Page, f: Option<FlashMessage<'_>>) -> Result<RawHtml<String>, Status> {
-    allowed(&page, Perm::WorkspaceRead)?;
-    render(&SettingsPage {
-        f: values_of(&page),
-        can_edit: page.role.can(Perm::WorkspaceUpdate),
-        secret_set: page.workspace.user_token_secret.is_some(),
-        errors: BTreeMap::new(),
-        chrome: page.chrome("settings", flash(f)),
-    })
-}
-
-#[derive(FromForm)]
-struct SettingsForm {
-    #[field(name = "_csrf")]
-    csrf: Option<String>,
-    name: Option<String>,
-    allowed_origins: Option<String>,
-    sales_email: Option<String>,
-    scheduler_url: Option<String>,
-    crisp_website_id: Option<String>,
-    thank_you_url: Option<String>,
-    default_locale: Option<String>,
-    user_token_secret: Option<String>,
-    clear_secret: Option<String>,
-    gst_rate: Option<String>,
-    plans: Option<String>,
-    add_ons: Option<String>,
-    rl_public_ip: Option<String>,
-    rl_public_ws: Option<String>,
-    rl_contact_user: Option<String>,
-    rl_contact_ip: Option<String>,
-}
-
-/// Turns the form into the same JSON patch the API takes, so both share one validation.
-fn form_to_patch(f: &SettingsForm, errs: &mut FieldErrors) -> Map<String, Value> {
-    let mut m = Map::new();
-    let s = |v: &Option<String>| json!(v.clone().unwrap_or_default());
-    m.insert("name".into(), s(&f.name));
-    let origins: Vec<&str> = f
-        .allowed_origins
-        .as_deref()
-        .unwrap_or("")
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect();
-    m.insert("allowedOrigins".into(), json!(origins));
-    m.insert("salesEmail".into(), s(&f.sales_email));
-    m.insert("schedulerUrl".into(), s(&f.scheduler_url));
-    m.insert("crispWebsiteId".into(), s(&f.crisp_website_id));
-    m.insert("thankYouUrl".into(), s(&f.thank_you_url));
-    m.insert("defaultLocale".into(), s(&f.default_locale));
-    if f.clear_secret.is_some() {
-        m.insert("userTokenSecret".into(), Value::Null);
-    } else if let Some(secret) = f.user_token_secret.as_deref().filter(|v| !v.is_empty()) {
-        m.insert("userTokenSecret".into(), json!(secret));
-    }
-    match f
-        .gst_rate
-        .as_deref()
-        .map(str::trim)
-        .unwrap_or("")
-        .parse::<f64>()
-    {
-        Ok(n) => {
-            m.insert("gstRate".into(), json!(n));
-        }
-        Err(_) => errs.add("gstRate", "must be a number"),
-    }
-    for (key, raw) in [("plans", &f.plans), ("addOns", &f.add_ons)] {
-        let text = raw.as_deref().unwrap_or("").trim();
-        let text = if text.is_empty() { "[]" } else { text };
-        match serde_json::from_str::<Value>(text) {
-            Ok(v) => {
-                m.insert(key.into(), v);
-            }
-            Err(e) => errs.add(key, format!("is not valid JSON: {e}")),
-        }
-    }
-    let mut limits = Map::new();
-    for (key, raw) in [
-        ("publicPerIpPerMinute", &f.rl_public_ip),
-        ("publicPerWorkspacePerMinute", &f.rl_public_ws),
-        ("contactPerUserPerMinute", &f.rl_contact_user),
-        ("contactPerIpPerMinute", &f.rl_contact_ip),
-    ] {
-        match raw.as_deref().map(str::trim).unwrap_or("").parse::<u64>() {
-            Ok(n) => {
-                limits.insert(key.into(), json!(n));
-            }
-            Err(_) => errs.add(&format!("rateLimits.{key}"), "must be a whole number"),
-        }
-    }
-    m.insert("rateLimits".into(), Value::Object(limits));
-    m
-}
-
-/// `POST /admin/settings` — WorkspacePermissions.Update.
-#[post("/admin/settings", data = "<form>")]
-async fn save_settings(
-    app: &State<App>,
-    page: Page,
-    form: Form<SettingsForm>,
-) -> Result<Either<Flash<Redirect>, (Status, RawHtml<String>)>, Status> {
-    page.check_csrf(form.csrf.as_deref())?;
-    allowed(&page, Perm::WorkspaceUpdate)?;
-    let f = form.into_inner();
-    let mut errs = FieldErrors::default();
-    let obj = form_to_patch(&f, &mut errs);
-    let patch = SettingsPatch::parse(&obj, &mut errs);
-    match update_settings(app, &page.staff, page.workspace.id.clone(), patch, errs).await {
-        Ok(_) => Ok(Either::Left(Flash::success(
-            Redirect::to("/admin/settings"),
-            page.t().saved,
-        ))),
-        Err(e) if e.code == "VALIDATION_ERROR" => {
-            let errors: BTreeMap<String, String> = e
-                .details
-                .and_then(|d| serde_json::from_value(*d).ok())
-                .unwrap_or_default();
-            let values = SettingsValues {
-                name: f.name.unwrap_or_default(),
-                allowed_origins: f.allowed_origins.unwrap_or_default(),
-                sales_email: f.sales_email.unwrap_or_default(),
-                scheduler_url: f.scheduler_url.unwrap_or_default(),
-                crisp_website_id: f.crisp_website_id.unwrap_or_default(),
-                thank_you_url: f.thank_you_url.unwrap_or_default(),
-                default_locale: f.default_locale.unwrap_or_default(),
-                gst_rate: f.gst_rate.unwrap_or_default(),
-                plans: f.plans.unwrap_or_default(),
-                add_ons: f.add_ons.unwrap_or_default(),
-                rl_public_ip: f.rl_public_ip.unwrap_or_default(),
-                rl_public_ws: f.rl_public_ws.unwrap_or_default(),
-                rl_contact_user: f.rl_contact_user.unwrap_or_default(),
-                rl_contact_ip: f.rl_contact_ip.unwrap_or_default(),
-            };
-            let html = render(&SettingsPage {
-                f: values,
-                can_edit: true,
-                secret_set: page.workspace.user_token_secret.is_some(),
-                errors,
-                chrome: page.chrome("settings", None),
-            })?;
-            Ok(Either::Right((Status::BadRequest, html)))
-        }
-        Err(e) => Err(e.status),
-    }
 }
 
 /// A member row on the members page.

@@ -349,28 +349,68 @@ struct EmbedPage {
     origins: Vec<String>,
 }
 
-/// The snippet a team pastes into its site; it works with JavaScript off.
-pub fn snippet(base: &str, public_key: &str) -> String {
+/// The snippet a team pastes into its site, in the workspace's language: it works with
+/// JavaScript off, and its small stylesheet (served by leadbox, scoped to the form) inherits
+/// the site's font.
+pub fn snippet(base: &str, public_key: &str, locale: crate::domain::Locale) -> String {
+    let t = super::public_text::text(locale);
+    let lang = t.lang;
+    let (name, email, company, message, send) =
+        (t.name, t.email, t.business_name, t.message, t.send);
     format!(
-        r#"<form method="post" action="{base}/api/public/forms/{public_key}/inquiries" data-leadbox-form>
-  <label>Name <input name="name" required maxlength="200" autocomplete="name"></label>
-  <label>Work email <input name="email" type="email" required maxlength="254" autocomplete="email"></label>
-  <label>Company <input name="business_name" maxlength="200" autocomplete="organization"></label>
-  <label>Message <textarea name="message" required maxlength="5000" rows="5"></textarea></label>
-  <div style="position:absolute;left:-10000px" aria-hidden="true"><input name="_gotcha" tabindex="-1" autocomplete="off"></div>
-  <button type="submit">Send</button>
+        r#"<link rel="stylesheet" href="{base}/embed.css">
+<form method="post" action="{base}/api/public/forms/{public_key}/inquiries" class="leadbox-form" data-leadbox-form data-lang="{lang}">
+  <label>{name} <input name="name" required maxlength="200" autocomplete="name"></label>
+  <label>{email} <input name="email" type="email" required maxlength="254" autocomplete="email"></label>
+  <label>{company} <input name="business_name" maxlength="200" autocomplete="organization"></label>
+  <label>{message} <textarea name="message" required maxlength="5000" rows="5"></textarea></label>
+  <div class="leadbox-hp" style="position:absolute;left:-10000px" aria-hidden="true"><input name="_gotcha" tabindex="-1" autocomplete="off"></div>
+  <button type="submit">{send}</button>
 </form>
 <script src="{base}/embed.js" async></script>"#
     )
 }
 
-/// `GET /admin/embed` — WorkspacePermissions.Read: the snippet to copy.
+/// `GET /admin/embed` — WorkspacePermissions.Read: the snippet to copy (seeing it ticks the
+/// first-run checklist's step).
 #[get("/admin/embed")]
-fn embed_page(page: Page, origin: BaseUrl) -> Result<RawHtml<String>, Status> {
+async fn embed_page(
+    app: &State<App>,
+    page: Page,
+    origin: BaseUrl,
+) -> Result<RawHtml<String>, Status> {
     allowed(&page, Perm::WorkspaceRead)?;
+    let ws = page.workspace.id.clone();
+    let seen: i64 = app
+        .store
+        .read({
+            let ws = ws.clone();
+            move |c| {
+                Ok(c.query_row(
+                    "SELECT COUNT(*) FROM onboarding_steps WHERE workspace_id = ?1 AND step = 'snippet'",
+                    [&ws],
+                    |r| r.get(0),
+                )?)
+            }
+        })
+        .await
+        .map_err(|e| e.status)?;
+    if seen == 0 {
+        app.store
+            .write(move |tx| {
+                tx.execute(
+                    "INSERT OR IGNORE INTO onboarding_steps (workspace_id, step, done_at)
+                     VALUES (?1, 'snippet', ?2)",
+                    [&ws, &util::now_str()],
+                )?;
+                Ok(())
+            })
+            .await
+            .map_err(|e| e.status)?;
+    }
     let key = page.workspace.public_key.clone();
     render(&EmbedPage {
-        snippet: snippet(&origin.0, &key),
+        snippet: snippet(&origin.0, &key, page.workspace.default_locale),
         hosted: format!("{}/f/{key}", origin.0),
         origins: page.workspace.allowed_origins.clone(),
         chrome: page.chrome("embed", None),

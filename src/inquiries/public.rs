@@ -35,7 +35,8 @@ pub fn routes() -> Vec<Route> {
         preflight,
         form_page,
         thanks_page,
-        embed_js
+        embed_js,
+        embed_css
     ]
 }
 
@@ -592,6 +593,22 @@ async fn thanks_page(app: &State<App>, key: &str, lang: Option<&str>) -> PublicA
     {
         Ok(html) => html_page(Status::Ok, ws.as_ref(), html),
         Err(e) => json_error(ApiError::internal(format!("template: {e}")), None),
+    }
+}
+
+/// `GET /embed.css` — public: the pasted snippet's own small stylesheet.
+#[get("/embed.css")]
+fn embed_css() -> PublicAnswer {
+    let body = crate::admin::asset("embed.css", false)
+        .map(|f| String::from_utf8_lossy(f.bytes()).into_owned())
+        .unwrap_or_default();
+    PublicAnswer {
+        status: Status::Ok,
+        body: PublicBody::Text(ContentType::CSS, body),
+        headers: vec![
+            Header::new("Cache-Control", "public, max-age=300"),
+            Header::new("Access-Control-Allow-Origin", "*"),
+        ],
     }
 }
 

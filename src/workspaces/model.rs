@@ -523,7 +523,7 @@ fn parse_plans(v: &Value, errs: &mut FieldErrors) -> Option<Vec<Plan>> {
         let max = errs.take(&f("monthlyMax"), money(o.get("monthlyMax")));
         if let (Some(a), Some(b)) = (min, max) {
             if b < a {
-                errs.add(&f("monthlyMax"), "must not be below monthlyMin");
+                errs.add(&f("monthlyMax"), "must not be below the monthly minimum");
             }
         }
         if let Some(c) = &code {

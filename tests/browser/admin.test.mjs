@@ -37,23 +37,65 @@ test("the bootstrap owner signs in through the page and sees the admin shell", a
   await page.close();
 });
 
-test("settings are saved through the form and errors name the field", async () => {
+test("settings are saved section by section and errors name the field in words", async () => {
   const page = await browser.newPage();
   await signIn(page, server.base);
   await page.click("nav >> text=Settings");
   await page.fill("#name", "Acme Sales");
-  await page.fill("#allowed_origins", "https://www.acme.test");
-  await page.fill("#sales_email", "sales@acme.test");
-  await Promise.all([page.waitForURL(`${server.base}/admin/settings`), page.click("button.primary")]);
+  await Promise.all([page.waitForURL(`${server.base}/admin/settings`), page.click("#settings-save")]);
   assert.ok(await page.isVisible("text=Settings saved."));
   assert.equal(await page.inputValue("#name"), "Acme Sales");
+  await page.click(".settings-tabs >> text=Form and origins");
+  await page.fill("#allowed_origins", "https://www.acme.test");
+  await Promise.all([page.waitForURL(`${server.base}/admin/settings/form`), page.click("#settings-save")]);
+  assert.ok(await page.isVisible("text=Settings saved."));
   // A value the browser accepts but the server refuses: the page comes back naming the field.
   await page.fill("#allowed_origins", "https://www.acme.test/with/a/path");
-  await page.click("button.primary");
+  await page.click("#settings-save");
   await page.waitForSelector(".flash-error");
-  assert.match(await page.textContent(".flash-error"), /allowedOrigins\[0\]/);
+  assert.match(await page.textContent(".flash-error"), /Allowed origins, line 1/);
+  assert.doesNotMatch(await page.textContent(".flash-error"), /allowedOrigins/);
   assert.equal(await page.inputValue("#allowed_origins"), "https://www.acme.test/with/a/path", "the typed value is kept");
   await page.screenshot({ path: join(screenshots, "settings-error.png"), fullPage: true });
+  await page.close();
+});
+
+test("the plan editor creates, edits and removes plans without JSON", async () => {
+  const page = await browser.newPage();
+  await signIn(page, server.base);
+  await page.goto(`${server.base}/admin/settings/catalogue`);
+  assert.equal(await page.locator("textarea").count(), 0, "no JSON boxes");
+  const blank = await page.locator("#plan-rows fieldset.row").count() - 2;
+  await page.fill(`#plan-code-${blank}`, "TEAM");
+  await page.fill(`#plan-name-${blank}`, "Team");
+  await page.selectOption(`#plan-type-${blank}`, "service_vendor");
+  await page.fill(`#plan-min-${blank}`, "1,000");
+  await page.fill(`#plan-max-${blank}`, "2500");
+  await page.fill("#currency", "usd");
+  await Promise.all([page.waitForURL(`${server.base}/admin/settings/catalogue`), page.click("#settings-save")]);
+  assert.ok(await page.isVisible("text=Settings saved."));
+  assert.equal(await page.inputValue(`#plan-code-${blank}`), "TEAM");
+  assert.equal(await page.inputValue(`#plan-min-${blank}`), "1000");
+  assert.equal(await page.inputValue("#currency"), "USD");
+  // Edit it: a maximum below the minimum is refused, named in words, and kept as typed.
+  await page.fill(`#plan-max-${blank}`, "10");
+  await page.click("#settings-save");
+  await page.waitForSelector(".flash-error");
+  assert.match(await page.textContent(".flash-error"), new RegExp(`Plan ${blank + 1}: monthly up to`));
+  assert.equal(await page.inputValue(`#plan-max-${blank}`), "10");
+  await page.screenshot({ path: join(screenshots, "plan-editor-error.png"), fullPage: true });
+  await page.fill(`#plan-max-${blank}`, "3000");
+  await page.fill(`#plan-name-${blank}`, "Team plus");
+  await Promise.all([page.waitForURL(`${server.base}/admin/settings/catalogue`), page.click("#settings-save")]);
+  assert.equal(await page.inputValue(`#plan-name-${blank}`), "Team plus");
+  assert.equal(await page.inputValue(`#plan-max-${blank}`), "3000");
+  // Remove it.
+  await page.check(`#plan-rows fieldset[data-row="${blank}"] input[name=plan_remove]`);
+  await Promise.all([page.waitForURL(`${server.base}/admin/settings/catalogue`), page.click("#settings-save")]);
+  const codes = await page.locator("input[name=plan_code]").evaluateAll((els) => els.map((e) => e.value));
+  assert.ok(!codes.includes("TEAM"), "the plan is gone");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: join(screenshots, "plan-editor-phone.png"), fullPage: true });
   await page.close();
 });
 
