@@ -684,11 +684,20 @@ async fn api_tokens_do_not_open_admin_pages() {
 }
 
 #[rocket::async_test]
-async fn unknown_pages_are_a_bilingual_404() {
+async fn unknown_pages_are_a_404_in_the_browser_language() {
     let app = TestApp::spawn().await;
     let (s, html) = app.page("/nothing/here").await;
     assert_eq!(s, Status::NotFound);
-    assert!(html.contains("Page not found") && html.contains("Không tìm thấy trang"));
+    assert!(html.contains("Page not found") && html.contains("lang=\"en\""));
+    let res = app
+        .client
+        .get("/nothing/here")
+        .header(Header::new("Accept-Language", "vi"))
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::NotFound);
+    let html = res.into_string().await.unwrap();
+    assert!(html.contains("Không tìm thấy trang") && html.contains("lang=\"vi\""));
 }
 
 #[rocket::async_test]

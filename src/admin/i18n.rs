@@ -403,6 +403,14 @@ pub struct Strings {
     pub step_teammate: &'static str,
     pub step_done: &'static str,
     pub step_todo: &'static str,
+    pub err_401: &'static str,
+    pub err_403: &'static str,
+    pub err_404: &'static str,
+    pub err_410: &'static str,
+    pub err_413: &'static str,
+    pub err_500: &'static str,
+    pub err_other: &'static str,
+    pub err_code: &'static str,
 }
 
 /// English.
@@ -804,6 +812,14 @@ pub const EN: Strings = Strings {
     step_teammate: "Invite a teammate",
     step_done: "done",
     step_todo: "to do",
+    err_401: "Please sign in",
+    err_403: "Not allowed, or the form expired: reload and try again",
+    err_404: "Page not found",
+    err_410: "This link is no longer valid",
+    err_413: "The form is too large",
+    err_500: "Something went wrong on our side",
+    err_other: "The request could not be handled",
+    err_code: "Error code",
 };
 
 /// Vietnamese.
@@ -1205,6 +1221,14 @@ pub const VI: Strings = Strings {
     step_teammate: "Mời một đồng nghiệp",
     step_done: "đã xong",
     step_todo: "cần làm",
+    err_401: "Vui lòng đăng nhập",
+    err_403: "Không được phép, hoặc biểu mẫu đã hết hạn: hãy tải lại trang",
+    err_404: "Không tìm thấy trang",
+    err_410: "Liên kết này không còn hiệu lực",
+    err_413: "Biểu mẫu quá lớn",
+    err_500: "Đã xảy ra lỗi phía máy chủ",
+    err_other: "Không thể xử lý yêu cầu",
+    err_code: "Mã lỗi",
 };
 
 /// The catalogue of a language.
@@ -1219,6 +1243,22 @@ pub fn strings(locale: Locale) -> &'static Strings {
 /// `(pattern, vi)`: digits in a message are matched as `{n}` and put back in order.
 const MESSAGES_VI: &[(&str, &str)] = &[
     ("is required", "là bắt buộc"),
+    (
+        "must be a three-letter currency code such as AUD",
+        "phải là mã tiền tệ ba chữ cái, ví dụ AUD",
+    ),
+    (
+        "must be {n}-{n} letters, digits, _ or -",
+        "phải gồm {n}–{n} chữ cái, chữ số, _ hoặc -",
+    ),
+    (
+        "must be one of owner, admin, sales, support, viewer",
+        "phải là một trong các vai trò: chủ sở hữu, quản trị, kinh doanh, hỗ trợ, chỉ xem",
+    ),
+    ("must be a number", "phải là một số"),
+    ("could not connect", "không kết nối được"),
+    ("timed out", "hết thời gian chờ"),
+    ("the request failed", "yêu cầu thất bại"),
     ("must be at most {n} characters", "tối đa {n} ký tự"),
     ("must be at least {n} characters", "ít nhất {n} ký tự"),
     (

@@ -383,29 +383,22 @@ struct ErrorPage {
     message: String,
 }
 
-/// A bilingual error page for `status`.
-pub fn error_page(status: Status) -> RawHtml<String> {
-    let (en, vi) = match status.code {
-        401 => ("Please sign in", "Vui lòng đăng nhập"),
-        403 => (
-            "Not allowed, or the form expired: reload and try again",
-            "Không được phép, hoặc biểu mẫu đã hết hạn: hãy tải lại trang",
-        ),
-        404 => ("Page not found", "Không tìm thấy trang"),
-        413 => ("The form is too large", "Biểu mẫu quá lớn"),
-        c if c >= 500 => (
-            "Something went wrong on our side",
-            "Đã xảy ra lỗi phía máy chủ",
-        ),
-        _ => (
-            "The request could not be handled",
-            "Không thể xử lý yêu cầu",
-        ),
+/// An error page for `status` in `locale`.
+pub fn error_page(status: Status, locale: Locale) -> RawHtml<String> {
+    let t = i18n::strings(locale);
+    let title = match status.code {
+        401 => t.err_401,
+        403 => t.err_403,
+        404 => t.err_404,
+        410 => t.err_410,
+        413 => t.err_413,
+        c if c >= 500 => t.err_500,
+        _ => t.err_other,
     };
     let page = ErrorPage {
-        chrome: Chrome::public(Locale::En, String::new()),
-        title: format!("{} · {}", en, vi),
-        message: format!("{} {}", status.code, status.reason_lossy()),
+        chrome: Chrome::public(locale, String::new()),
+        title: title.to_string(),
+        message: format!("{} · {}", t.err_code, status.code),
     };
     page.render().map(RawHtml).unwrap_or_else(|e| {
         // The error page itself failed: log it, and still answer with the status.
@@ -423,7 +416,12 @@ pub fn page_catcher(
     if status == Status::Unauthorized && req.method() == rocket::http::Method::Get {
         return Either::Right(Redirect::to("/login"));
     }
-    Either::Left((status, error_page(status)))
+    let lang = req
+        .headers()
+        .get_one("Accept-Language")
+        .map(account::prefers)
+        .unwrap_or(Locale::En);
+    Either::Left((status, error_page(status, lang)))
 }
 
 /// Security headers on every answer; a strict CSP on pages that did not set their own.

@@ -281,10 +281,12 @@ async fn detail_html(
         })
         .await
         .map_err(|e| e.status)?;
+    let local = page.local();
     let deliveries = list
         .items
         .into_iter()
         .map(|d: DeliveryView| Row {
+            // (times in the viewer's zone, causes in their language)
             status_label: status_label(page, &d.status),
             id: d.id,
             topic: d.topic,
@@ -292,9 +294,9 @@ async fn detail_html(
             attempt: d.attempt,
             response_status: d.response_status,
             duration_ms: d.duration_ms,
-            next_attempt_at: d.next_attempt_at,
-            error: d.error,
-            created_at: d.created_at,
+            next_attempt_at: d.next_attempt_at.map(|a| local.short(&a)),
+            error: d.error.map(|e| crate::admin::i18n::message(page.t(), &e)),
+            created_at: local.short(&d.created_at),
         })
         .collect();
     let t = page.t();

@@ -1,8 +1,6 @@
 //! Admin pages for inquiries: the list (inbox, spam, deleted), the detail with its timeline
 //! and the actions its status allows, CSV export, and the embed snippet.
 
-use std::collections::BTreeMap;
-
 use askama::Template;
 use rocket::form::Form;
 use rocket::http::Status;
@@ -68,7 +66,7 @@ struct ListPage {
     statuses: Vec<(&'static str, &'static str)>,
     types: Vec<(&'static str, &'static str)>,
     members: Vec<(String, String)>,
-    errors: BTreeMap<String, String>,
+    errors: Vec<(String, String)>,
     page: i64,
     pages: i64,
     total: i64,
@@ -169,7 +167,7 @@ async fn list_page(
             .collect(),
         types: TYPES.iter().map(|v| (*v, topic_label(t, v))).collect(),
         members: members.clone(),
-        errors: errs.into_map(),
+        errors: crate::admin::i18n::errors(page.t(), &errs.into_map()),
         page: paging.page,
         pages: ((total + paging.limit - 1) / paging.limit).max(1),
         total,

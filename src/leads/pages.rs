@@ -1,8 +1,6 @@
 //! The pages every lead kind gets from the registry: the unified inbox, its CSV export, each
 //! kind's CSV export, and the lifecycle actions of every lifecycle kind's detail page.
 
-use std::collections::BTreeMap;
-
 use askama::Template;
 use rocket::form::Form;
 use rocket::http::Status;
@@ -63,7 +61,7 @@ struct InboxPage {
     status: String,
     kinds: Vec<(&'static str, &'static str)>,
     statuses: Vec<(&'static str, &'static str)>,
-    errors: BTreeMap<String, String>,
+    errors: Vec<(String, String)>,
     page: i64,
     pages: i64,
     total: i64,
@@ -150,7 +148,7 @@ async fn inbox_page(
         status: inbox.status.unwrap_or_default().to_string(),
         kinds: inbox::kind_options(&app.kinds, lang),
         statuses: inbox::status_options(&app.kinds, &kinds, lang),
-        errors: errs.into_map(),
+        errors: crate::admin::i18n::errors(page.t(), &errs.into_map()),
         page: inbox.page.page,
         pages: ((total + inbox.page.limit - 1) / inbox.page.limit).max(1),
         total,

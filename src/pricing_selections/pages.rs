@@ -112,7 +112,7 @@ struct ListPage {
     statuses: Vec<(&'static str, &'static str)>,
     user_types: Vec<(&'static str, &'static str)>,
     sort: String,
-    errors: std::collections::BTreeMap<String, String>,
+    errors: Vec<(String, String)>,
     page: i64,
     pages: i64,
     total: i64,
@@ -200,7 +200,7 @@ async fn list(
         } else {
             "createdAt".into()
         },
-        errors: errs.into_map(),
+        errors: crate::admin::i18n::errors(page.t(), &errs.into_map()),
         page: paging.page,
         pages: ((total + paging.limit - 1) / paging.limit).max(1),
         total,
