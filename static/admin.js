@@ -221,6 +221,14 @@ function localTime(iso) {
     if (state) state.textContent = li.parentNode.getAttribute("data-done") || "";
   }
 
+  // The Overview's counts of what needs attention grow with each new lead.
+  function bump() {
+    ["att-new", "att-unassigned"].forEach(function (id) {
+      var n = document.querySelector("#" + id + " strong");
+      if (n) n.textContent = String((parseInt(n.textContent, 10) || 0) + 1);
+    });
+  }
+
   function arrived(id) {
     getJson("/api/v1/leads/" + encodeURIComponent(id)).then(function (b) {
       if (!b) return;
@@ -247,7 +255,7 @@ function localTime(iso) {
       if (msg.type === "subscribed" && lastId() === null) remember(msg.lastEventId);
       if (typeof msg.eventId !== "number") return;
       remember(msg.eventId);
-      if (/\/submitted$/.test(msg.topic) && msg.data && msg.data.id) { arrived(msg.data.id); tick("lead"); }
+      if (/\/submitted$/.test(msg.topic) && msg.data && msg.data.id) { arrived(msg.data.id); tick("lead"); bump(); }
       refreshBadge();
     };
     ws.onclose = function () {

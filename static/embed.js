@@ -7,11 +7,11 @@
   var TEXT = {
     en: { required: "This field is required.", email: "Enter a valid email address.", tooLong: "This is too long.",
           sending: "Sending…", thanks: "Thank you! We have received your message and will get back to you soon.",
-          fix: "Please check the fields marked below.", busy: "Too many submissions. Please wait a minute and try again.",
+          fix: "Please check the marked fields.", busy: "Too many submissions. Please wait a minute and try again.",
           failed: "Something went wrong. Please try again." },
     vi: { required: "Trường này là bắt buộc.", email: "Vui lòng nhập email hợp lệ.", tooLong: "Nội dung quá dài.",
           sending: "Đang gửi…", thanks: "Cảm ơn bạn! Chúng tôi đã nhận được tin nhắn và sẽ sớm liên hệ lại.",
-          fix: "Vui lòng kiểm tra các trường được đánh dấu bên dưới.", busy: "Có quá nhiều lượt gửi. Vui lòng đợi một phút rồi thử lại.",
+          fix: "Vui lòng kiểm tra các trường được đánh dấu.", busy: "Có quá nhiều lượt gửi. Vui lòng đợi một phút rồi thử lại.",
           failed: "Đã xảy ra lỗi. Vui lòng thử lại." }
   };
 

@@ -1244,6 +1244,18 @@ pub fn strings(locale: Locale) -> &'static Strings {
 const MESSAGES_VI: &[(&str, &str)] = &[
     ("is required", "là bắt buộc"),
     (
+        "{v} must look like https://example.com",
+        "{v} phải có dạng https://example.com",
+    ),
+    (
+        "{v} must use http or https",
+        "{v} phải dùng http hoặc https",
+    ),
+    (
+        "{v} must be an origin only (scheme, host and port; no path)",
+        "{v} chỉ được là nguồn (giao thức, máy chủ và cổng; không có đường dẫn)",
+    ),
+    (
         "must be a three-letter currency code such as AUD",
         "phải là mã tiền tệ ba chữ cái, ví dụ AUD",
     ),
@@ -1367,10 +1379,25 @@ pub fn message(t: &Strings, en: &str) -> String {
     if t.lang != "vi" {
         return en.to_string();
     }
+    // A quoted value (`https://x`) is kept as it is, as `{v}`; then digits, as `{n}`.
+    let mut quoted = vec![];
+    let mut bare = String::new();
+    let mut parts = en.split('`');
+    bare.push_str(parts.next().unwrap_or(""));
+    let mut inside = true;
+    for p in parts {
+        if inside {
+            quoted.push(p.to_string());
+            bare.push_str("{v}");
+        } else {
+            bare.push_str(p);
+        }
+        inside = !inside;
+    }
     let mut key = String::new();
     let mut nums = vec![];
     let mut digits = String::new();
-    for c in en.chars().chain(std::iter::once('\0')) {
+    for c in bare.chars().chain(std::iter::once('\0')) {
         if c.is_ascii_digit() {
             digits.push(c);
             continue;
@@ -1397,6 +1424,9 @@ pub fn message(t: &Strings, en: &str) -> String {
             for (i, p) in parts.enumerate() {
                 out.push_str(nums.get(i).map(String::as_str).unwrap_or(""));
                 out.push_str(p);
+            }
+            for q in quoted {
+                out = out.replacen("{v}", &format!("`{q}`"), 1);
             }
             out
         }
@@ -1519,5 +1549,12 @@ mod message_tests {
         assert_eq!(field(&EN, "allowedOrigins[0]"), "Allowed origins, line 1");
         assert_eq!(field(&VI, "addOns[0].code"), "Tiện ích 1: mã");
         assert_eq!(field(&EN, "mystery"), "mystery");
+        assert_eq!(
+            message(
+                &VI,
+                "`https://a.b/c` must be an origin only (scheme, host and port; no path)"
+            ),
+            "`https://a.b/c` chỉ được là nguồn (giao thức, máy chủ và cổng; không có đường dẫn)"
+        );
     }
 }

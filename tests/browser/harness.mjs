@@ -49,19 +49,19 @@ export async function startLeadbox(env = {}, reuse = null) {
   const dataDir = reuse ? reuse.dataDir : mkdtempSync(join(tmpdir(), "leadbox-browser-"));
   const port = reuse ? reuse.port : await freePort();
   const log = [];
-  const child = spawn(binary(), [], {
-    env: {
-      PATH: process.env.PATH,
-      LEADBOX_DATA_DIR: dataDir,
-      LEADBOX_PORT: String(port),
-      LEADBOX_ADDRESS: "127.0.0.1",
-      LEADBOX_BOOTSTRAP_EMAIL: OWNER.email,
-      LEADBOX_BOOTSTRAP_PASSWORD: OWNER.password,
-      LEADBOX_LOG_FILTER: "info",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const vars = {
+    PATH: process.env.PATH,
+    LEADBOX_DATA_DIR: dataDir,
+    LEADBOX_PORT: String(port),
+    LEADBOX_ADDRESS: "127.0.0.1",
+    LEADBOX_BOOTSTRAP_EMAIL: OWNER.email,
+    LEADBOX_BOOTSTRAP_PASSWORD: OWNER.password,
+    LEADBOX_LOG_FILTER: "info",
+    ...env,
+  };
+  // A null value leaves a variable out (a fresh install without a bootstrap owner, say).
+  for (const k of Object.keys(vars)) if (vars[k] === null) delete vars[k];
+  const child = spawn(binary(), [], { env: vars, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout.on("data", (d) => log.push(String(d)));
   child.stderr.on("data", (d) => log.push(String(d)));
   const base = `http://127.0.0.1:${port}`;

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { createHmac } from "node:crypto";
 import { startLeadbox, launchBrowser, signIn, screenshots, OWNER } from "./harness.mjs";
 
 // axe-core from npm, evaluated through the DevTools protocol (the pages' CSP allows no
@@ -22,6 +23,13 @@ async function axeViolations(page) {
 let server;
 let browser;
 let pages;
+const SECRET = "a-very-long-end-user-token-secret-0123456789";
+const b64 = (v) => Buffer.from(typeof v === "string" ? v : JSON.stringify(v)).toString("base64url");
+function jwt(claims) {
+  const head = b64({ alg: "HS256", typ: "JWT" });
+  const body = b64(claims);
+  return `${head}.${body}.${createHmac("sha256", SECRET).update(`${head}.${body}`).digest("base64url")}`;
+}
 
 before(async () => {
   server = await startLeadbox();
@@ -32,7 +40,11 @@ before(async () => {
   })).json()).data.token;
   const ws = (await (await fetch(`${server.base}/api/v1/workspaces/default`, {
     method: "PATCH", headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ rateLimits: { publicPerIpPerMinute: 0, publicPerWorkspacePerMinute: 0 } }),
+    body: JSON.stringify({
+      rateLimits: { publicPerIpPerMinute: 0, publicPerWorkspacePerMinute: 0 }, userTokenSecret: SECRET, gstRate: 10,
+      plans: [{ code: "GROWTH", userType: "industry", name: "Growth with a long plan name", monthlyMin: 1000, monthlyMax: 2000 }],
+      addOns: [{ code: "HUB", name: "Diligence hub", monthlyAmount: 100, oneTimeAmount: 0 }],
+    }),
   })).json()).data;
   const lead = (await (await fetch(`${server.base}/api/public/forms/${ws.publicKey}/inquiries`, {
     method: "POST", headers: { "content-type": "application/json" },
@@ -42,9 +54,27 @@ before(async () => {
     method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
     body: JSON.stringify({ url: "https://hooks.example-company.test/a/very/long/path/for/leadbox/webhooks", topics: ["*"] }),
   })).json()).data;
-  pages = ["/admin", "/admin/leads", "/admin/inquiries", `/admin/inquiries/${lead.id}`, "/admin/pricing",
-    "/admin/settings", "/admin/members", "/admin/tokens", "/admin/embed", "/admin/webhooks",
-    `/admin/webhooks/${hook.id}`, "/admin/account"];
+  // A contact request and a pricing selection, with end-user tokens signed here (HS256).
+  const user = "550e8400-e29b-41d4-a716-446655440000";
+  const now = Math.floor(Date.now() / 1000);
+  const endUser = jwt({ sub: user, exp: now + 600, iat: now, email: "buyer@example-company.test", name: "Trần Thị Bích Ngọc",
+    company: "Công ty Cổ phần Vận tải Biển", signup_type: "industry" });
+  const contact = await (await fetch(`${server.base}/api/sales/contact-request`, {
+    method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${endUser}` },
+    body: JSON.stringify({ source: "dashboard_pricing", plan: "annual", quantity: 100000, contactRequired: true, page: "/pricing" }),
+  })).json();
+  const selection = (await (await fetch(`${server.base}/api/v1/pricing-selections`, {
+    method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${endUser}` },
+    body: JSON.stringify({ userId: user, userType: "industry", selectedPlanCode: "GROWTH", selectedAddOnCodes: ["HUB"],
+      pricing: { planMonthlyMin: 1000, planMonthlyMax: 2000, addOnsMonthlyAmount: 100, addOnsOneTimeAmount: 0, gstRate: 10,
+        estimatedFirstMonthMin: 1210, estimatedFirstMonthMax: 2310, estimatedRecurringMin: 1210, estimatedRecurringMax: 2310 },
+      source: "pricing_page", capturedAt: new Date().toISOString() }),
+  })).json()).data;
+  pages = ["/admin", "/admin/leads", "/admin/inquiries", `/admin/inquiries/${lead.id}`,
+    `/admin/contact-requests/${contact.requestId}`, "/admin/pricing", `/admin/pricing/${selection.id}`,
+    "/admin/settings", "/admin/settings/form", "/admin/settings/contact", "/admin/settings/catalogue",
+    "/admin/settings/limits", "/admin/settings/tokens", "/admin/members", "/admin/tokens", "/admin/embed",
+    "/admin/webhooks", `/admin/webhooks/${hook.id}`, "/admin/account"];
 });
 
 after(async () => {
@@ -58,8 +88,12 @@ for (const [w, h] of [[390, 844], [1366, 800]]) {
       const ctx = await browser.newContext({ viewport: { width: w, height: h }, colorScheme: scheme });
       const page = await ctx.newPage();
       const errors = [];
+      const csp = [];
       page.on("pageerror", (e) => errors.push(String(e)));
-      page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+      page.on("console", (m) => {
+        if (m.type() !== "error") return;
+        (/Content Security Policy/i.test(m.text()) ? csp : errors).push(m.text());
+      });
       await signIn(page, server.base);
       const wide = [];
       const axe = [];
@@ -69,12 +103,13 @@ for (const [w, h] of [[390, 844], [1366, 800]]) {
         const [sw, iw] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
         if (sw > iw) wide.push(`${path}: ${sw} > ${iw}`);
         for (const v of await axeViolations(page)) axe.push(`${path}: ${v}`);
-        const name = path.replace(/[^a-z0-9]+/gi, "-").replace(/-(inq|wh)-[0-9a-f-]+/g, "-detail").replace(/^-|-$/g, "") || "home";
+        const name = path.replace(/[^a-z0-9]+/gi, "-").replace(/-(inq|wh|ps|salesreq)-[0-9a-f-]+/g, "-detail").replace(/^-|-$/g, "") || "home";
         await page.screenshot({ path: join(screenshots, `layout-${w}-${scheme}-${name}.png`), fullPage: true });
       }
       assert.deepEqual(wide, [], "no page scrolls sideways");
       assert.deepEqual(axe, [], "no serious or critical axe-core violation");
-      assert.deepEqual(errors, [], "no script or CSP errors");
+      assert.deepEqual(csp, [], "no CSP violations");
+      assert.deepEqual(errors, [], "no script errors");
       await ctx.close();
     });
   }
