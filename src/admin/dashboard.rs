@@ -29,25 +29,7 @@ pub struct Stats {
 
 /// `(kind = 'a' AND status IN (…)) OR …`: the won statuses of every kind. Our own constants.
 fn won(kinds: &Registry) -> String {
-    let parts: Vec<String> = kinds
-        .all()
-        .iter()
-        .filter_map(|k| {
-            let won: Vec<String> = k
-                .statuses()
-                .iter()
-                .filter(|s| s.stage == Stage::Won)
-                .map(|s| format!("'{}'", s.value))
-                .collect();
-            (!won.is_empty())
-                .then(|| format!("(kind = '{}' AND status IN ({}))", k.id(), won.join(",")))
-        })
-        .collect();
-    if parts.is_empty() {
-        "0".into()
-    } else {
-        parts.join(" OR ")
-    }
+    in_stages(kinds, &[Stage::Won])
 }
 
 /// `(kind = 'a' AND status IN (…)) OR …` for the statuses of the given stages.

@@ -1434,6 +1434,18 @@ pub fn message(t: &Strings, en: &str) -> String {
     }
 }
 
+/// A pricing-page user type in the viewer's language.
+pub fn user_type_label(t: &Strings, v: &str) -> &'static str {
+    match v {
+        "industry" => t.ut_industry,
+        "service_vendor" => t.ut_service_vendor,
+        "product_vendor" => t.ut_product_vendor,
+        "logistics" => t.ut_logistics,
+        "professional" => t.ut_professional,
+        _ => t.topic_other,
+    }
+}
+
 /// A role's name in the viewer's language.
 pub fn role_label(t: &Strings, role: crate::auth::permissions::Role) -> &'static str {
     use crate::auth::permissions::Role;

@@ -170,22 +170,12 @@ fn page_of(
         f,
         user_types: PLAN_USER_TYPES
             .iter()
-            .map(|u| (*u, user_type_label(t, u)))
+            .map(|u| (*u, i18n::user_type_label(t, u)))
             .collect(),
         can_edit: page.role.can(Perm::WorkspaceUpdate),
         secret_set: page.workspace.user_token_secret.is_some(),
         errors,
         chrome: page.chrome("settings", flash),
-    }
-}
-
-fn user_type_label(t: &Strings, v: &str) -> &'static str {
-    match v {
-        "industry" => t.ut_industry,
-        "service_vendor" => t.ut_service_vendor,
-        "product_vendor" => t.ut_product_vendor,
-        "logistics" => t.ut_logistics,
-        _ => t.ut_professional,
     }
 }
 

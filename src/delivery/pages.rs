@@ -99,11 +99,15 @@ async fn list_html(
     f: Option<(String, String)>,
 ) -> Result<(Status, RawHtml<String>), Status> {
     let ws = page.workspace.id.clone();
-    let hooks = app
+    let mut hooks = app
         .store
         .read(move |c| webhooks::list(c, &ws))
         .await
         .map_err(|e| e.status)?;
+    let local = page.local();
+    for h in &mut hooks {
+        h.failing_since = h.failing_since.as_deref().map(|f| local.short(f));
+    }
     let html = render(&ListPage {
         chrome: page.chrome("webhooks", f),
         hooks,
@@ -282,6 +286,8 @@ async fn detail_html(
         .await
         .map_err(|e| e.status)?;
     let local = page.local();
+    let mut hook = hook;
+    hook.failing_since = hook.failing_since.as_deref().map(|f| local.short(f));
     let deliveries = list
         .items
         .into_iter()

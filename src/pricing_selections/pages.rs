@@ -43,18 +43,6 @@ struct Row {
     verified: bool,
 }
 
-/// A pricing-page user type in the viewer's language.
-fn user_type_label(t: &Strings, v: &str) -> &'static str {
-    match v {
-        "industry" => t.ut_industry,
-        "service_vendor" => t.ut_service_vendor,
-        "product_vendor" => t.ut_product_vendor,
-        "logistics" => t.ut_logistics,
-        "professional" => t.ut_professional,
-        _ => t.topic_other,
-    }
-}
-
 /// A selection status in the viewer's language.
 fn status_label(t: &Strings, v: &str) -> &'static str {
     match v {
@@ -171,7 +159,7 @@ async fn list(
                 .or(u.email.clone())
                 .unwrap_or_else(|| s.user_id.clone()),
             company: u.company.clone().unwrap_or_default(),
-            user_type: user_type_label(t, &s.user_type),
+            user_type: crate::admin::i18n::user_type_label(t, &s.user_type),
             plan: plan_name(w, &s.selected_plan_code),
             estimate: range(t.lang, s.pricing.0[7], s.pricing.0[8], &w.currency),
             status_label: status_label(t, &s.status),
@@ -193,7 +181,7 @@ async fn list(
         statuses: STATUSES.iter().map(|v| (*v, status_label(t, v))).collect(),
         user_types: PLAN_USER_TYPES
             .iter()
-            .map(|v| (*v, user_type_label(t, v)))
+            .map(|v| (*v, crate::admin::i18n::user_type_label(t, v)))
             .collect(),
         sort: if sort.0.contains("captured") {
             "capturedAt".into()
@@ -299,7 +287,10 @@ async fn detail(
             (t.name, o(&user.name)),
             (t.email, o(&user.email)),
             (t.company, o(&user.company)),
-            (t.user_type, user_type_label(t, &sel.user_type).to_string()),
+            (
+                t.user_type,
+                crate::admin::i18n::user_type_label(t, &sel.user_type).to_string(),
+            ),
             (t.plan, plan_name(w, &sel.selected_plan_code)),
             (t.add_ons, add_ons.join(", ")),
             (t.captured_at, local.short(&sel.captured_at)),
