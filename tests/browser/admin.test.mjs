@@ -31,7 +31,8 @@ test("the bootstrap owner signs in through the page and sees the admin shell", a
   for (const label of ["Overview", "Settings", "Members", "API tokens"]) {
     assert.ok(await page.isVisible(`nav >> text=${label}`), `nav shows ${label}`);
   }
-  assert.ok(await page.isVisible("text=pk_"), "the public form key is shown");
+  assert.ok(await page.isVisible("#checklist"), "a newcomer sees the first-run checklist");
+  assert.ok(await page.isVisible("#att-new"), "and what needs attention");
   await page.screenshot({ path: join(screenshots, "admin-home.png"), fullPage: true });
   assert.deepEqual(errors, [], "no script or CSP errors on the page");
   await page.close();
