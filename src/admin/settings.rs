@@ -232,13 +232,13 @@ struct SettingsForm {
     plan_name: Vec<String>,
     plan_min: Vec<String>,
     plan_max: Vec<String>,
-    /// Row numbers (from 0) to remove.
-    plan_remove: Vec<usize>,
+    /// Row numbers (from 0) to remove; anything else is not a row and removes nothing.
+    plan_remove: Vec<String>,
     addon_code: Vec<String>,
     addon_name: Vec<String>,
     addon_monthly: Vec<String>,
     addon_one_time: Vec<String>,
-    addon_remove: Vec<usize>,
+    addon_remove: Vec<String>,
     rl_public_ip: Option<String>,
     rl_public_ws: Option<String>,
     rl_contact_user: Option<String>,
@@ -260,23 +260,44 @@ fn amount(raw: &str, key: &str, errs: &mut FieldErrors) -> Value {
     }
 }
 
-/// The plan rows as typed, and the catalogue entries they make (blank and removed rows left
-/// out), with each entry's row number for naming errors.
-fn plan_rows(f: &SettingsForm, errs: &mut FieldErrors) -> (Vec<PlanRow>, Vec<Value>, Vec<usize>) {
+/// Whether row `i` is ticked for removal.
+fn removed(ticked: &[String], i: usize) -> bool {
+    ticked.iter().any(|t| t.trim().parse::<usize>() == Ok(i))
+}
+
+/// Plan row `i` as typed.
+fn plan_row(f: &SettingsForm, i: usize) -> PlanRow {
+    PlanRow {
+        code: cell(&f.plan_code, i),
+        user_type: cell(&f.plan_user_type, i),
+        name: cell(&f.plan_name, i),
+        min: cell(&f.plan_min, i),
+        max: cell(&f.plan_max, i),
+        bad: false,
+    }
+}
+
+/// Add-on row `i` as typed.
+fn add_on_row(f: &SettingsForm, i: usize) -> AddOnRow {
+    AddOnRow {
+        code: cell(&f.addon_code, i),
+        name: cell(&f.addon_name, i),
+        monthly: cell(&f.addon_monthly, i),
+        one_time: cell(&f.addon_one_time, i),
+        bad: false,
+    }
+}
+
+/// The catalogue entries the plan rows make (blank and removed rows left out), with each
+/// entry's row number for naming errors.
+fn plan_rows(f: &SettingsForm, errs: &mut FieldErrors) -> (Vec<Value>, Vec<usize>) {
     let n = f.plan_code.len().max(f.plan_name.len());
-    let (mut rows, mut out, mut at) = (vec![], vec![], vec![]);
+    let (mut out, mut at) = (vec![], vec![]);
     for i in 0..n {
-        let row = PlanRow {
-            code: cell(&f.plan_code, i),
-            user_type: cell(&f.plan_user_type, i),
-            name: cell(&f.plan_name, i),
-            min: cell(&f.plan_min, i),
-            max: cell(&f.plan_max, i),
-            bad: false,
-        };
+        let row = plan_row(f, i);
         let blank =
             row.code.is_empty() && row.name.is_empty() && row.min.is_empty() && row.max.is_empty();
-        if blank || f.plan_remove.contains(&i) {
+        if blank || removed(&f.plan_remove, i) {
             continue;
         }
         // Keys by list position, like the API's own checks; `to_row` maps them back.
@@ -286,30 +307,21 @@ fn plan_rows(f: &SettingsForm, errs: &mut FieldErrors) -> (Vec<PlanRow>, Vec<Val
         let max = amount(&row.max, &key("monthlyMax"), errs);
         out.push(json!({ "code": row.code, "userType": row.user_type, "name": row.name, "monthlyMin": min, "monthlyMax": max }));
         at.push(i);
-        rows.push(row);
     }
-    (rows, out, at)
+    (out, at)
 }
 
-fn add_on_rows(
-    f: &SettingsForm,
-    errs: &mut FieldErrors,
-) -> (Vec<AddOnRow>, Vec<Value>, Vec<usize>) {
+/// The same for the add-on rows.
+fn add_on_rows(f: &SettingsForm, errs: &mut FieldErrors) -> (Vec<Value>, Vec<usize>) {
     let n = f.addon_code.len().max(f.addon_name.len());
-    let (mut rows, mut out, mut at) = (vec![], vec![], vec![]);
+    let (mut out, mut at) = (vec![], vec![]);
     for i in 0..n {
-        let row = AddOnRow {
-            code: cell(&f.addon_code, i),
-            name: cell(&f.addon_name, i),
-            monthly: cell(&f.addon_monthly, i),
-            one_time: cell(&f.addon_one_time, i),
-            bad: false,
-        };
+        let row = add_on_row(f, i);
         let blank = row.code.is_empty()
             && row.name.is_empty()
             && row.monthly.is_empty()
             && row.one_time.is_empty();
-        if blank || f.addon_remove.contains(&i) {
+        if blank || removed(&f.addon_remove, i) {
             continue;
         }
         let k = out.len();
@@ -326,9 +338,8 @@ fn add_on_rows(
         };
         out.push(json!({ "code": row.code, "name": row.name, "monthlyAmount": monthly, "oneTimeAmount": one_time }));
         at.push(i);
-        rows.push(row);
     }
-    (rows, out, at)
+    (out, at)
 }
 
 /// `plans[2].code` of the patch → `plans[<row>].code` of the form.
@@ -379,10 +390,10 @@ fn patch_of(
     }
     let (mut plans_at, mut add_ons_at) = (vec![], vec![]);
     if f.catalogue.is_some() {
-        let (_, plans, at) = plan_rows(f, errs);
+        let (plans, at) = plan_rows(f, errs);
         m.insert("plans".into(), json!(plans));
         plans_at = at;
-        let (_, add_ons, at) = add_on_rows(f, errs);
+        let (add_ons, at) = add_on_rows(f, errs);
         m.insert("addOns".into(), json!(add_ons));
         add_ons_at = at;
     }
@@ -429,27 +440,8 @@ fn typed(page: &Page, f: &SettingsForm) -> Values {
     keep(&mut v.rl_contact_user, &f.rl_contact_user);
     keep(&mut v.rl_contact_ip, &f.rl_contact_ip);
     if f.catalogue.is_some() {
-        let n = f.plan_code.len();
-        v.plans = (0..n)
-            .map(|i| PlanRow {
-                code: cell(&f.plan_code, i),
-                user_type: cell(&f.plan_user_type, i),
-                name: cell(&f.plan_name, i),
-                min: cell(&f.plan_min, i),
-                max: cell(&f.plan_max, i),
-                bad: false,
-            })
-            .collect();
-        let n = f.addon_code.len();
-        v.add_ons = (0..n)
-            .map(|i| AddOnRow {
-                code: cell(&f.addon_code, i),
-                name: cell(&f.addon_name, i),
-                monthly: cell(&f.addon_monthly, i),
-                one_time: cell(&f.addon_one_time, i),
-                bad: false,
-            })
-            .collect();
+        v.plans = (0..f.plan_code.len()).map(|i| plan_row(f, i)).collect();
+        v.add_ons = (0..f.addon_code.len()).map(|i| add_on_row(f, i)).collect();
     }
     v
 }

@@ -76,18 +76,14 @@ async fn home(
     let (members, counts, stats, outbox, attention, snippet_seen) = app
         .store
         .read(move |c| {
-            let seen: i64 = c.query_row(
-                "SELECT COUNT(*) FROM onboarding_steps WHERE workspace_id = ?1 AND step = 'snippet'",
-                [&ws],
-                |r| r.get(0),
-            )?;
+            let seen = crate::workspaces::queries::step_done(c, &ws, "snippet")?;
             Ok((
                 users::members(c, &ws)?,
                 crate::analytics::counts(c, &ws, &since)?,
                 super::dashboard::load(c, &kinds, &scope, &ws)?,
                 crate::delivery::outbox::counts(c, Some(&ws))?,
                 super::dashboard::attention(c, &kinds, &scope, &ws, &me)?,
-                seen > 0,
+                seen,
             ))
         })
         .await

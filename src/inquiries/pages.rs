@@ -21,6 +21,7 @@ use crate::leads::lifecycle::{Allowed, Status as LeadStatus};
 use crate::leads::list::{Filter, ListQuery};
 use crate::leads::timeline;
 use crate::util;
+use crate::workspaces::queries;
 
 /// The HTTP routes of these pages.
 pub fn routes() -> Vec<Route> {
@@ -379,30 +380,16 @@ async fn embed_page(
 ) -> Result<RawHtml<String>, Status> {
     allowed(&page, Perm::WorkspaceRead)?;
     let ws = page.workspace.id.clone();
-    let seen: i64 = app
+    let w = ws.clone();
+    let seen = app
         .store
-        .read({
-            let ws = ws.clone();
-            move |c| {
-                Ok(c.query_row(
-                    "SELECT COUNT(*) FROM onboarding_steps WHERE workspace_id = ?1 AND step = 'snippet'",
-                    [&ws],
-                    |r| r.get(0),
-                )?)
-            }
-        })
+        .read(move |c| queries::step_done(c, &w, "snippet"))
         .await
         .map_err(|e| e.status)?;
-    if seen == 0 {
+    if !seen {
+        // Written once, not on every visit: the read above keeps the writer out of it.
         app.store
-            .write(move |tx| {
-                tx.execute(
-                    "INSERT OR IGNORE INTO onboarding_steps (workspace_id, step, done_at)
-                     VALUES (?1, 'snippet', ?2)",
-                    [&ws, &util::now_str()],
-                )?;
-                Ok(())
-            })
+            .write(move |tx| queries::mark_step(tx, &ws, "snippet"))
             .await
             .map_err(|e| e.status)?;
     }

@@ -141,3 +141,22 @@ pub fn update(conn: &Connection, w: &Workspace) -> Result<(), ApiError> {
     )?;
     Ok(())
 }
+
+/// Whether a first-run checklist step that leaves no other trace (`snippet`) is done.
+pub fn step_done(conn: &Connection, workspace_id: &str, step: &str) -> Result<bool, ApiError> {
+    let n: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM onboarding_steps WHERE workspace_id = ?1 AND step = ?2",
+        [workspace_id, step],
+        |r| r.get(0),
+    )?;
+    Ok(n > 0)
+}
+
+/// Marks a first-run checklist step done (once; later calls change nothing).
+pub fn mark_step(conn: &Connection, workspace_id: &str, step: &str) -> Result<(), ApiError> {
+    conn.execute(
+        "INSERT OR IGNORE INTO onboarding_steps (workspace_id, step, done_at) VALUES (?1, ?2, ?3)",
+        [workspace_id, step, &util::now_str()],
+    )?;
+    Ok(())
+}
