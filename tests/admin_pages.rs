@@ -717,3 +717,34 @@ async fn static_assets_are_embedded_and_cache_busted() {
     let res = app.client.get("/static/../Cargo.toml").dispatch().await;
     assert_ne!(res.status(), Status::Ok);
 }
+
+#[rocket::async_test]
+async fn a_remove_box_with_a_value_that_is_no_row_removes_nothing_and_is_no_error() {
+    let app = TestApp::spawn().await;
+    let csrf = app.sign_in(OWNER_EMAIL, OWNER_PASSWORD).await;
+    let (s, _, _) = app
+        .post_form(
+            "/admin/settings",
+            &[
+                ("_csrf", &csrf),
+                ("section", "catalogue"),
+                ("catalogue", "1"),
+                ("gst_rate", "10"),
+                ("currency", "AUD"),
+                ("plan_code", "KEEP"),
+                ("plan_user_type", "industry"),
+                ("plan_name", "Keep"),
+                ("plan_min", "1"),
+                ("plan_max", "2"),
+                ("plan_remove", "not-a-row"),
+                ("addon_remove", "-1"),
+            ],
+        )
+        .await;
+    assert_eq!(s, Status::SeeOther);
+    let plans: String = app
+        .db()
+        .query_row("SELECT plans FROM workspaces", [], |r| r.get(0))
+        .unwrap();
+    assert!(plans.contains("KEEP"));
+}

@@ -23,6 +23,7 @@ async function axeViolations(page) {
 let server;
 let browser;
 let pages;
+let publicKey;
 const SECRET = "a-very-long-end-user-token-secret-0123456789";
 const b64 = (v) => Buffer.from(typeof v === "string" ? v : JSON.stringify(v)).toString("base64url");
 function jwt(claims) {
@@ -46,6 +47,7 @@ before(async () => {
       addOns: [{ code: "HUB", name: "Diligence hub", monthlyAmount: 100, oneTimeAmount: 0 }],
     }),
   })).json()).data;
+  publicKey = ws.publicKey;
   const lead = (await (await fetch(`${server.base}/api/public/forms/${ws.publicKey}/inquiries`, {
     method: "POST", headers: { "content-type": "application/json" },
     body: JSON.stringify({ name: "Nguyễn Thị Minh Khai with a rather long name", email: "minh.khai.with.a.long.address@example-company.test", businessName: "Công ty TNHH Thương mại Dịch vụ", message: "Xin chào, chúng tôi muốn biết thêm." }),
@@ -82,7 +84,7 @@ after(async () => {
   await server?.stop();
 });
 
-for (const [w, h] of [[390, 844], [1366, 800]]) {
+for (const [w, h] of [[360, 740], [390, 844], [1366, 800]]) {
   for (const scheme of ["light", "dark"]) {
     test(`every admin page fits ${w} px in ${scheme} mode`, async () => {
       const ctx = await browser.newContext({ viewport: { width: w, height: h }, colorScheme: scheme });
@@ -113,6 +115,34 @@ for (const [w, h] of [[390, 844], [1366, 800]]) {
       await ctx.close();
     });
   }
+}
+
+// The pages shown before sign-in, at the narrowest phone, light and dark, in Vietnamese (the
+// browser's language picks it).
+for (const scheme of ["light", "dark"]) {
+  test(`public pages fit 360 px in ${scheme} mode, in Vietnamese`, async () => {
+    const ctx = await browser.newContext({ viewport: { width: 360, height: 740 }, colorScheme: scheme, locale: "vi-VN" });
+    const page = await ctx.newPage();
+    // The 404 and 410 pages answer with those statuses on purpose; anything else is an error.
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    page.on("console", (m) => { if (m.type() === "error" && !/status of (404|410)/.test(m.text())) errors.push(m.text()); });
+    const wide = [];
+    const axe = [];
+    for (const path of ["/login", "/forgot", "/reset/not-a-link", "/setup/not-a-link", `/f/${publicKey}?lang=vi`, "/no-such-page"]) {
+      await page.goto(`${server.base}${path}`);
+      assert.equal(await page.getAttribute("html", "lang"), "vi", path);
+      const [sw, iw] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+      if (sw > iw) wide.push(`${path}: ${sw} > ${iw}`);
+      for (const v of await axeViolations(page)) axe.push(`${path}: ${v}`);
+      const name = path.replace(/[^a-z0-9]+/gi, "-").replace(/pk-[A-Za-z0-9]+/, "form").replace(/^-|-$/g, "");
+      await page.screenshot({ path: join(screenshots, `public-360-${scheme}-${name}.png`), fullPage: true });
+    }
+    assert.deepEqual(wide, [], "no page scrolls sideways");
+    assert.deepEqual(axe, [], "no serious or critical axe-core violation");
+    assert.deepEqual(errors, [], "no script or CSP errors");
+    await ctx.close();
+  });
 }
 
 test("on a phone the menu opens without script and the skip link reaches the content", async () => {
