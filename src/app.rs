@@ -35,6 +35,12 @@ pub struct App {
     pub hub: Arc<Hub>,
     /// Webhooks, email and push.
     pub courier: Arc<crate::delivery::Courier>,
+    /// Keyed requests being decided now: a duplicate waits for the first one's answer.
+    pub claims: Arc<crate::ratelimit::Claims>,
+    /// Failures counted in memory and written as one aggregate event a minute.
+    pub tally: Arc<crate::ratelimit::Tally>,
+    /// This server's hold on its data folder, released when it stops.
+    pub lock: Arc<crate::store::guard::DataLock>,
 }
 
 /// What the background clean-up needs, owned so it can outlive a request.
@@ -48,6 +54,14 @@ pub struct Housekeeping {
     pub limits: Arc<Limits>,
     /// The clock expiry is judged by.
     pub clock: Arc<crate::clock::Clock>,
+    /// Failure counts to write out.
+    pub tally: Arc<crate::ratelimit::Tally>,
+    /// The data folder (snapshots go to its `backups/`).
+    pub data_dir: std::path::PathBuf,
+    /// Hours between scheduled snapshots (0 = off) and how many are kept.
+    pub backup_every: u64,
+    /// Scheduled snapshots kept.
+    pub backup_keep: usize,
 }
 
 impl App {
@@ -58,6 +72,10 @@ impl App {
             throttle: self.throttle.clone(),
             limits: self.limits.clone(),
             clock: self.clock.clone(),
+            tally: self.tally.clone(),
+            data_dir: self.config.data_dir.clone(),
+            backup_every: self.config.backup_every,
+            backup_keep: self.config.backup_keep,
         }
     }
 

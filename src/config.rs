@@ -50,6 +50,12 @@ pub struct Config {
     pub smtp_from: Option<String>,
     /// Hour of the day (UTC) the daily digest is sent.
     pub digest_hour_utc: u8,
+    /// `/readyz` answers 503 when the data folder's disk has less free space (MiB).
+    pub min_free_mb: u64,
+    /// Hours between scheduled snapshots into `data_dir/backups/`; 0 turns them off.
+    pub backup_every: u64,
+    /// Scheduled snapshots kept; older ones are deleted.
+    pub backup_keep: usize,
 }
 
 impl Default for Config {
@@ -72,6 +78,9 @@ impl Default for Config {
             smtp_url: None,
             smtp_from: None,
             digest_hour_utc: 8,
+            min_free_mb: 64,
+            backup_every: 24,
+            backup_keep: 7,
         }
     }
 }

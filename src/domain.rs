@@ -106,9 +106,22 @@ impl Email {
     }
 }
 
-/// A workspace slug: 2–63 of `a-z 0-9 -`, starting with a letter or digit.
+/// True for the 8-4-4-4-12 hex shape of an id (any case).
+pub fn looks_like_uuid(s: &str) -> bool {
+    s.len() == 36
+        && s.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+/// A workspace slug: 2–63 of `a-z 0-9 -`, starting with a letter or digit, and never shaped
+/// like a workspace id (ids and slugs share the `x-merchant-id` header).
 pub fn parse_slug(raw: &str) -> Result<String, String> {
     let s = raw.trim();
+    if looks_like_uuid(s) {
+        return Err("must not look like a workspace id".into());
+    }
     let ok = (2..=63).contains(&s.len())
         && s.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
@@ -322,6 +335,8 @@ mod tests {
     #[test]
     fn slugs_are_lowercase_words() {
         assert!(parse_slug("acme-2").is_ok());
+        assert!(parse_slug("0190a3c4-5b6d-7e8f-9a0b-1c2d3e4f5a6b").is_err());
+        assert!(parse_slug("0190a3c4-5b6d-7e8f-9a0b-1c2d3e4f5a6").is_ok());
         for bad in ["A", "a", "-a", "a-", "a_b", "ACME"] {
             assert!(parse_slug(bad).is_err(), "{bad}");
         }

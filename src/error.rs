@@ -163,6 +163,58 @@ impl std::fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
+static STORAGE_LOG: crate::store::guard::Throttled = crate::store::guard::Throttled::new();
+
+/// Logs a storage fault with what to do about it, at most once per ten seconds per kind.
+pub fn log_storage_fault(kind: &'static str, what_to_do: &str) {
+    if STORAGE_LOG.allow(kind) {
+        tracing::error!(fault = kind, "{what_to_do}");
+    }
+}
+
+/// A storage fault that is the machine's, not a bug: 503 with the reason, and a log line that
+/// tells the operator what to do.
+fn storage_fault(code: rusqlite::ErrorCode) -> Option<ApiError> {
+    use rusqlite::ErrorCode as C;
+    let (kind, reason, what_to_do) = match code {
+        C::DiskFull => (
+            "disk_full",
+            "The disk holding the database is full",
+            "the disk holding the data folder is full: nothing new is stored. Free space on it; \
+             leadbox resumes by itself",
+        ),
+        C::ReadOnly => (
+            "read_only",
+            "The database is read-only",
+            "the database cannot be written (read-only file or file system): nothing new is \
+             stored. Make the data folder writable by the user leadbox runs as, or remount it \
+             read-write",
+        ),
+        C::SystemIoFailure => (
+            "io_error",
+            "The database could not be written (I/O error)",
+            "an I/O error writing the database: nothing new is stored. Check the disk (dmesg, \
+             smartctl); if it is failing, move the data folder or restore a backup onto a good \
+             disk (leadbox restore FILE)",
+        ),
+        C::CannotOpen => (
+            "cannot_open",
+            "The database file cannot be opened",
+            "the database file cannot be opened: check that the data folder exists, is on a \
+             mounted disk and belongs to the user leadbox runs as",
+        ),
+        C::DatabaseCorrupt | C::NotADatabase => (
+            "corrupt",
+            "The database file is damaged",
+            "the database file is damaged: stop leadbox, keep a copy of the data folder, then \
+             restore the latest backup (leadbox verify FILE; leadbox restore FILE)",
+        ),
+        _ => return None,
+    };
+    log_storage_fault(kind, what_to_do);
+    Some(ApiError::unavailable(reason))
+}
+
 impl From<rusqlite::Error> for ApiError {
     fn from(e: rusqlite::Error) -> Self {
         match e {
@@ -173,6 +225,13 @@ impl From<rusqlite::Error> for ApiError {
             {
                 ApiError::unavailable("The database is busy; try again")
             }
+            rusqlite::Error::SqliteFailure(f, msg) => match storage_fault(f.code) {
+                Some(e) => e,
+                None => ApiError::internal(format!(
+                    "sqlite: {}",
+                    rusqlite::Error::SqliteFailure(f, msg)
+                )),
+            },
             other => ApiError::internal(format!("sqlite: {other}")),
         }
     }

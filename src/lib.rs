@@ -128,6 +128,13 @@ pub fn rocket_with(figment: Figment, registry: Registry) -> Rocket<Build> {
                 ));
             })
         }))
+        .attach(AdHoc::on_shutdown("leadbox flush", |rocket| {
+            Box::pin(async move {
+                if let Some(app) = rocket.state::<App>() {
+                    flush_failures(&app.housekeeping()).await;
+                }
+            })
+        }))
         // Framing is decided per page (admin: never; hosted form: allowed origins), not globally.
         .attach(Shield::default().disable::<Frame>())
         .attach(RequestMetrics(metrics))
@@ -154,12 +161,17 @@ async fn start(
     let (config, figment) = config::prepare(figment)?;
     let trusted = TrustedProxies::parse(&config.trusted_proxies.items())?;
     let hub = Hub::new(metrics.clone());
+    // Two servers on one database would each believe they own the writer.
+    let lock = Arc::new(store::guard::lock(&config.data_dir)?);
     let store = Store::open(
         &config.data_dir,
         config.writer_max_batch,
         metrics.clone(),
         hub.clone(),
     )?;
+    store
+        .guard()
+        .set_min_free(config.min_free_mb.saturating_mul(1024 * 1024));
     for kind in kinds.all() {
         if let Some(ddl) = kind.schema() {
             store
@@ -200,6 +212,9 @@ async fn start(
         kinds,
         hub,
         courier,
+        claims: Arc::default(),
+        tally: Arc::default(),
+        lock,
     };
     Ok((app, figment))
 }
@@ -212,9 +227,15 @@ pub const SPAM_RETENTION_DAYS: i64 = 30;
 async fn maintenance(h: app::Housekeeping, shutdown: rocket::Shutdown) {
     let mut hourly = rocket::tokio::time::interval(Duration::from_secs(3600));
     let mut minutely = rocket::tokio::time::interval(Duration::from_secs(60));
+    // The first scheduled snapshot is a minute after start, not in the middle of it.
+    let mut snapshots = rocket::tokio::time::interval_at(
+        rocket::tokio::time::Instant::now() + Duration::from_secs(60),
+        Duration::from_secs(60),
+    );
     rocket::tokio::pin!(shutdown);
     loop {
         rocket::tokio::select! {
+            _ = snapshots.tick() => scheduled_snapshot(&h).await,
             _ = hourly.tick() => {
                 if let Err(e) = clean_up(&h).await {
                     tracing::warn!(error = %e, "clean-up failed");
@@ -224,8 +245,69 @@ async fn maintenance(h: app::Housekeeping, shutdown: rocket::Shutdown) {
                 if let Err(e) = pricing_selections::service::sweep(&h.store, &h.clock).await {
                     tracing::warn!(error = %e, "expiry sweep failed");
                 }
+                flush_failures(&h).await;
             }
             _ = &mut shutdown => break,
+        }
+    }
+}
+
+/// Takes the scheduled snapshot when one is due (`backup_every` hours after the newest), then
+/// keeps the `backup_keep` newest.
+pub async fn scheduled_snapshot(h: &app::Housekeeping) {
+    if h.backup_every == 0 {
+        return;
+    }
+    let (db, dir, every, keep) = (
+        h.store.path().to_path_buf(),
+        h.data_dir.clone(),
+        h.backup_every,
+        h.backup_keep,
+    );
+    let done = rocket::tokio::task::spawn_blocking(move || {
+        if !ops::backups::due(&dir, every) {
+            return Ok(None);
+        }
+        let s = ops::backups::take(&db, &dir)?;
+        ops::backups::prune(&dir, keep)?;
+        Ok::<_, String>(Some(s))
+    })
+    .await;
+    match done {
+        Ok(Ok(Some(s))) => {
+            tracing::info!(name = %s.name, size = s.size, "scheduled snapshot taken")
+        }
+        Ok(Ok(None)) => {}
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "the scheduled snapshot failed; it is tried again in a minute")
+        }
+        Err(e) => tracing::error!(error = %e, "the scheduled snapshot task failed"),
+    }
+}
+
+/// Writes the failure counts gathered in memory as one aggregate analytics event per kind
+/// (with its `count`), in one writer job. Counts that cannot be written are put back.
+pub async fn flush_failures(h: &app::Housekeeping) {
+    let counts = h.tally.drain();
+    if counts.is_empty() {
+        return;
+    }
+    let again = counts.clone();
+    let written = h
+        .store
+        .write(move |tx| {
+            for (ws, event, mut data, n) in counts {
+                data["count"] = serde_json::json!(n);
+                contact_requests::service::analytics(tx, &ws, event, data)?;
+            }
+            Ok(())
+        })
+        .await;
+    if written.is_err() {
+        for (ws, event, data, n) in again {
+            for _ in 0..n.min(10_000) {
+                h.tally.add(&ws, event, &data);
+            }
         }
     }
 }

@@ -232,35 +232,172 @@ async fn an_owner_issues_a_one_time_reset_link_that_works_once() {
     assert_eq!(s, Status::Gone);
 }
 
-#[rocket::async_test]
-async fn a_member_added_without_a_password_gets_an_invitation_link() {
-    let app = TestApp::spawn().await;
-    let csrf = app.sign_in(OWNER_EMAIL, OWNER_PASSWORD).await;
+fn invite_url(html: &str) -> String {
+    let start = html
+        .find("/invite/")
+        .expect("an invitation link on the page");
+    html[start..]
+        .split(|c: char| c == '<' || c == '"' || c.is_whitespace())
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// The members page with the link and the time left out: what an inviter is shown.
+fn answer_shape(html: &str, email: &str) -> String {
+    let url = invite_url(html);
+    let mut out = html.replace(&url, "LINK").replace(email, "EMAIL");
+    // The pending list shows when each invitation expires.
+    while let Some(i) = out.find("data-label=\"Expires\">") {
+        let j = out[i..].find("</td>").unwrap() + i;
+        out.replace_range(i..j, "");
+    }
+    out
+}
+
+async fn invite(app: &TestApp, csrf: &str, email: &str, role: &str) -> (Status, String) {
     let (s, _, html) = app
         .post_form(
             "/admin/members",
-            &[
-                ("name", "New Rep"),
-                ("email", "new@example.com"),
-                ("role", "sales"),
-                ("_csrf", &csrf),
-            ],
+            &[("email", email), ("role", role), ("_csrf", csrf)],
         )
         .await;
-    assert_eq!(s, Status::Ok);
-    let url = reset_url(&html);
+    (s, html)
+}
+
+async fn accept(
+    app: &TestApp,
+    url: &str,
+    fields: &[(&str, &str)],
+) -> (Status, Option<String>, String) {
+    let (st, html) = app.page(url).await;
+    assert_eq!(st, Status::Ok, "{url}: {html}");
+    let pre = csrf_of(&html);
+    let mut all = fields.to_vec();
+    all.push(("_csrf", &pre));
+    app.post_form(url, &all).await
+}
+
+#[rocket::async_test]
+async fn adding_a_member_is_an_invitation_that_answers_the_same_for_known_and_unknown_emails() {
+    let app = TestApp::spawn().await;
+    // An account that exists elsewhere on this appliance: a member of another workspace only.
+    let owner = app.owner_token().await;
+    let (s, b) = app
+        .post_json(
+            "/api/v1/workspaces",
+            Some(&owner),
+            serde_json::json!({ "name": "Other", "slug": "other" }),
+        )
+        .await;
+    assert_eq!(s, Status::Created, "{b}");
+    app.user_with_role("known@example.com", "sales", "other")
+        .await;
+    let csrf = app.sign_in(OWNER_EMAIL, OWNER_PASSWORD).await;
+    let (s1, known) = invite(&app, &csrf, "known@example.com", "sales").await;
+    let (s2, unknown) = invite(&app, &csrf, "unknown@example.com", "sales").await;
+    assert_eq!((s1, s2), (Status::Ok, Status::Ok));
+    let known_shape = answer_shape(&known, "known@example.com");
+    let unknown_shape = answer_shape(&unknown, "unknown@example.com");
+    assert!(known_shape.contains("Invitation link for EMAIL"));
+    assert!(unknown_shape.contains("Invitation link for EMAIL"));
+    // Up to the pending list (the second answer lists both invitations).
+    let strip = |h: &str| h.split("id=\"invitations\"").next().unwrap().to_string();
+    assert_eq!(
+        strip(&known_shape),
+        strip(&unknown_shape),
+        "the answer must not tell whether the email has an account"
+    );
+    // Nobody joined yet: the known account is not a member until it accepts.
+    let members: i64 = app
+        .db()
+        .query_row(
+            "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id
+             JOIN workspaces w ON w.id = m.workspace_id
+             WHERE u.email = 'known@example.com' AND w.slug = 'default'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(members, 0, "no membership without consent");
     app.post_form("/logout", &[("_csrf", &csrf)]).await;
-    let pre = csrf_of(&app.page(&url).await.1);
-    app.post_form(
+
+    // The known person accepts with their own password; a wrong one is refused.
+    let url = invite_url(&known);
+    let (s, _, html) = accept(&app, &url, &[("password", "not-their-password")]).await;
+    assert_eq!(s, Status::Unauthorized, "{html}");
+    let (s, loc, _) = accept(&app, &url, &[("password", "member-password-1")]).await;
+    assert_eq!((s, loc.as_deref()), (Status::SeeOther, Some("/admin")));
+    let token = app
+        .token_for("known@example.com", "member-password-1")
+        .await;
+    let (_, b) = app.get("/api/v1/workspaces", Some(&token)).await;
+    let slugs: Vec<&str> = b["data"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["slug"].as_str().unwrap())
+        .collect();
+    assert!(
+        slugs.contains(&"default") && slugs.contains(&"other"),
+        "{b}"
+    );
+    let (s, _) = app.page(&url).await;
+    assert_eq!(s, Status::Gone, "an invitation works once");
+
+    // The unknown person chooses a password and an account is made.
+    let url = invite_url(&unknown);
+    let (s, _, html) = accept(&app, &url, &[("password", "short")]).await;
+    assert_eq!(s, Status::BadRequest, "{html}");
+    assert!(html.contains("at least 8"), "{html}");
+    let (s, loc, _) = accept(
+        &app,
         &url,
-        &[
-            ("password", "chosen-pass-1"),
-            ("confirm", "chosen-pass-1"),
-            ("_csrf", &pre),
-        ],
+        &[("name", "New Rep"), ("password", "chosen-pass-1")],
     )
     .await;
-    assert!(signs_in(&app, "new@example.com", "chosen-pass-1").await);
+    assert_eq!((s, loc.as_deref()), (Status::SeeOther, Some("/admin")));
+    app.token_for("unknown@example.com", "chosen-pass-1").await;
+    let (s, _) = app.page("/invite/made-up-token").await;
+    assert_eq!(s, Status::Gone);
+}
+
+#[rocket::async_test]
+async fn an_invitation_can_be_revoked_and_a_member_is_not_invited_twice() {
+    let app = TestApp::spawn().await;
+    let csrf = app.sign_in(OWNER_EMAIL, OWNER_PASSWORD).await;
+    let (s, html) = invite(&app, &csrf, OWNER_EMAIL, "sales").await;
+    assert_eq!(s, Status::BadRequest, "already a member");
+    assert!(html.contains("already a member"), "{html}");
+    let (s, html) = invite(&app, &csrf, "not-an-email", "boss").await;
+    assert_eq!(s, Status::BadRequest);
+    assert!(html.contains("aria-invalid") || html.contains("flash-error"));
+    let (_, html) = invite(&app, &csrf, "later@example.com", "viewer").await;
+    let url = invite_url(&html);
+    let id: String = app
+        .db()
+        .query_row(
+            "SELECT token_hash FROM invitations WHERE used_at IS NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let (s, _, _) = app
+        .post_form(
+            &format!("/admin/members/invitations/{id}/revoke"),
+            &[("_csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(s, Status::SeeOther);
+    let (s, _) = app.page(&url).await;
+    assert_eq!(s, Status::Gone, "a revoked invitation no longer opens");
+    let (s, _, _) = app
+        .post_form(
+            "/admin/members/invitations/unknown/revoke",
+            &[("_csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(s, Status::NotFound);
 }
 
 #[rocket::async_test]

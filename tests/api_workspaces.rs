@@ -448,3 +448,74 @@ async fn settings_changes_are_recorded_as_events_without_secrets() {
         "{data}"
     );
 }
+
+#[rocket::async_test]
+async fn slugs_never_look_like_ids_and_an_id_always_means_that_workspace() {
+    let app = TestApp::spawn().await;
+    let token = app.owner_token().await;
+    let (s, acme) = app
+        .post_json(
+            "/api/v1/workspaces",
+            Some(&token),
+            json!({ "name": "Acme", "slug": "acme" }),
+        )
+        .await;
+    assert_eq!(s, Status::Created, "{acme}");
+    let acme_id = acme["data"]["id"].as_str().unwrap().to_string();
+    for slug in [
+        acme_id.clone(),
+        acme_id.to_uppercase(),
+        "00000000-0000-0000-0000-000000000000".to_string(),
+    ] {
+        let (s, b) = app
+            .post_json(
+                "/api/v1/workspaces",
+                Some(&token),
+                json!({ "name": "Shadow", "slug": slug }),
+            )
+            .await;
+        assert_eq!(s, Status::BadRequest, "{slug}: {b}");
+        assert_error(&b, "VALIDATION_ERROR", Some("slug"));
+    }
+    // A row written before the rule (or by hand) whose slug is Acme's id, sorted first.
+    app.db()
+        .execute(
+            "INSERT INTO workspaces (id, slug, name, public_key, created_at, updated_at)
+             VALUES ('00000000-0000-4000-8000-000000000000', ?1, 'Rogue', 'pk_rogue',
+                     '2020-01-01T00:00:00Z', '2020-01-01T00:00:00Z')",
+            [&acme_id],
+        )
+        .unwrap();
+    for _ in 0..3 {
+        let (s, b) = app
+            .send(
+                Method::Get,
+                "/api/v1/inquiries",
+                Some(&token),
+                &[("x-merchant-id", acme_id.as_str())],
+                None,
+            )
+            .await;
+        assert_eq!(s, Status::Ok, "the id is Acme's, whatever slug says: {b}");
+    }
+    let (s, b) = app
+        .patch_json(
+            &format!("/api/v1/workspaces/{acme_id}"),
+            Some(&token),
+            json!({ "name": "Acme Ltd" }),
+        )
+        .await;
+    assert_eq!(s, Status::Ok, "{b}");
+    let rogue: String = app
+        .db()
+        .query_row(
+            "SELECT name FROM workspaces WHERE slug = ?1",
+            [&acme_id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        rogue, "Rogue",
+        "the patch went to Acme, not the row whose slug is its id"
+    );
+}

@@ -240,12 +240,63 @@ async fn every_token_failure_is_unauthorized() {
             ),
         ),
         ("garbage", "not.a.jwt".to_string()),
+        (
+            "not valid before a minute from now",
+            jwt(
+                USER_SECRET,
+                json!({ "sub": SUB, "exp": now + 600, "nbf": now + 60 }),
+            ),
+        ),
+        (
+            "issued an hour from now",
+            jwt(
+                USER_SECRET,
+                json!({ "sub": SUB, "exp": now + 7200, "iat": now + 3600 }),
+            ),
+        ),
     ];
     for (what, token) in cases {
         let (s, b, _) = app.contact(&token, contact_body(), &[]).await;
         assert_eq!(s, Status::Unauthorized, "{what}: {b}");
         assert_error_word(&b, "unauthorized");
     }
+    let (_, b, _) = app
+        .contact(
+            &jwt(
+                USER_SECRET,
+                json!({ "sub": SUB, "exp": now + 600, "nbf": now + 60 }),
+            ),
+            contact_body(),
+            &[],
+        )
+        .await;
+    assert!(
+        b["message"].as_str().unwrap().contains("not valid yet"),
+        "{b}"
+    );
+    let (_, b, _) = app
+        .contact(
+            &jwt(
+                USER_SECRET,
+                json!({ "sub": SUB, "exp": now + 600, "iat": now + 3600 }),
+            ),
+            contact_body(),
+            &[],
+        )
+        .await;
+    assert!(b["message"].as_str().unwrap().contains("`iat`"), "{b}");
+    // Within the 30 s leeway a clock a little ahead is fine.
+    let (s, b, _) = app
+        .contact(
+            &jwt(
+                USER_SECRET,
+                json!({ "sub": SUB, "exp": now + 600, "nbf": now + 10, "iat": now + 10 }),
+            ),
+            contact_body(),
+            &[("Idempotency-Key", "leeway-1")],
+        )
+        .await;
+    assert_eq!(s, Status::Created, "{b}");
     // Within the 30 s leeway an expiry is still fine.
     let (s, _, _) = app
         .contact(
@@ -267,7 +318,7 @@ async fn every_token_failure_is_unauthorized() {
     assert_error_word(&b, "unauthorized");
     assert_eq!(
         count(&app, "SELECT COUNT(*) FROM sales_contact_requests"),
-        1
+        2
     );
 }
 
@@ -560,6 +611,17 @@ async fn analytics_events_record_the_funnel_without_personal_data() {
     let mut bad = contact_body();
     bad["plan"] = json!("free");
     app.contact(&token, bad, &[]).await;
+    let before: i64 = app
+        .db()
+        .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
+        .unwrap();
+    let state = app.client.rocket().state::<leadbox::app::App>().unwrap();
+    leadbox::flush_failures(&state.housekeeping()).await;
+    let after: i64 = app
+        .db()
+        .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(after, before + 1, "failures are written as one aggregate");
     let rows: Vec<(String, String)> = {
         let db = app.db();
         let mut stmt = db
@@ -751,4 +813,100 @@ async fn staff_work_contact_requests_and_see_them_in_the_unified_inbox() {
         .get(&format!("/api/v1/contact-requests/{req}"), Some(&rival))
         .await;
     assert_eq!(s, Status::NotFound, "another workspace's request");
+}
+
+/// Twelve requests with one key, truly at once: each is sent but its last byte on its own
+/// connection, then every last byte goes out together. More than the per-user limit (5), and
+/// still exactly one is stored and eleven replay its answer; none is refused.
+#[rocket::async_test]
+async fn twelve_concurrent_requests_with_one_key_store_once_and_replay_eleven_times() {
+    use common::server::{free_port, http, Server};
+    use rocket::tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use rocket::tokio::net::TcpStream;
+
+    let dir = common::TempDir::new();
+    let server = Server::start(dir.path(), free_port(), &[]).await;
+    let port = server.port;
+    let (s, b) = http(
+        port,
+        "POST",
+        "/api/v1/auth/token",
+        &[("Content-Type", "application/json")],
+        &json!({ "email": common::OWNER_EMAIL, "password": common::OWNER_PASSWORD }).to_string(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(s, 201, "{b}");
+    let owner: Value = serde_json::from_str(&b).unwrap();
+    let owner = owner["data"]["token"].as_str().unwrap().to_string();
+    let (s, b) = http(
+        port,
+        "PATCH",
+        "/api/v1/workspaces/default",
+        &[
+            ("Content-Type", "application/json"),
+            ("Authorization", &format!("Bearer {owner}")),
+        ],
+        &json!({ "userTokenSecret": USER_SECRET }).to_string(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(s, 200, "{b}");
+    let body = contact_body().to_string();
+    let request = format!(
+        "POST /api/sales/contact-request HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nAuthorization: Bearer {}\r\nIdempotency-Key: one-click-12\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        user_token(SUB, "d@b.test"),
+        body.len()
+    );
+    let (head, last) = request.as_bytes().split_at(request.len() - 1);
+    let mut streams = vec![];
+    for _ in 0..12 {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        s.set_nodelay(true).unwrap();
+        s.write_all(head).await.unwrap();
+        s.flush().await.unwrap();
+        streams.push(s);
+    }
+    // Every request is parsed up to its body and waiting for one byte.
+    rocket::tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    for s in streams.iter_mut() {
+        s.write_all(last).await.unwrap();
+    }
+    let mut answers = vec![];
+    for mut s in streams {
+        answers.push(rocket::tokio::spawn(async move {
+            let mut buf = Vec::new();
+            s.read_to_end(&mut buf).await.unwrap();
+            String::from_utf8_lossy(&buf).to_string()
+        }));
+    }
+    let (mut created, mut replayed, mut ids) = (0, 0, std::collections::BTreeSet::new());
+    for a in answers {
+        let text = a.await.unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        let status = head.split(' ').nth(1).unwrap();
+        assert_eq!(status, "201", "no 429 and no error: {text}");
+        if head
+            .to_ascii_lowercase()
+            .contains("idempotent-replayed: true")
+        {
+            replayed += 1;
+        } else {
+            created += 1;
+        }
+        let b: Value = serde_json::from_str(body).unwrap();
+        ids.insert(b["requestId"].as_str().unwrap().to_string());
+    }
+    assert_eq!((created, replayed), (1, 11));
+    assert_eq!(ids.len(), 1, "every answer names the one request");
+    let db = rusqlite::Connection::open(dir.path().join("leadbox.db")).unwrap();
+    let n: i64 = db
+        .query_row("SELECT COUNT(*) FROM sales_contact_requests", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(n, 1);
+    drop(server);
 }

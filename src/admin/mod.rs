@@ -4,6 +4,7 @@
 pub mod account;
 pub mod dashboard;
 pub mod i18n;
+pub mod invite;
 pub mod security;
 pub mod settings;
 pub mod when;
@@ -38,6 +39,7 @@ pub fn routes() -> Vec<Route> {
     let mut r = routes![root, static_file, favicon];
     r.extend(account::routes());
     r.extend(security::routes());
+    r.extend(invite::routes());
     r.extend(settings::routes());
     r.extend(workspace::routes());
     r
@@ -287,6 +289,10 @@ impl<'r> FromRequest<'r> for Page {
         }
         let staff = match authenticate(req).await {
             Ok(s) => s,
+            // The session could not be looked up: say so rather than ask to sign in again.
+            Err(e) if e.status == Status::ServiceUnavailable => {
+                return Outcome::Error((Status::ServiceUnavailable, ()))
+            }
             Err(_) => return Outcome::Error((Status::Unauthorized, ())),
         };
         let Some(session) = staff.session().cloned() else {

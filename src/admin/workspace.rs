@@ -13,7 +13,7 @@ use rocket::{get, post, routes, Either, Route, State};
 use super::{render, Chrome, Page};
 use crate::app::App;
 use crate::auth::permissions::{Perm, Role};
-use crate::auth::{password, sessions, tokens, users};
+use crate::auth::{invitations, sessions, tokens, users};
 use crate::domain::{self, Email};
 use crate::error::{ApiError, FieldErrors};
 
@@ -26,6 +26,7 @@ pub fn routes() -> Vec<Route> {
         change_role,
         remove_member,
         reset_link,
+        revoke_invitation,
         tokens_page,
         create_token,
         revoke_token
@@ -215,10 +216,25 @@ struct MembersPage {
     roles: Vec<(&'static str, &'static str)>,
     can_manage: bool,
     is_owner: bool,
-    link: Option<(String, String)>,
+    link: Option<LinkBox>,
+    invitations: Vec<InvitationRow>,
     errors: Vec<(String, String)>,
     new_name: String,
     new_email: String,
+}
+
+/// A one-time link shown once on the members page (reset or invitation).
+struct LinkBox {
+    title: String,
+    help: String,
+    url: String,
+}
+
+struct InvitationRow {
+    id: String,
+    email: String,
+    role_label: &'static str,
+    expires: String,
 }
 
 async fn members_html(
@@ -228,15 +244,16 @@ async fn members_html(
     flash_msg: Option<(String, String)>,
     errors: BTreeMap<String, String>,
     typed: (String, String),
-    link: Option<(String, String)>,
+    link: Option<LinkBox>,
 ) -> Result<(Status, RawHtml<String>), Status> {
     let t = page.t();
     let ws = page.workspace.id.clone();
-    let list = app
+    let (list, pending) = app
         .store
-        .read(move |c| users::members(c, &ws))
+        .read(move |c| Ok((users::members(c, &ws)?, invitations::pending(c, &ws)?)))
         .await
         .map_err(|e| e.status)?;
+    let local = page.local();
     let html = render(&MembersPage {
         members: list
             .into_iter()
@@ -256,6 +273,15 @@ async fn members_html(
         can_manage: page.role.can(Perm::MemberManage),
         is_owner: page.role == Role::Owner,
         link,
+        invitations: pending
+            .into_iter()
+            .map(|i| InvitationRow {
+                id: i.id,
+                email: i.email,
+                role_label: super::i18n::role_label(t, i.role),
+                expires: local.short(&i.expires_at),
+            })
+            .collect(),
         errors: super::i18n::errors(t, &errors),
         new_name: typed.0,
         new_email: typed.1,
@@ -290,7 +316,6 @@ struct AddMemberForm {
     csrf: Option<String>,
     name: Option<String>,
     email: Option<String>,
-    password: Option<String>,
     role: Option<String>,
 }
 
@@ -345,66 +370,76 @@ async fn add_member(
         .await
         .map(Either::Right);
     };
-    let login = email.as_str().to_string();
-    let existing = app
-        .store
-        .read(move |c| users::with_hash_by_email(c, &login))
-        .await
-        .map_err(|e| e.status)?;
-    // A new account without a password gets a one-time link to choose one (an invitation).
-    let invite = existing.is_none() && f.password.as_deref().unwrap_or("").is_empty();
-    let hash = match existing {
-        Some(_) => None,
-        // Nobody knows this one; the link replaces it.
-        None if invite => Some(
-            password::hash(crate::util::random_string(40))
-                .await
-                .map_err(|e| e.status)?,
-        ),
-        None => match domain::parse_password(f.password.as_deref().unwrap_or("")) {
-            Ok(pw) => Some(password::hash(pw).await.map_err(|e| e.status)?),
-            Err(m) => {
-                let mut errs = BTreeMap::new();
-                errs.insert("password".to_string(), m);
-                return members_html(app, &page, Status::BadRequest, None, errs, typed, None)
-                    .await
-                    .map(Either::Right);
-            }
-        },
-    };
+    // The same answer whether or not the address has an account anywhere on this appliance:
+    // an invitation the person accepts themself.
     let ws = page.workspace.id.clone();
-    let display =
-        name.unwrap_or_else(|| email.as_str().split('@').next().unwrap_or("").to_string());
-    let (user_id, user_name) = app
+    let by = page.staff.user.id.clone();
+    let login = email.as_str().to_string();
+    let created = app
         .store
         .write(move |tx| {
-            let user = match users::with_hash_by_email(tx, email.as_str())? {
-                Some((u, _)) => u,
-                None => users::insert(tx, email.as_str(), &display, hash.as_deref().unwrap_or(""))?,
-            };
-            users::set_membership(tx, &ws, &user.id, role)?;
-            Ok((user.id, user.name))
+            let member = users::members(tx, &ws)?
+                .iter()
+                .any(|m| m.user.email.eq_ignore_ascii_case(&login));
+            if member {
+                return Ok(None);
+            }
+            invitations::create(tx, &ws, &login, name.as_deref(), role, &by).map(Some)
         })
         .await
         .map_err(|e| e.status)?;
-    if invite {
-        let link = super::security::issue_link(app, user_id, page.staff.user.id.clone()).await?;
-        return members_html(
-            app,
-            &page,
-            Status::Ok,
-            Some(("success".into(), page.t().member_added.into())),
-            BTreeMap::new(),
-            Default::default(),
-            Some((user_name, link)),
-        )
-        .await
-        .map(Either::Right);
+    let Some(token) = created else {
+        let mut errs = BTreeMap::new();
+        errs.insert("email".to_string(), page.t().already_member.to_string());
+        return members_html(app, &page, Status::BadRequest, None, errs, typed, None)
+            .await
+            .map(Either::Right);
+    };
+    let link = app.courier.link(&format!("/invite/{token}"));
+    if app.courier.email_enabled() {
+        let t = super::i18n::strings(page.workspace.default_locale);
+        let role_name = super::i18n::role_label(t, role);
+        let fill = |s: &str| {
+            s.replace("{workspace}", &page.workspace.name)
+                .replace("{role}", role_name)
+                .replace("{inviter}", &page.staff.user.name)
+                .replace("{link}", &link)
+        };
+        let (subject, text) = (fill(t.invite_mail_subject), fill(t.invite_mail_body));
+        let courier = app.courier.clone();
+        let to = email.as_str().to_string();
+        rocket::tokio::spawn(async move {
+            if let Err(e) = courier.send_now(&to, &subject, text).await {
+                tracing::warn!(error = %e, "could not send an invitation email");
+            }
+        });
     }
-    Ok(Either::Left(Flash::success(
-        Redirect::to("/admin/members"),
-        page.t().member_added,
-    )))
+    members_html(
+        app,
+        &page,
+        Status::Ok,
+        Some(("success".into(), page.t().invitation_created.into())),
+        BTreeMap::new(),
+        Default::default(),
+        Some(LinkBox {
+            title: page
+                .t()
+                .invitation_link_title
+                .replace("{email}", email.as_str()),
+            help: if app.courier.email_enabled() {
+                format!(
+                    "{} {}",
+                    page.t().invitation_link_help,
+                    page.t().invitation_emailed
+                )
+            } else {
+                page.t().invitation_link_help.to_string()
+            },
+            url: link,
+        }),
+    )
+    .await
+    .map(Either::Right)
 }
 
 #[derive(FromForm)]
@@ -514,9 +549,38 @@ async fn reset_link(
         None,
         BTreeMap::new(),
         Default::default(),
-        Some((member.name, link)),
+        Some(LinkBox {
+            title: page.t().reset_link_title.replace("{name}", &member.name),
+            help: page.t().reset_link_help.to_string(),
+            url: link,
+        }),
     )
     .await
+}
+
+/// `POST /admin/members/invitations/<id>/revoke` — MemberPermissions.Manage.
+#[post("/admin/members/invitations/<id>/revoke", data = "<form>")]
+async fn revoke_invitation(
+    app: &State<App>,
+    page: Page,
+    id: &str,
+    form: Form<CsrfForm>,
+) -> Result<Flash<Redirect>, Status> {
+    page.check_csrf(form.csrf.as_deref())?;
+    allowed(&page, Perm::MemberManage)?;
+    let (ws, id) = (page.workspace.id.clone(), id.to_string());
+    let done = app
+        .store
+        .write(move |tx| invitations::revoke(tx, &ws, &id))
+        .await
+        .map_err(|e| e.status)?;
+    if !done {
+        return Err(Status::NotFound);
+    }
+    Ok(Flash::success(
+        Redirect::to("/admin/members"),
+        page.t().invitation_revoked,
+    ))
 }
 
 /// `POST /admin/members/<user_id>/remove` — MemberPermissions.Manage.

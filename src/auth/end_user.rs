@@ -12,12 +12,13 @@ use crate::store::Store;
 use crate::workspaces::model::Workspace;
 use crate::workspaces::queries as workspaces;
 
-/// Clock difference tolerated on `exp` and `nbf`, in seconds.
+/// Clock difference tolerated on `exp`, `nbf` and `iat`, in seconds.
 pub const LEEWAY_SECONDS: u64 = 30;
 
 #[derive(Debug, Deserialize)]
 struct Claims {
     sub: Option<String>,
+    iat: Option<i64>,
     email: Option<String>,
     name: Option<String>,
     company: Option<String>,
@@ -27,6 +28,18 @@ struct Claims {
 
 fn refused(message: impl Into<String>) -> ApiError {
     ApiError::new(Status::Unauthorized, "UNAUTHORIZED", message)
+}
+
+/// The workspace an end-user token is for, as the token's callers see it: any client mistake
+/// is a 401 (an end user cannot fix a merchant header), a storage fault stays a 503.
+pub async fn token_workspace(store: &Store, header: Option<String>) -> Result<Workspace, ApiError> {
+    workspace_for(store, header).await.map_err(|e| {
+        if e.status.code >= 500 {
+            e
+        } else {
+            ApiError::unauthorized()
+        }
+    })
 }
 
 /// The workspace an end-user call is for: `x-merchant-id`, else the appliance's only one.
@@ -56,6 +69,7 @@ pub async fn verify(store: &Store, ws: &Workspace, token: &str) -> Result<EndUse
         .ok_or_else(|| refused("End-user tokens are not enabled for this workspace"))?;
     let mut validation = Validation::new(Algorithm::HS256);
     validation.leeway = LEEWAY_SECONDS;
+    validation.validate_nbf = true;
     validation.set_required_spec_claims(&["exp", "sub"]);
     let data = decode::<Claims>(
         token,
@@ -71,6 +85,12 @@ pub async fn verify(store: &Store, ws: &Workspace, token: &str) -> Result<EndUse
         _ => refused("The token is malformed"),
     })?;
     let c = data.claims;
+    // A token issued in the future was minted by a clock that cannot be trusted.
+    if let Some(iat) = c.iat {
+        if iat > crate::util::now().unix_timestamp() + LEEWAY_SECONDS as i64 {
+            return Err(refused("The token's `iat` is in the future"));
+        }
+    }
     let sub = c
         .sub
         .as_deref()

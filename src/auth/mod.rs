@@ -3,6 +3,7 @@
 
 pub mod end_user;
 pub mod guards;
+pub mod invitations;
 pub mod password;
 pub mod permissions;
 pub mod resets;

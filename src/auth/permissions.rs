@@ -138,6 +138,8 @@ pub enum Perm {
     AnalyticsCreate,
     /// Create, change and test webhooks; read their delivery logs.
     WebhookManage,
+    /// Take, download and delete snapshots of the whole database (owners only).
+    BackupManage,
 }
 
 impl Perm {
@@ -156,6 +158,7 @@ impl Perm {
             LeadExport => "LeadPermissions.Export",
             AnalyticsCreate => "AnalyticsPermissions.Create",
             WebhookManage => "WebhookPermissions.Manage",
+            BackupManage => "BackupPermissions.Manage",
         };
         fixed.to_string()
     }
@@ -215,7 +218,7 @@ const ALL_LEAD_ACTIONS: &[LeadAction] = &[
 /// The role → permission table for everything that is not a lead. Owner and admin differ only
 /// in who may touch ownership, which the members code checks on top of `MemberManage`.
 const ROLE_PERMISSIONS: &[(Role, &[Perm])] = &[
-    (Role::Owner, ALL_PERMS),
+    (Role::Owner, OWNER_PERMS),
     (Role::Admin, ALL_PERMS),
     (
         Role::Sales,
@@ -235,6 +238,21 @@ const ROLE_PERMISSIONS: &[(Role, &[Perm])] = &[
         Role::Viewer,
         &[WorkspaceRead, MemberFind, TokenManage, AnalyticsCreate],
     ),
+];
+
+/// A snapshot holds every workspace, members' password hashes included: owners only.
+const OWNER_PERMS: &[Perm] = &[
+    WorkspaceRead,
+    WorkspaceUpdate,
+    WorkspaceCreate,
+    MemberFind,
+    MemberManage,
+    TokenManage,
+    EndUserProvision,
+    LeadExport,
+    AnalyticsCreate,
+    WebhookManage,
+    BackupManage,
 ];
 
 const ALL_PERMS: &[Perm] = &[

@@ -147,9 +147,7 @@ impl<'r> FromRequest<'r> for SalesCaller {
         let result: Result<SalesCaller, ApiError> = async {
             match bearer(req) {
                 Some(Ok(token)) if !token.starts_with(crate::auth::tokens::PREFIX) => {
-                    let ws = end_user::workspace_for(&app.store, header)
-                        .await
-                        .map_err(|_| ApiError::unauthorized())?;
+                    let ws = end_user::token_workspace(&app.store, header).await?;
                     let user = end_user::verify(&app.store, &ws, token).await?;
                     Ok(SalesCaller {
                         workspace: ws,
@@ -230,7 +228,7 @@ async fn contact(
     let input = match ContactInput::parse(body.0) {
         Ok(i) => i,
         Err(errs) => {
-            service::record_failure(app, ws.id.clone(), None, "invalid_payload").await;
+            service::record_failure(app, &ws.id, None, "invalid_payload");
             let (field, why) = errs.first().unwrap_or(("body", "is not valid"));
             return invalid(format!("{field}: {why}"));
         }
@@ -240,15 +238,26 @@ async fn contact(
         body: answer,
         headers: vec![Header::new("Idempotent-Replayed", "true")],
     };
-    // A replay answers before the rate limits: it costs nothing and creates nothing.
-    match service::replay(app, &ws.id, &asker.user_id, key.as_deref(), &input).await {
-        Ok(Some(answer)) => return replayed(answer),
-        Ok(None) => {}
-        Err(e) => {
-            service::record_failure(app, ws.id.clone(), Some(input), "invalid_payload").await;
-            return invalid(e.message);
+    // A replay answers before the rate limits: it costs nothing and creates nothing. A
+    // duplicate that arrives while the first request is still being decided waits for it.
+    let claim_key = service::claim_key(&ws.id, &asker.user_id, key.as_deref(), &input);
+    let _claim = loop {
+        match service::replay(app, &ws.id, &asker.user_id, key.as_deref(), &input).await {
+            Ok(Some(answer)) => return replayed(answer),
+            Ok(None) => {}
+            Err(e) if e.status == Status::BadRequest => {
+                service::record_failure(app, &ws.id, Some(&input), "invalid_payload");
+                return invalid(e.message);
+            }
+            Err(e) => {
+                service::record_failure(app, &ws.id, Some(&input), "service_unavailable");
+                return ContactAnswer::from_api(e);
+            }
         }
-    }
+        if let Some(claim) = app.claims.claim(&claim_key).await {
+            break claim;
+        }
+    };
     let limits = ws.rate_limits;
     let limited = app
         .limits
@@ -265,7 +274,7 @@ async fn contact(
             )
         });
     if let Err(e) = limited {
-        service::record_failure(app, ws.id.clone(), Some(input), "rate_limited").await;
+        service::record_failure(app, &ws.id, Some(&input), "rate_limited");
         let mut a = ContactAnswer::from_api(e);
         a.body["message"] = json!("Too many requests; please wait a moment and try again");
         return a;
@@ -284,7 +293,7 @@ async fn contact(
             } else {
                 "service_unavailable"
             };
-            service::record_failure(app, ws.id.clone(), Some(input), word).await;
+            service::record_failure(app, &ws.id, Some(&input), word);
             a
         }
     }

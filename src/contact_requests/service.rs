@@ -219,23 +219,22 @@ pub async fn submit(
         .await
 }
 
-/// Records a failed submit (the error word only, plus what is known of the request).
-pub async fn record_failure(
-    app: &App,
-    ws_id: String,
-    input: Option<ContactInput>,
-    error: &'static str,
-) {
-    let data = match &input {
+/// Counts a failed submit (the error word only, plus the enumerated fields of the request):
+/// in memory, written as one aggregate event a minute, so a flood of failures costs the writer
+/// nothing per request.
+pub fn record_failure(app: &App, ws_id: &str, input: Option<&ContactInput>, error: &'static str) {
+    let data = match input {
         Some(i) => {
             json!({ "plan": i.plan, "quantity_bucket": quantity_bucket(i.quantity), "source": i.source, "error": error })
         }
         None => json!({ "error": error }),
     };
-    let _ = app
-        .store
-        .write(move |tx| analytics(tx, &ws_id, "pricing_contact_sales_failed", data))
-        .await;
+    app.tally.add(ws_id, "pricing_contact_sales_failed", &data);
+}
+
+/// The single-flight key of a request: one per workspace, user and remembered key.
+pub fn claim_key(ws_id: &str, user_id: &str, key: Option<&str>, input: &ContactInput) -> String {
+    format!("{ws_id}|{user_id}|{}", memory_key(key, input).0)
 }
 
 /// A request with its end user and timeline.

@@ -1,5 +1,6 @@
 //! Operations: liveness, readiness, Prometheus metrics and the OpenAPI document.
 
+pub mod backups;
 pub mod metrics;
 pub mod openapi;
 
@@ -12,7 +13,9 @@ use crate::app::App;
 
 /// The HTTP routes of this capability (all public).
 pub fn routes() -> Vec<Route> {
-    routes![healthz, readyz, metrics_text, openapi_json]
+    let mut r = routes![healthz, readyz, metrics_text, openapi_json];
+    r.extend(backups::routes());
+    r
 }
 
 /// `GET /healthz` — public: the process answers.

@@ -297,6 +297,7 @@ fn shared_operations(kinds: &Registry) -> Vec<Operation> {
     all.extend(crate::leads::api::operations(kinds));
     all.extend(crate::analytics::operations());
     all.extend(crate::delivery::operations());
+    all.extend(crate::ops::backups::operations());
     all
 }
 

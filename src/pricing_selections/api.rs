@@ -46,9 +46,7 @@ impl<'r> FromRequest<'r> for PricingCaller {
                 let app = App::of(req);
                 let header = req.headers().get_one(HEADER).map(str::to_string);
                 let result = async {
-                    let ws = end_user::workspace_for(&app.store, header)
-                        .await
-                        .map_err(|_| ApiError::unauthorized())?;
+                    let ws = end_user::token_workspace(&app.store, header).await?;
                     let user = end_user::verify(&app.store, &ws, token).await?;
                     Ok::<_, ApiError>(PricingCaller::EndUser {
                         workspace: Box::new(ws),

@@ -2,6 +2,7 @@
 //! writer, embedded migrations, the event log and online backup.
 
 pub mod events;
+pub mod guard;
 pub mod writer;
 
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use rusqlite::{Connection, OpenFlags};
 use crate::error::ApiError;
 use crate::ops::metrics::Metrics;
 pub use events::{Event, NewEvent};
+pub use guard::FileGuard;
 pub use writer::{Tx, Writer};
 
 /// Told about every committed event, in log order, right after its commit: the writer's only
@@ -44,6 +46,7 @@ pub struct Store {
     pool: Pool<SqliteConnectionManager>,
     writer: Writer,
     path: PathBuf,
+    guard: Arc<FileGuard>,
 }
 
 /// Settings every connection gets; `synchronous` is per connection, so it is set on each.
@@ -114,8 +117,14 @@ impl Store {
             .map_err(|e| format!("database pool: {e}"))?;
         let conn = Connection::open(&path).map_err(|e| format!("writer connection: {e}"))?;
         configure(&conn).map_err(|e| e.to_string())?;
-        let writer = Writer::start(conn, max_batch, metrics, on_commit);
-        Ok(Store { pool, writer, path })
+        let guard = Arc::new(FileGuard::new(&path)?);
+        let writer = Writer::start(conn, max_batch, metrics, on_commit, guard.clone());
+        Ok(Store {
+            pool,
+            writer,
+            path,
+            guard,
+        })
     }
 
     /// Runs a read on a pooled connection off the async workers.
@@ -125,7 +134,10 @@ impl Store {
         F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
     {
         let pool = self.pool.clone();
+        let guard = self.guard.clone();
         rocket::tokio::task::spawn_blocking(move || {
+            // A replaced file would answer from another database.
+            guard.check()?;
             let conn = pool.get()?;
             f(&conn)
         })
@@ -153,8 +165,16 @@ impl Store {
         (s.connections, s.idle_connections)
     }
 
-    /// True when the writer commits and every compiled-in migration is applied.
+    /// What watches the open file.
+    pub fn guard(&self) -> &FileGuard {
+        &self.guard
+    }
+
+    /// True when a write reaches the database file that is on disk, the disk has room and
+    /// takes writes, and every compiled-in migration is applied.
     pub async fn ready(&self) -> Result<(), ApiError> {
+        self.guard.check()?;
+        self.guard.space()?;
         let applied: i64 = self
             .read(|c| {
                 Ok(c.query_row(
@@ -167,8 +187,14 @@ impl Store {
         if applied < latest_migration() {
             return Err(ApiError::unavailable("migrations are not applied"));
         }
+        // A real write, committed (and so synced) like a capture; the writer checks the file
+        // before and after it.
         self.write(|tx| {
-            tx.execute_batch("SELECT 1")?;
+            tx.execute(
+                "INSERT INTO health_probe (id, at) VALUES (1, ?1)
+                 ON CONFLICT (id) DO UPDATE SET at = excluded.at",
+                [crate::util::now_str()],
+            )?;
             Ok(())
         })
         .await

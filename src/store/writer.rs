@@ -14,7 +14,7 @@ use rocket::tokio::sync::{mpsc, oneshot};
 use rusqlite::Connection;
 
 use super::events::{Event, NewEvent};
-use super::OnCommit;
+use super::{FileGuard, OnCommit};
 use crate::error::ApiError;
 use crate::ops::metrics::Metrics;
 
@@ -48,6 +48,7 @@ type Job = Box<dyn FnOnce(&mut Tx<'_>) -> (bool, Finish) + Send>;
 #[derive(Clone)]
 pub struct Writer {
     tx: mpsc::Sender<Job>,
+    guard: Arc<FileGuard>,
 }
 
 impl Writer {
@@ -57,13 +58,15 @@ impl Writer {
         max_batch: usize,
         metrics: Arc<Metrics>,
         on_commit: Arc<dyn OnCommit>,
+        guard: Arc<FileGuard>,
     ) -> Writer {
         let (tx, rx) = mpsc::channel::<Job>(8192);
+        let g = guard.clone();
         std::thread::Builder::new()
             .name("leadbox-writer".into())
-            .spawn(move || run(conn, rx, max_batch.max(1), metrics, on_commit))
+            .spawn(move || run(conn, rx, max_batch.max(1), metrics, on_commit, g))
             .expect("the writer thread must start");
-        Writer { tx }
+        Writer { tx, guard }
     }
 
     /// Runs `f` inside the next batch and answers once that batch is durable.
@@ -85,8 +88,11 @@ impl Writer {
             .send(job)
             .await
             .map_err(|_| ApiError::unavailable("the database writer has stopped"))?;
-        wait.await
-            .map_err(|_| ApiError::unavailable("the write could not be completed; try again"))?
+        wait.await.map_err(|_| {
+            self.guard.last_fault().unwrap_or_else(|| {
+                ApiError::unavailable("the write could not be completed; try again")
+            })
+        })?
     }
 }
 
@@ -96,6 +102,7 @@ fn run(
     max_batch: usize,
     metrics: Arc<Metrics>,
     on_commit: Arc<dyn OnCommit>,
+    guard: Arc<FileGuard>,
 ) {
     let mut batch: Vec<Job> = Vec::with_capacity(max_batch);
     while let Some(first) = rx.blocking_recv() {
@@ -108,7 +115,21 @@ fn run(
         }
         let started = Instant::now();
         let size = batch.len();
-        let (finishers, events, outcome) = commit_batch(&conn, &mut batch);
+        // A deleted or replaced file would take the batch and lose it at the next start.
+        if guard.check().is_err() {
+            batch.clear();
+            continue;
+        }
+        let (finishers, events, mut outcome) = commit_batch(&conn, &mut batch);
+        if outcome.is_ok() {
+            // Removed while this batch ran: what it wrote is in a file nobody will open.
+            match guard.check() {
+                Ok(()) => guard.forget(),
+                Err(e) => outcome = Err(e),
+            }
+        } else if let Err(e) = &outcome {
+            guard.remember(e.clone());
+        }
         metrics.observe_batch(size, started.elapsed().as_secs_f64());
         if outcome.is_ok() {
             // Only after the commit: a notification never announces an unsaved lead.

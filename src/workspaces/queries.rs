@@ -40,13 +40,27 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Workspace> {
     })
 }
 
-/// A workspace by id or slug.
+/// A workspace by id or slug. A key shaped like an id is only ever an id (slugs cannot take
+/// that shape), so which one is meant never depends on row order.
 pub fn by_id_or_slug(conn: &Connection, key: &str) -> Result<Option<Workspace>, ApiError> {
+    let column = if crate::domain::looks_like_uuid(key) {
+        "id"
+    } else {
+        "slug"
+    };
     Ok(conn
         .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM workspaces WHERE id = ?1 OR slug = ?1"
+            "SELECT {COLUMNS} FROM workspaces WHERE {column} = ?1"
         ))?
-        .query_row([key], from_row)
+        .query_row([key.to_ascii_lowercase()], from_row)
+        .optional()?)
+}
+
+/// The appliance's first workspace (the one it was set up with).
+pub fn first_id(conn: &Connection) -> Result<Option<String>, ApiError> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM workspaces ORDER BY created_at, rowid LIMIT 1")?
+        .query_row([], |r| r.get(0))
         .optional()?)
 }
 

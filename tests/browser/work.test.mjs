@@ -133,13 +133,27 @@ test("a password is changed, and an owner's reset link lets a member choose a ne
   const page = await ctx.newPage();
   const errors = watch(page);
   await signIn(page, server.base);
-  // An invitation: a new member without a password gets a one-time link.
+  // An invitation: the new member gets a one-time link and chooses their own password.
   await page.goto(`${server.base}/admin/members`);
   await page.fill("#m-name", "Mai Member");
   await page.fill("#m-email", member.email);
   await page.click("form[action='/admin/members'] button.primary");
   const invite = (await page.textContent("#reset-url")).trim();
-  assert.match(invite, /\/reset\//);
+  assert.match(invite, /\/invite\//);
+  assert.match(await page.textContent("#invitations"), /member@example\.com/);
+  {
+    const ictx = await browser.newContext();
+    const i = await ictx.newPage();
+    const ierrors = watch(i);
+    await i.goto(invite);
+    assert.match(await i.textContent("h1"), /Join Default/);
+    await i.screenshot({ path: join(screenshots, "work-invite.png"), fullPage: true });
+    await i.fill("#invite-password", member.password);
+    await Promise.all([i.waitForURL(`${server.base}/admin`), i.click("#invite-accept")]);
+    assert.ok(await i.isVisible(".flash-success"));
+    assert.deepEqual(ierrors, []);
+    await ictx.close();
+  }
   // The owner changes their own password: a wrong current one is refused first.
   await page.goto(`${server.base}/admin/account`);
   await page.fill("#pw-current", "not-my-password");

@@ -73,6 +73,22 @@ impl Server {
         }
     }
 
+    /// SIGTERM, then waits for the process to finish its shutdown.
+    pub fn stop(&mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.kill9();
+    }
+
     /// SIGKILL: no shutdown hooks, no flushing.
     pub fn kill9(&mut self) {
         let _ = self.child.kill();
