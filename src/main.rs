@@ -10,6 +10,7 @@ use leadbox::auth::permissions::Role;
 use leadbox::auth::{password, resets, tokens, users};
 use leadbox::config::{self, Config};
 use leadbox::domain::{self, Email};
+use leadbox::ops::backups;
 use leadbox::ops::metrics::Metrics;
 use leadbox::store::{self, Store};
 use leadbox::workspaces::queries;
@@ -44,6 +45,17 @@ enum Command {
     /// Write a consistent copy of the database to FILE, also while the server runs.
     Backup {
         /// Where to write the copy (must not exist).
+        file: PathBuf,
+    },
+    /// Check that FILE is a whole leadbox database this binary can open.
+    Verify {
+        /// A backup or snapshot file.
+        file: PathBuf,
+    },
+    /// Replace the data folder's database with FILE (refused while a server runs there). The
+    /// current database is kept beside it.
+    Restore {
+        /// A backup or snapshot file (checked first, like `verify`).
         file: PathBuf,
     },
 }
@@ -120,6 +132,14 @@ async fn main() {
         }
         Command::Migrate => {
             std::fs::create_dir_all(&cfg.data_dir).unwrap_or_else(|e| fail(e));
+            // Changing the schema under a running server is refused; nothing pending is fine.
+            let pending = store::pending_migrations(&cfg.data_dir.join(store::DB_FILE))
+                .unwrap_or_else(|e| fail(e));
+            let _lock = if pending > 0 {
+                Some(store::guard::lock(&cfg.data_dir).unwrap_or_else(|e| fail(e)))
+            } else {
+                None
+            };
             let n = store::migrate(&cfg.data_dir.join(store::DB_FILE)).unwrap_or_else(|e| fail(e));
             println!("leadbox: {n} migration(s) applied");
         }
@@ -192,6 +212,28 @@ async fn main() {
                 .await
                 .unwrap_or_else(|e| fail(format!("no such user or {e}")));
             println!("{secret}");
+        }
+        Command::Verify { file } => {
+            let v = backups::verify(&file).unwrap_or_else(|e| fail(e));
+            println!(
+                "leadbox: {} is whole: schema version {}, {} events, {} workspaces, {} staff users",
+                file.display(),
+                v.schema_version,
+                v.events,
+                v.workspaces,
+                v.users
+            );
+        }
+        Command::Restore { file } => {
+            let _lock = store::guard::lock(&cfg.data_dir)
+                .unwrap_or_else(|e| fail(format!("restore refused: {e}")));
+            let kept = backups::restore(&cfg.data_dir, &file).unwrap_or_else(|e| fail(e));
+            let db = cfg.data_dir.join(store::DB_FILE);
+            println!("leadbox: restored {} into {}", file.display(), db.display());
+            if let Some(k) = kept {
+                println!("leadbox: the previous database was kept as {}", k.display());
+            }
+            println!("leadbox: start the server; pending migrations are applied on start");
         }
         Command::Backup { file } => {
             let src = cfg.data_dir.join(store::DB_FILE);

@@ -360,6 +360,27 @@ async fn every_page_in_vietnamese_shows_no_english() {
         "/admin/account".into(),
         "/admin/no-such-page".into(),
     ];
+    app.post_form("/admin/backups", &[("_csrf", &csrf)]).await;
+    pages.push("/admin/backups".into());
+    let (_, _, invited) = app
+        .post_form(
+            "/admin/members",
+            &[
+                ("_csrf", &csrf),
+                ("email", "moi@example.com"),
+                ("role", "sales"),
+            ],
+        )
+        .await;
+    let at = invited.find("/invite/").expect("an invitation link");
+    pages.push(
+        invited[at..]
+            .split(['<', '"'])
+            .next()
+            .unwrap()
+            .trim_start_matches(|c: char| c != '/')
+            .to_string(),
+    );
     pages.push("/admin/settings".into());
     for s in ["form", "contact", "catalogue", "limits", "tokens"] {
         pages.push(format!("/admin/settings/{s}"));

@@ -2,6 +2,7 @@
 //! headers and the HTML catchers. Pages themselves live in `account` and `workspace`.
 
 pub mod account;
+pub mod backups;
 pub mod dashboard;
 pub mod i18n;
 pub mod invite;
@@ -40,6 +41,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(account::routes());
     r.extend(security::routes());
     r.extend(invite::routes());
+    r.extend(backups::routes());
     r.extend(settings::routes());
     r.extend(workspace::routes());
     r

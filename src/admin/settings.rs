@@ -104,6 +104,7 @@ struct SettingsPage {
     can_edit: bool,
     secret_set: bool,
     errors: Vec<(String, String)>,
+    show_backups: bool,
 }
 
 fn number(minor: i64) -> String {
@@ -167,6 +168,7 @@ fn page_of(
     SettingsPage {
         section,
         sections: SECTIONS.iter().map(|s| (*s, section_label(t, s))).collect(),
+        show_backups: page.role.can(Perm::BackupManage),
         f,
         user_types: PLAN_USER_TYPES
             .iter()

@@ -61,6 +61,15 @@ pub fn valid_name(name: &str) -> bool {
     stamp_ok && n_ok
 }
 
+/// (timestamp, sequence) of a valid name: `-N` counts within one second, none is 1.
+fn order(name: &str) -> (String, u32) {
+    let rest = &name["leadbox-".len()..name.len() - ".db".len()];
+    match rest.split_once('-') {
+        Some((stamp, n)) => (stamp.to_string(), n.parse().unwrap_or(1)),
+        None => (rest.to_string(), 1),
+    }
+}
+
 fn created_at(name: &str) -> String {
     let s = &name["leadbox-".len()..];
     format!(
@@ -95,7 +104,7 @@ pub fn list(data_dir: &Path) -> Result<Vec<Snapshot>, String> {
             size,
         });
     }
-    out.sort_by(|a, b| b.name.cmp(&a.name));
+    out.sort_by_key(|s| std::cmp::Reverse(order(&s.name)));
     Ok(out)
 }
 
@@ -109,12 +118,17 @@ pub fn take(db: &Path, data_dir: &Path) -> Result<Snapshot, String> {
             "[year][month][day]T[hour][minute][second]Z"
         ))
         .map_err(|e| e.to_string())?;
-    let mut name = format!("leadbox-{stamp}.db");
-    let mut n = 1;
-    while folder.join(&name).exists() {
-        n += 1;
-        name = format!("leadbox-{stamp}-{n}.db");
-    }
+    // Within one second, the next sequence number after the highest there is.
+    let last = list(data_dir)?
+        .iter()
+        .map(|s| order(&s.name))
+        .filter(|(s, _)| *s == stamp)
+        .map(|(_, n)| n)
+        .max();
+    let name = match last {
+        None => format!("leadbox-{stamp}.db"),
+        Some(n) => format!("leadbox-{stamp}-{}.db", n + 1),
+    };
     let partial = folder.join(format!(".partial-{name}"));
     let _ = std::fs::remove_file(&partial);
     if let Err(e) = crate::store::backup_file(db, &partial) {
@@ -287,7 +301,12 @@ pub fn routes() -> Vec<Route> {
 /// one the appliance was set up with) may see them.
 pub async fn require(app: &App, ctx: &Ctx) -> Result<(), ApiError> {
     ctx.require(Perm::BackupManage)?;
-    let ws = ctx.workspace.id.clone();
+    appliance_owner(app, &ctx.workspace.id).await
+}
+
+/// 403 unless `workspace_id` is the appliance's first workspace.
+pub async fn appliance_owner(app: &App, workspace_id: &str) -> Result<(), ApiError> {
+    let ws = workspace_id.to_string();
     let first = app.store.read(crate::workspaces::queries::first_id).await?;
     if first.as_deref() != Some(ws.as_str()) {
         return Err(ApiError::forbidden(

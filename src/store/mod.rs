@@ -80,6 +80,23 @@ pub fn migrate(path: &Path) -> Result<usize, String> {
     Ok(report.applied_migrations().len())
 }
 
+/// Migrations compiled into this binary and not yet applied to `path` (all of them for a
+/// database that does not exist yet).
+pub fn pending_migrations(path: &Path) -> Result<usize, String> {
+    if !path.exists() {
+        return Ok(embedded::migrations::runner().get_migrations().len());
+    }
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| format!("open {}: {e}", path.display()))?;
+    let applied: i64 = conn
+        .query_row("SELECT COUNT(*) FROM refinery_schema_history", [], |r| {
+            r.get(0)
+        })
+        .unwrap_or(0);
+    let all = embedded::migrations::runner().get_migrations().len();
+    Ok(all.saturating_sub(applied as usize))
+}
+
 /// The newest migration version compiled into this binary.
 pub fn latest_migration() -> i64 {
     embedded::migrations::runner()

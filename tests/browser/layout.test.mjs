@@ -56,6 +56,8 @@ before(async () => {
     method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
     body: JSON.stringify({ url: "https://hooks.example-company.test/a/very/long/path/for/leadbox/webhooks", topics: ["*"] }),
   })).json()).data;
+  // A snapshot, so the backup page has a row.
+  await fetch(`${server.base}/api/v1/backups`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
   // A contact request and a pricing selection, with end-user tokens signed here (HS256).
   const user = "550e8400-e29b-41d4-a716-446655440000";
   const now = Math.floor(Date.now() / 1000);
@@ -76,7 +78,7 @@ before(async () => {
     `/admin/contact-requests/${contact.requestId}`, "/admin/pricing", `/admin/pricing/${selection.id}`,
     "/admin/settings", "/admin/settings/form", "/admin/settings/contact", "/admin/settings/catalogue",
     "/admin/settings/limits", "/admin/settings/tokens", "/admin/members", "/admin/tokens", "/admin/embed",
-    "/admin/webhooks", `/admin/webhooks/${hook.id}`, "/admin/account"];
+    "/admin/webhooks", `/admin/webhooks/${hook.id}`, "/admin/account", "/admin/backups"];
 });
 
 after(async () => {
@@ -129,7 +131,7 @@ for (const scheme of ["light", "dark"]) {
     page.on("console", (m) => { if (m.type() === "error" && !/status of (404|410)/.test(m.text())) errors.push(m.text()); });
     const wide = [];
     const axe = [];
-    for (const path of ["/login", "/forgot", "/reset/not-a-link", "/setup/not-a-link", `/f/${publicKey}?lang=vi`, "/no-such-page"]) {
+    for (const path of ["/login", "/forgot", "/reset/not-a-link", "/invite/not-a-link", "/setup/not-a-link", `/f/${publicKey}?lang=vi`, "/no-such-page"]) {
       await page.goto(`${server.base}${path}`);
       assert.equal(await page.getAttribute("html", "lang"), "vi", path);
       const [sw, iw] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
