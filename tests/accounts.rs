@@ -539,3 +539,38 @@ async fn public_pages_follow_the_browser_language() {
         .await;
     assert!(res.into_string().await.unwrap().contains("lang=\"en\""));
 }
+
+#[rocket::async_test]
+async fn with_smtp_an_invitation_is_also_emailed_and_the_mailed_link_works() {
+    let Some(py) = python() else { return };
+    let port = free_port();
+    let smtp = Smtp::start(&py, port);
+    let app = TestApp::spawn_with(move |f| {
+        f.merge(("smtp_url", format!("smtp://127.0.0.1:{port}")))
+            .merge(("smtp_from", "leadbox <leads@acme.test>"))
+    })
+    .await;
+    let csrf = app.sign_in(OWNER_EMAIL, OWNER_PASSWORD).await;
+    let (s, html) = invite(&app, &csrf, "mailed@example.com", "support").await;
+    assert_eq!(s, Status::Ok);
+    assert!(
+        html.contains("It was also emailed to that address."),
+        "{html}"
+    );
+    let shown = invite_url(&html);
+    let mail = smtp.wait_for(1, 20).await;
+    assert_eq!(mail.len(), 1);
+    let body = mail_body(&mail[0]);
+    assert!(body.contains("Default"), "{body}");
+    let link = body
+        .split_whitespace()
+        .find(|w| w.contains("/invite/"))
+        .expect("a link in the mail")
+        .to_string();
+    let path = link[link.find("/invite/").unwrap()..].to_string();
+    assert_eq!(path, shown, "the mail carries the link the page showed");
+    app.post_form("/logout", &[("_csrf", &csrf)]).await;
+    let (s, loc, _) = accept(&app, &path, &[("password", "mailed-pass-1")]).await;
+    assert_eq!((s, loc.as_deref()), (Status::SeeOther, Some("/admin")));
+    app.token_for("mailed@example.com", "mailed-pass-1").await;
+}

@@ -56,6 +56,7 @@ impl Role {
                 .iter()
                 .find(|(r, _)| *r == self)
                 .is_some_and(|(_, actions)| actions.contains(&action)),
+            _ if OWNER_ONLY.contains(&perm) => self == Role::Owner,
             _ => ROLE_PERMISSIONS
                 .iter()
                 .find(|(r, _)| *r == self)
@@ -218,7 +219,7 @@ const ALL_LEAD_ACTIONS: &[LeadAction] = &[
 /// The role → permission table for everything that is not a lead. Owner and admin differ only
 /// in who may touch ownership, which the members code checks on top of `MemberManage`.
 const ROLE_PERMISSIONS: &[(Role, &[Perm])] = &[
-    (Role::Owner, OWNER_PERMS),
+    (Role::Owner, ALL_PERMS),
     (Role::Admin, ALL_PERMS),
     (
         Role::Sales,
@@ -240,20 +241,9 @@ const ROLE_PERMISSIONS: &[(Role, &[Perm])] = &[
     ),
 ];
 
-/// A snapshot holds every workspace, members' password hashes included: owners only.
-const OWNER_PERMS: &[Perm] = &[
-    WorkspaceRead,
-    WorkspaceUpdate,
-    WorkspaceCreate,
-    MemberFind,
-    MemberManage,
-    TokenManage,
-    EndUserProvision,
-    LeadExport,
-    AnalyticsCreate,
-    WebhookManage,
-    BackupManage,
-];
+/// What only owners hold, beyond everything: a snapshot holds every workspace, members'
+/// password hashes included.
+const OWNER_ONLY: &[Perm] = &[BackupManage];
 
 const ALL_PERMS: &[Perm] = &[
     WorkspaceRead,
@@ -279,6 +269,13 @@ mod tests {
             assert_eq!(role.can(WorkspaceUpdate), expected, "{role:?}");
             assert_eq!(role.can(MemberManage), expected, "{role:?}");
             assert_eq!(role.can(EndUserProvision), expected, "{role:?}");
+        }
+    }
+
+    #[test]
+    fn only_owners_manage_backups() {
+        for role in Role::ALL {
+            assert_eq!(role.can(BackupManage), role == Role::Owner, "{role:?}");
         }
     }
 
