@@ -264,24 +264,22 @@ pub async fn scheduled_snapshot(h: &app::Housekeeping) {
         h.backup_every,
         h.backup_keep,
     );
-    let done = rocket::tokio::task::spawn_blocking(move || {
+    let done = ops::backups::low_priority(move || {
         if !ops::backups::due(&dir, every) {
             return Ok(None);
         }
         let s = ops::backups::take(&db, &dir)?;
         ops::backups::prune(&dir, keep)?;
-        Ok::<_, String>(Some(s))
+        Ok(Some(s))
     })
     .await;
     match done {
-        Ok(Ok(Some(s))) => {
-            tracing::info!(name = %s.name, size = s.size, "scheduled snapshot taken")
-        }
-        Ok(Ok(None)) => {}
-        Ok(Err(e)) => {
-            tracing::error!(error = %e, "the scheduled snapshot failed; it is tried again in a minute")
-        }
-        Err(e) => tracing::error!(error = %e, "the scheduled snapshot task failed"),
+        Ok(Some(s)) => tracing::info!(name = %s.name, size = s.size, "scheduled snapshot taken"),
+        Ok(None) => {}
+        Err(e) => tracing::error!(
+            error = %e,
+            "the scheduled snapshot failed; it is tried again in a minute"
+        ),
     }
 }
 
