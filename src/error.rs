@@ -400,3 +400,31 @@ fn methods_for(req: &Request<'_>) -> Vec<&'static str> {
     out.sort_unstable();
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sqlite(code: i32) -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None)
+    }
+
+    #[test]
+    fn storage_faults_are_503_with_the_reason_and_bugs_stay_500() {
+        for (code, reason) in [
+            (rusqlite::ffi::SQLITE_FULL, "full"),
+            (rusqlite::ffi::SQLITE_READONLY, "read-only"),
+            (rusqlite::ffi::SQLITE_IOERR, "I/O error"),
+            (rusqlite::ffi::SQLITE_CANTOPEN, "cannot be opened"),
+            (rusqlite::ffi::SQLITE_CORRUPT, "damaged"),
+            (rusqlite::ffi::SQLITE_BUSY, "busy"),
+        ] {
+            let e = ApiError::from(sqlite(code));
+            assert_eq!(e.status, Status::ServiceUnavailable, "{code}");
+            assert_eq!(e.code, "SERVICE_UNAVAILABLE");
+            assert!(e.message.contains(reason), "{code}: {}", e.message);
+        }
+        let e = ApiError::from(sqlite(rusqlite::ffi::SQLITE_CONSTRAINT));
+        assert_eq!(e.status, Status::InternalServerError);
+    }
+}
