@@ -61,6 +61,15 @@ pub fn valid_name(name: &str) -> bool {
     stamp_ok && n_ok
 }
 
+/// Now as the compact UTC stamp file names carry: `20261201T083000Z`.
+fn stamp_now() -> Result<String, String> {
+    crate::util::now()
+        .format(time::macros::format_description!(
+            "[year][month][day]T[hour][minute][second]Z"
+        ))
+        .map_err(|e| e.to_string())
+}
+
 /// (timestamp, sequence) of a valid name: `-N` counts within one second, none is 1.
 fn order(name: &str) -> (String, u32) {
     let rest = &name["leadbox-".len()..name.len() - ".db".len()];
@@ -113,11 +122,7 @@ pub fn take(db: &Path, data_dir: &Path) -> Result<Snapshot, String> {
     let folder = dir(data_dir);
     std::fs::create_dir_all(&folder)
         .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
-    let stamp = crate::util::now()
-        .format(time::macros::format_description!(
-            "[year][month][day]T[hour][minute][second]Z"
-        ))
-        .map_err(|e| e.to_string())?;
+    let stamp = stamp_now()?;
     // Within one second, the next sequence number after the highest there is.
     let last = list(data_dir)?
         .iter()
@@ -266,11 +271,7 @@ pub fn restore(data_dir: &Path, file: &Path) -> Result<Option<PathBuf>, String> 
         .map_err(|e| format!("cannot sync {}: {e}", incoming.display()))?;
     let mut kept = None;
     if db.exists() {
-        let stamp = crate::util::now()
-            .format(time::macros::format_description!(
-                "[year][month][day]T[hour][minute][second]Z"
-            ))
-            .map_err(|e| e.to_string())?;
+        let stamp = stamp_now()?;
         let aside = data_dir.join(format!("leadbox-before-restore-{stamp}.db"));
         std::fs::rename(&db, &aside)
             .map_err(|e| format!("cannot move the current database: {e}"))?;
