@@ -62,6 +62,8 @@ pub struct Housekeeping {
     pub backup_every: u64,
     /// Scheduled snapshots kept.
     pub backup_keep: usize,
+    /// The lead kinds (the retention sweep erases through them).
+    pub kinds: Arc<crate::leads::kind::Registry>,
 }
 
 impl App {
@@ -76,6 +78,7 @@ impl App {
             data_dir: self.config.data_dir.clone(),
             backup_every: self.config.backup_every,
             backup_keep: self.config.backup_keep,
+            kinds: self.kinds.clone(),
         }
     }
 

@@ -21,6 +21,7 @@ pub mod json;
 pub mod leads;
 pub mod ops;
 pub mod paging;
+pub mod people;
 pub mod pricing_selections;
 pub mod ratelimit;
 pub mod realtime;
@@ -72,6 +73,8 @@ pub fn rocket_with(figment: Figment, registry: Registry) -> Rocket<Build> {
     routes.extend(realtime::routes());
     routes.extend(leads::routes());
     routes.extend(delivery::routes());
+    routes.extend(people::api::routes());
+    routes.extend(people::pages::routes());
     for kind in registry.all() {
         routes.extend(kind.routes());
     }
@@ -180,6 +183,18 @@ async fn start(
                 .map_err(|e| format!("schema of lead kind {}: {e}", kind.id()))?;
         }
     }
+    let registry = kinds.clone();
+    let rebuilt = store
+        .write(move |tx| {
+            let rebuilt = leads::index::install(tx, &registry)?;
+            leads::people::backfill(tx, &registry)?;
+            Ok(rebuilt)
+        })
+        .await
+        .map_err(|e| format!("lead index: {e}"))?;
+    if rebuilt > 0 {
+        tracing::info!(kinds = rebuilt, "lead index built");
+    }
     let base = base_url(&config, &figment);
     let courier = Arc::new(delivery::Courier::new(&config, &base, metrics.clone())?);
     let outcome = bootstrap::run(
@@ -227,6 +242,7 @@ pub const SPAM_RETENTION_DAYS: i64 = 30;
 async fn maintenance(h: app::Housekeeping, shutdown: rocket::Shutdown) {
     let mut hourly = rocket::tokio::time::interval(Duration::from_secs(3600));
     let mut minutely = rocket::tokio::time::interval(Duration::from_secs(60));
+    let mut daily = rocket::tokio::time::interval(Duration::from_secs(86_400));
     // The first scheduled snapshot is a minute after start, not in the middle of it.
     let mut snapshots = rocket::tokio::time::interval_at(
         rocket::tokio::time::Instant::now() + Duration::from_secs(60),
@@ -236,6 +252,7 @@ async fn maintenance(h: app::Housekeeping, shutdown: rocket::Shutdown) {
     loop {
         rocket::tokio::select! {
             _ = snapshots.tick() => scheduled_snapshot(&h).await,
+            _ = daily.tick() => retention(&h).await,
             _ = hourly.tick() => {
                 if let Err(e) = clean_up(&h).await {
                     tracing::warn!(error = %e, "clean-up failed");
@@ -249,6 +266,25 @@ async fn maintenance(h: app::Housekeeping, shutdown: rocket::Shutdown) {
             }
             _ = &mut shutdown => break,
         }
+    }
+}
+
+/// Erases the leads that workspaces' `retentionDays` no longer keep (daily, and at start).
+pub async fn retention(h: &app::Housekeeping) {
+    let (kinds, scope) = (h.kinds.clone(), leads::kind::Scope { now: h.clock.now() });
+    match h
+        .store
+        .write(move |tx| people::erase::retention_sweep(tx, &kinds, &scope))
+        .await
+    {
+        Ok(0) => {}
+        Ok(n) => {
+            tracing::info!(leads = n, "retention erased closed leads");
+            if let Err(e) = h.store.checkpoint().await {
+                tracing::warn!(error = %e, "checkpoint after retention failed");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "retention sweep failed"),
     }
 }
 

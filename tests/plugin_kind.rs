@@ -10,6 +10,7 @@ use common::{TempDir, TestApp, OWNER_EMAIL, OWNER_PASSWORD};
 use leadbox::app::App;
 use leadbox::error::ApiError;
 use leadbox::json::{created, ApiResult, Body};
+use leadbox::leads::index::IndexSql;
 use leadbox::leads::kind::{Label, LeadKind, Meta, Registry, Scope, Table, Topics};
 use leadbox::leads::lifecycle::STATUSES;
 use leadbox::ops::openapi::{schema_of, Operation, SchemaFn, Success};
@@ -63,10 +64,15 @@ async fn book(app: &State<App>, ctx: Ctx, body: Body<Booking>) -> ApiResult {
     app.store
         .write(move |tx| {
             let now = leadbox::util::now_str();
+            let who = leadbox::leads::people::Who {
+                email: Some(&b.email),
+                end_user_id: None,
+            };
+            let person = leadbox::leads::people::resolve(tx, &ws, &who, &now)?;
             tx.execute(
                 "INSERT INTO demo_requests (id, workspace_id, name, email, company, status,
-                     created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 'NEW', ?6, ?6)",
-                rusqlite::params![row, ws, b.name, b.email, b.company, now],
+                     created_at, updated_at, person_id) VALUES (?1, ?2, ?3, ?4, ?5, 'NEW', ?6, ?6, ?7)",
+                rusqlite::params![row, ws, b.name, b.email, b.company, now, person],
             )?;
             tx.append(NewEvent {
                 workspace_id: Some(ws),
@@ -101,14 +107,28 @@ impl LeadKind for DemoRequests {
                 id TEXT PRIMARY KEY, workspace_id TEXT NOT NULL, name TEXT NOT NULL,
                 email TEXT NOT NULL, company TEXT, status TEXT NOT NULL, assignee_id TEXT,
                 replied_at TEXT, converted_at TEXT, lost_reason TEXT, created_at TEXT NOT NULL,
-                updated_at TEXT NOT NULL, deleted_at TEXT)",
+                updated_at TEXT NOT NULL, deleted_at TEXT, person_id TEXT)",
         )
     }
-    fn inbox_select(&self, _: &Scope) -> String {
-        "SELECT id, status, name, email, company, created_at, assignee_id, workspace_id,
-            rowid AS rid, name || ' ' || email || ' ' || COALESCE(company, '') AS haystack
-         FROM demo_requests WHERE deleted_at IS NULL"
-            .into()
+    fn index(&self) -> IndexSql {
+        IndexSql {
+            table: "demo_requests",
+            select: "SELECT t.id, t.workspace_id, t.deleted_at IS NOT NULL AS hidden, t.status,
+                    NULL AS turns_at, NULL AS turns_to, t.name, t.email, t.company,
+                    t.created_at, t.updated_at, t.assignee_id, NULL AS end_user_id,
+                    t.person_id, '' AS body
+                 FROM demo_requests t",
+            key: "t.rowid",
+            end_user: None,
+        }
+    }
+    fn erase(&self, c: &Connection, ws: &str, id: &str) -> Result<(), ApiError> {
+        c.execute(
+            "UPDATE demo_requests SET name = '', email = '', company = NULL
+             WHERE workspace_id = ?1 AND id = ?2",
+            [ws, id],
+        )?;
+        Ok(())
     }
     fn find_json(&self, c: &Connection, ws: &str, id: &str, _: &Scope) -> Result<Value, ApiError> {
         c.query_row(

@@ -33,6 +33,8 @@ struct Row {
     name: String,
     size: String,
     when: String,
+    /// "Holds data of N people erased since", or empty.
+    erased: String,
 }
 
 #[derive(Template)]
@@ -84,6 +86,11 @@ async fn page(
         rows: list
             .into_iter()
             .map(|s| Row {
+                erased: if s.erased_since > 0 {
+                    t.backups_erased.replace("{n}", &s.erased_since.to_string())
+                } else {
+                    String::new()
+                },
                 size: size(s.size),
                 when: local.short(&s.created_at),
                 name: s.name,

@@ -27,7 +27,7 @@ use sha2::Digest;
 
 use crate::app::App;
 use crate::auth::guards::{authenticate, Staff};
-use crate::auth::permissions::Role;
+use crate::auth::permissions::{Perm, Role};
 use crate::auth::sessions::Session;
 use crate::domain::Locale;
 use crate::util;
@@ -192,6 +192,16 @@ impl Chrome {
     }
 }
 
+/// The person line of a lead's page: a link to the person (empty when there is none or the
+/// role may not see people) and to the older open lead this one may duplicate (empty if none).
+#[derive(Debug, Clone, Default)]
+pub struct PersonBox {
+    /// `/admin/people/{id}`.
+    pub href: String,
+    /// The older open lead's page.
+    pub duplicate_href: String,
+}
+
 /// A signed-in staff member on an admin page, in their current workspace.
 pub struct Page {
     /// Who.
@@ -269,6 +279,28 @@ impl Page {
             .read(move |c| crate::leads::notes::for_lead(c, &ws, &id))
             .await
             .map_err(|e| e.status)
+    }
+
+    /// Who a lead of this workspace belongs to, for its page.
+    pub async fn person_box(&self, app: &App, lead_id: &str) -> Result<PersonBox, Status> {
+        let (ws, id) = (self.workspace.id.clone(), lead_id.to_string());
+        let (person, dup) = app
+            .store
+            .read(move |c| crate::leads::inbox::person_of(c, &ws, &id))
+            .await
+            .map_err(|e| e.status)?;
+        let dup_href = dup.as_deref().and_then(|d| {
+            app.kinds
+                .of_record(d)
+                .map(|k| format!("{}/{}", k.admin_path(), d))
+        });
+        Ok(PersonBox {
+            href: person
+                .filter(|_| self.role.can(Perm::PersonFind))
+                .map(|p| format!("/admin/people/{p}"))
+                .unwrap_or_default(),
+            duplicate_href: dup_href.unwrap_or_default(),
+        })
     }
 
     /// 403 unless the form echoed this session's CSRF token.

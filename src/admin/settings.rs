@@ -85,6 +85,7 @@ struct Values {
     crisp_website_id: String,
     gst_rate: String,
     currency: String,
+    retention_days: String,
     plans: Vec<PlanRow>,
     add_ons: Vec<AddOnRow>,
     rl_public_ip: String,
@@ -148,6 +149,7 @@ fn values_of(page: &Page) -> Values {
         crisp_website_id: w.crisp_website_id.clone().unwrap_or_default(),
         gst_rate: number(w.gst_rate_bp),
         currency: w.currency.clone(),
+        retention_days: w.retention_days.to_string(),
         plans,
         add_ons,
         rl_public_ip: w.rate_limits.public_per_ip_per_minute.to_string(),
@@ -227,6 +229,7 @@ struct SettingsForm {
     clear_secret: Option<String>,
     gst_rate: Option<String>,
     currency: Option<String>,
+    retention_days: Option<String>,
     /// Set by the catalogue section: its rows below replace the catalogue.
     catalogue: Option<String>,
     plan_code: Vec<String>,
@@ -382,6 +385,17 @@ fn patch_of(
     } else if let Some(secret) = f.user_token_secret.as_deref().filter(|v| !v.is_empty()) {
         m.insert("userTokenSecret".into(), json!(secret));
     }
+    if let Some(d) = &f.retention_days {
+        match d.trim().parse::<i64>() {
+            Ok(n) => {
+                m.insert("retentionDays".into(), json!(n));
+            }
+            Err(_) => errs.add(
+                "retentionDays",
+                "must be a whole number of days from 0 to 36500",
+            ),
+        }
+    }
     if let Some(g) = &f.gst_rate {
         match g.trim().parse::<f64>() {
             Ok(n) => {
@@ -437,6 +451,7 @@ fn typed(page: &Page, f: &SettingsForm) -> Values {
     keep(&mut v.crisp_website_id, &f.crisp_website_id);
     keep(&mut v.gst_rate, &f.gst_rate);
     keep(&mut v.currency, &f.currency);
+    keep(&mut v.retention_days, &f.retention_days);
     keep(&mut v.rl_public_ip, &f.rl_public_ip);
     keep(&mut v.rl_public_ws, &f.rl_public_ws);
     keep(&mut v.rl_contact_user, &f.rl_contact_user);

@@ -141,6 +141,14 @@ pub enum Perm {
     WebhookManage,
     /// Take, download and delete snapshots of the whole database (owners only).
     BackupManage,
+    /// See people and their leads.
+    PersonFind,
+    /// Merge and split people.
+    PersonMerge,
+    /// Export everything held about a person (GDPR access).
+    PersonExport,
+    /// Erase a person (GDPR erasure).
+    PersonErase,
 }
 
 impl Perm {
@@ -160,6 +168,10 @@ impl Perm {
             AnalyticsCreate => "AnalyticsPermissions.Create",
             WebhookManage => "WebhookPermissions.Manage",
             BackupManage => "BackupPermissions.Manage",
+            PersonFind => "PersonPermissions.Find",
+            PersonMerge => "PersonPermissions.Merge",
+            PersonExport => "PersonPermissions.Export",
+            PersonErase => "PersonPermissions.Erase",
         };
         fixed.to_string()
     }
@@ -229,15 +241,29 @@ const ROLE_PERMISSIONS: &[(Role, &[Perm])] = &[
             TokenManage,
             LeadExport,
             AnalyticsCreate,
+            PersonFind,
+            PersonMerge,
         ],
     ),
     (
         Role::Support,
-        &[WorkspaceRead, MemberFind, TokenManage, AnalyticsCreate],
+        &[
+            WorkspaceRead,
+            MemberFind,
+            TokenManage,
+            AnalyticsCreate,
+            PersonFind,
+        ],
     ),
     (
         Role::Viewer,
-        &[WorkspaceRead, MemberFind, TokenManage, AnalyticsCreate],
+        &[
+            WorkspaceRead,
+            MemberFind,
+            TokenManage,
+            AnalyticsCreate,
+            PersonFind,
+        ],
     ),
 ];
 
@@ -256,6 +282,10 @@ const ALL_PERMS: &[Perm] = &[
     LeadExport,
     AnalyticsCreate,
     WebhookManage,
+    PersonFind,
+    PersonMerge,
+    PersonExport,
+    PersonErase,
 ];
 
 #[cfg(test)]

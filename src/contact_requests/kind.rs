@@ -10,6 +10,7 @@ use super::service::{SUBMITTED, UPDATED};
 use crate::auth::permissions::{LeadAction, Perm};
 use crate::end_users;
 use crate::error::ApiError;
+use crate::leads::index::IndexSql;
 use crate::leads::kind::{Label, LeadKind, Meta, Scope, Table, Topics};
 use crate::leads::lifecycle::STATUSES;
 use crate::leads::list::{Filter, ListQuery, Sort, WithTimeline};
@@ -29,14 +30,19 @@ pub fn perm(action: LeadAction) -> Perm {
 }
 
 /// The inbox columns of a request: the end user's name and company when they are known.
-const INBOX: &str = "SELECT r.id, r.status, COALESCE(e.name, r.account_email, r.user_id) AS name,
-        r.account_email AS email, e.company AS company, r.created_at, r.assignee_id,
-        r.workspace_id, r.rowid AS rid,
-        COALESCE(e.name, '') || ' ' || COALESCE(r.account_email, '') || ' ' || COALESCE(e.company, '')
-            || ' ' || r.plan AS haystack
-     FROM sales_contact_requests r
-     LEFT JOIN end_users e ON e.workspace_id = r.workspace_id AND e.id = r.user_id
-     WHERE r.deleted_at IS NULL";
+const INDEX: IndexSql = IndexSql {
+    table: "sales_contact_requests",
+    select: "SELECT t.id, t.workspace_id, (t.deleted_at IS NOT NULL) AS hidden, t.status,
+            NULL AS turns_at, NULL AS turns_to,
+            COALESCE(e.name, t.account_email, t.user_id) AS name,
+            COALESCE(t.account_email, e.email) AS email, e.company AS company, t.created_at,
+            t.updated_at, t.assignee_id, t.user_id AS end_user_id, t.person_id,
+            t.plan || ' ' || COALESCE(t.page, '') AS body
+         FROM sales_contact_requests t
+         LEFT JOIN end_users e ON e.workspace_id = t.workspace_id AND e.id = t.user_id",
+    key: "t.rowid",
+    end_user: Some("t.user_id"),
+};
 
 const META: Meta = Meta {
     id: "contact_request",
@@ -61,8 +67,17 @@ impl LeadKind for ContactRequests {
     fn meta(&self) -> &'static Meta {
         &META
     }
-    fn inbox_select(&self, _: &Scope) -> String {
-        INBOX.to_string()
+    fn index(&self) -> IndexSql {
+        INDEX
+    }
+    fn erase(&self, conn: &Connection, ws: &str, id: &str) -> Result<(), ApiError> {
+        conn.execute(
+            "UPDATE sales_contact_requests SET account_email = NULL, page = NULL,
+                 request_ip = NULL, user_agent = NULL, lost_reason = NULL
+             WHERE workspace_id = ?1 AND id = ?2",
+            [ws, id],
+        )?;
+        Ok(())
     }
     fn find_json(
         &self,

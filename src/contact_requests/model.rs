@@ -213,6 +213,8 @@ pub struct ContactRequestView {
     pub lost_reason: Option<String>,
     /// Soft-deleted.
     pub deleted: bool,
+    /// The person behind it (`GET /api/v1/people/{personId}`).
+    pub person_id: Option<String>,
 }
 
 /// A stored contact request.
@@ -240,6 +242,8 @@ pub struct ContactRequest {
     pub updated_at: String,
     /// Soft-deleted.
     pub deleted_at: Option<String>,
+    /// The person behind it.
+    pub person_id: Option<String>,
 }
 
 impl ContactRequest {
@@ -269,6 +273,7 @@ impl ContactRequest {
             converted_at: p.converted_at.clone(),
             lost_reason: p.lost_reason.clone(),
             deleted: self.deleted_at.is_some(),
+            person_id: self.person_id.clone(),
         }
     }
 
@@ -312,6 +317,7 @@ impl ContactRequest {
             created_at: now.clone(),
             updated_at: now,
             deleted_at: None,
+            person_id: None,
         }
     }
 }

@@ -35,6 +35,7 @@ struct DetailPage {
     me: String,
     timeline: Vec<timeline::Item>,
     can_note: bool,
+    person: crate::admin::PersonBox,
 }
 
 /// `GET /admin/contact-requests/<id>` — ContactRequestPermissions.FindById.
@@ -86,6 +87,7 @@ async fn detail(
         (t.user_agent, o(&req.user_agent)),
     ];
     let notes = page.notes(app, &req.id).await?;
+    let person = page.person_box(app, &req.id).await?;
     let timeline = timeline::items(&timeline, &notes, t, &local, &names, &who);
     render(&DetailPage {
         base: format!("/admin/contact-requests/{}", req.id),
@@ -105,6 +107,7 @@ async fn detail(
         me: page.staff.user.id.clone(),
         timeline,
         can_note: page.role.can(perm(A::Note)),
+        person,
         chrome: page.chrome(
             "leads",
             f.map(|m| (m.kind().to_string(), m.message().to_string())),

@@ -12,7 +12,7 @@ const TABLE: &str = "sales_contact_requests";
 
 const COLUMNS: &str = "id, workspace_id, user_id, account_email, plan, quantity, contact_required,
      source, page, request_ip, user_agent, status, assignee_id, created_at, updated_at,
-     replied_at, converted_at, lost_reason, deleted_at";
+     replied_at, converted_at, lost_reason, deleted_at, person_id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<ContactRequest> {
     let status: String = r.get(11)?;
@@ -42,16 +42,24 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<ContactRequest> {
         created_at: r.get(13)?,
         updated_at: r.get(14)?,
         deleted_at: r.get(18)?,
+        person_id: r.get(19)?,
     })
 }
 
 /// Stores a new request.
-pub fn insert(conn: &Connection, c: &ContactRequest) -> Result<(), ApiError> {
+pub fn insert(conn: &Connection, c: &mut ContactRequest) -> Result<(), ApiError> {
+    c.person_id = crate::leads::people::of_end_user(
+        conn,
+        &c.workspace_id,
+        &c.user_id,
+        c.account_email.as_deref(),
+        &c.created_at,
+    )?;
     conn.prepare_cached(
         "INSERT INTO sales_contact_requests (id, workspace_id, user_id, account_email, plan,
              quantity, contact_required, source, page, request_ip, user_agent, status,
-             created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'NEW', ?12, ?12)",
+             created_at, updated_at, person_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'NEW', ?12, ?12, ?13)",
     )?
     .execute(params![
         c.id,
@@ -65,7 +73,8 @@ pub fn insert(conn: &Connection, c: &ContactRequest) -> Result<(), ApiError> {
         c.input.page,
         c.request_ip,
         c.user_agent,
-        c.created_at
+        c.created_at,
+        c.person_id
     ])?;
     Ok(())
 }
@@ -92,7 +101,7 @@ fn where_clause(workspace_id: &str, f: &Filter) -> Where {
     );
     w.eq("status", f.status.map(|s| s.as_str()));
     w.assignee(f.assignee_id.as_deref());
-    w.search(f.q.as_deref(), &["account_email", "user_id", "plan"]);
+    crate::leads::index::search(&mut w, f.q.as_deref(), "id");
     w.created(f.from.as_deref(), f.to.as_deref());
     w
 }

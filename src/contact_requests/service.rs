@@ -174,7 +174,7 @@ pub async fn submit(
                 }
                 return Ok((serde_json::from_str(&response).unwrap_or(Value::Null), true));
             }
-            let req = ContactRequest::new(
+            let mut req = ContactRequest::new(
                 ws.id.clone(),
                 asker.user_id.clone(),
                 asker.account_email.clone(),
@@ -182,7 +182,7 @@ pub async fn submit(
                 asker.ip.clone(),
                 asker.user_agent.clone(),
             );
-            queries::insert(tx, &req)?;
+            queries::insert(tx, &mut req)?;
             tx.append(NewEvent {
                 workspace_id: Some(ws.id.clone()),
                 topic: SUBMITTED.into(),

@@ -159,9 +159,10 @@ pub fn step(tx: &mut Tx<'_>, kinds: &Registry, email: bool, limit: i64) -> Resul
         let Some(ws) = ev.workspace_id.as_deref() else {
             continue;
         };
-        let Some(kind) = kinds.of_topic(&ev.topic) else {
+        let kind = kinds.of_topic(&ev.topic);
+        if kind.is_none() && !crate::leads::people::TOPICS.contains(&ev.topic.as_str()) {
             continue;
-        };
+        }
         let message_id = format!("msg_{}", ev.id);
         if !hooks.contains_key(ws) {
             // Disabled endpoints are queued too: their messages wait until they are enabled.
@@ -184,6 +185,8 @@ pub fn step(tx: &mut Tx<'_>, kinds: &Registry, email: bool, limit: i64) -> Resul
                 )?;
             }
         }
+        // Person events go to webhooks only.
+        let Some(kind) = kind else { continue };
         let Some(aud) = audience(kinds, ev) else {
             continue;
         };

@@ -285,7 +285,8 @@ impl Change {
             }
             (!d.is_empty()).then_some(d)
         });
-        let known: Vec<&str> = kinds.topics().into_iter().map(|(t, _)| t).collect();
+        let mut known: Vec<&str> = kinds.topics().into_iter().map(|(t, _)| t).collect();
+        known.extend(crate::leads::people::TOPICS);
         let topics = match body.topics {
             Some(list) if list.is_empty() => {
                 errs.add("topics", "must name at least one topic");
@@ -629,6 +630,7 @@ async fn redeliver_dead_api(app: &State<App>, ctx: Ctx, id: &str) -> ApiResult {
 pub fn document_topics(doc: &mut serde_json::Value, kinds: &Registry) {
     let mut topics: Vec<String> = vec!["*".into()];
     topics.extend(kinds.topics().into_iter().map(|(t, _)| t.to_string()));
+    topics.extend(crate::leads::people::TOPICS.iter().map(|t| t.to_string()));
     let prop = &mut doc["components"]["schemas"]["WebhookBody"]["properties"]["topics"];
     if prop.is_object() {
         prop["items"] = serde_json::json!({ "type": "string", "enum": topics });

@@ -9,6 +9,7 @@ use super::queries;
 use super::service::{SUBMITTED, UPDATED};
 use crate::auth::permissions::{LeadAction, Perm};
 use crate::error::ApiError;
+use crate::leads::index::IndexSql;
 use crate::leads::kind::{Label, LeadKind, Meta, Scope, Table, Topics};
 use crate::leads::lifecycle::{Step, STATUSES};
 use crate::leads::list::WithTimeline;
@@ -29,11 +30,17 @@ pub fn perm(action: LeadAction) -> Perm {
 }
 
 /// The inbox columns of an inquiry; spam and deleted ones stay out of the inbox.
-const INBOX: &str = "SELECT id, status, name, email, business_name AS company, created_at,
-        assignee_id, workspace_id, rowid AS rid,
-        name || ' ' || email || ' ' || COALESCE(business_name, '') || ' ' || COALESCE(subject, '')
-            || ' ' || message AS haystack
-     FROM inquiries WHERE spam = 0 AND deleted_at IS NULL";
+const INDEX: IndexSql = IndexSql {
+    table: "inquiries",
+    select: "SELECT t.id, t.workspace_id, (t.spam = 1 OR t.deleted_at IS NOT NULL) AS hidden,
+            t.status, NULL AS turns_at, NULL AS turns_to, t.name, t.email,
+            t.business_name AS company, t.created_at, t.updated_at, t.assignee_id,
+            NULL AS end_user_id, t.person_id,
+            COALESCE(t.subject, '') || ' ' || t.message || ' ' || COALESCE(t.phone, '') AS body
+         FROM inquiries t",
+    key: "t.rowid",
+    end_user: None,
+};
 
 /// The inquiries matching `filter` as a CSV table, newest first.
 pub fn table(conn: &Connection, ws: &str, filter: &Filter) -> Result<Table, ApiError> {
@@ -128,8 +135,17 @@ impl LeadKind for Inquiries {
     fn meta(&self) -> &'static Meta {
         &META
     }
-    fn inbox_select(&self, _: &Scope) -> String {
-        INBOX.to_string()
+    fn index(&self) -> IndexSql {
+        INDEX
+    }
+    fn erase(&self, conn: &Connection, ws: &str, id: &str) -> Result<(), ApiError> {
+        conn.execute(
+            "UPDATE inquiries SET name = '', email = '', phone = NULL, business_name = NULL,
+                 business_website = NULL, subject = NULL, message = '', lost_reason = NULL
+             WHERE workspace_id = ?1 AND id = ?2",
+            [ws, id],
+        )?;
+        Ok(())
     }
     fn check_step(
         &self,

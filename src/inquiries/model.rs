@@ -325,6 +325,8 @@ pub struct InquiryView {
     pub deleted: bool,
     /// When.
     pub deleted_at: Option<String>,
+    /// The person behind it (`GET /api/v1/people/{personId}`).
+    pub person_id: Option<String>,
 }
 
 /// The fields of an inquiry, as a submit or a staff entry sends them (JSON camelCase, or a form
@@ -465,6 +467,8 @@ pub struct Inquiry {
     pub lost_reason: Option<String>,
     /// Soft-deleted.
     pub deleted_at: Option<String>,
+    /// The person behind it.
+    pub person_id: Option<String>,
 }
 
 impl Inquiry {
@@ -518,6 +522,7 @@ impl Inquiry {
             lost_reason: self.lost_reason.clone(),
             deleted: self.deleted_at.is_some(),
             deleted_at: self.deleted_at.clone(),
+            person_id: self.person_id.clone(),
         }
     }
 

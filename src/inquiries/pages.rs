@@ -241,6 +241,7 @@ struct DetailPage {
     members: Vec<(String, String)>,
     timeline: Vec<timeline::Item>,
     can_note: bool,
+    person: crate::admin::PersonBox,
 }
 
 /// `GET /admin/inquiries/<id>` — InquiryPermissions.FindById.
@@ -267,6 +268,7 @@ async fn detail_page(
             .map(|(_, n)| n.clone())
     };
     let notes = page.notes(app, &inq.id).await?;
+    let person = page.person_box(app, &inq.id).await?;
     let local = page.local();
     let timeline = timeline::items(&timeline, &notes, t, &local, &members, t.system);
     let c = &inq.contact;
@@ -305,6 +307,7 @@ async fn detail_page(
         members,
         timeline,
         can_note: page.role.can(perm(A::Note)),
+        person,
         chrome: page.chrome(
             "inquiries",
             f.map(|m| (m.kind().to_string(), m.message().to_string())),

@@ -6,11 +6,12 @@ use super::model::{Contact, Inquiry};
 use crate::error::ApiError;
 use crate::leads::lifecycle::Status;
 use crate::leads::list::{self, Filter, Sort};
+use crate::leads::people;
 use crate::paging::Where;
 
 const COLUMNS: &str = "id, workspace_id, type, name, email, phone, business_name, business_website,
      business_size, industry, subject, message, locale, status, assignee_id, spam, spam_reasons,
-     source, created_at, updated_at, replied_at, converted_at, lost_reason, deleted_at";
+     source, created_at, updated_at, replied_at, converted_at, lost_reason, deleted_at, person_id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Inquiry> {
     let status: String = r.get(13)?;
@@ -46,17 +47,23 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Inquiry> {
         converted_at: r.get(21)?,
         lost_reason: r.get(22)?,
         deleted_at: r.get(23)?,
+        person_id: r.get(24)?,
     })
 }
 
 /// Stores a new inquiry.
-pub fn insert(conn: &Connection, i: &Inquiry) -> Result<(), ApiError> {
+pub fn insert(conn: &Connection, i: &mut Inquiry) -> Result<(), ApiError> {
+    let who = people::Who {
+        email: Some(&i.contact.email),
+        end_user_id: None,
+    };
+    i.person_id = people::resolve(conn, &i.workspace_id, &who, &i.created_at)?;
     let c = &i.contact;
     conn.prepare_cached(
         "INSERT INTO inquiries (id, workspace_id, type, name, email, phone, business_name,
              business_website, business_size, industry, subject, message, locale, status,
-             spam, spam_reasons, source, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)",
+             spam, spam_reasons, source, created_at, updated_at, person_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19)",
     )?
     .execute(params![
         i.id,
@@ -77,6 +84,7 @@ pub fn insert(conn: &Connection, i: &Inquiry) -> Result<(), ApiError> {
         serde_json::to_string(&i.spam_reasons).unwrap_or_else(|_| "[]".into()),
         i.source,
         i.created_at,
+        i.person_id,
     ])?;
     Ok(())
 }
@@ -138,10 +146,7 @@ fn where_clause(workspace_id: &str, f: &Filter) -> Where {
     w.eq("status", f.status.map(|s| s.as_str()));
     w.eq("type", f.kind.clone());
     w.assignee(f.assignee_id.as_deref());
-    w.search(
-        f.q.as_deref(),
-        &["name", "email", "business_name", "subject", "message"],
-    );
+    crate::leads::index::search(&mut w, f.q.as_deref(), "id");
     w.created(f.from.as_deref(), f.to.as_deref());
     w
 }

@@ -39,7 +39,7 @@ pub async fn create(
     spam_reasons: Vec<String>,
 ) -> Result<Inquiry, ApiError> {
     let now = util::now_str();
-    let inquiry = Inquiry {
+    let mut inquiry = Inquiry {
         id: util::new_id("inq"),
         workspace_id,
         contact,
@@ -54,10 +54,11 @@ pub async fn create(
         converted_at: None,
         lost_reason: None,
         deleted_at: None,
+        person_id: None,
     };
     app.store
         .write(move |tx| {
-            queries::insert(tx, &inquiry)?;
+            queries::insert(tx, &mut inquiry)?;
             let (topic, data) = if inquiry.spam {
                 (
                     SPAM_RECEIVED,

@@ -1,13 +1,11 @@
 //! The unified inbox: every registered lead kind in one list, newest first. Its SQL is the
 //! union of each kind's `inbox_select`, so a kind that registers appears here unasked.
 
-use std::sync::Arc;
-
 use rusqlite::types::ToSql;
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde::Serialize;
 
-use super::kind::{Label, LeadKind, Registry, Scope, Stage, Table};
+use super::kind::{Label, Registry, Scope, Stage, Table};
 use crate::auth::permissions::{LeadAction, Role};
 use crate::error::{ApiError, FieldErrors};
 use crate::paging::{self, One, Page, Where};
@@ -30,7 +28,8 @@ pub struct LeadsQuery {
     #[schemars(length(min = 1, max = 100))]
     #[serde(default)]
     assignee_id: One,
-    /// Words in names, emails, companies and messages.
+    /// Words in names, emails, companies, subjects, messages, replies and notes (ranked,
+    /// best match first unless `sortBy` is given).
     #[schemars(length(min = 1, max = 200))]
     #[serde(default)]
     q: One,
@@ -97,6 +96,8 @@ pub struct Inbox {
     pub column: &'static str,
     /// Ascending.
     pub asc: bool,
+    /// With `q` and no sort asked for: best match first.
+    pub ranked: bool,
     /// Paging.
     pub page: Page,
 }
@@ -180,6 +181,7 @@ impl LeadsQuery {
             to: paging::parse_bound("to", self.to.as_deref(), true, errs),
             column,
             asc,
+            ranked: self.sort_by.as_deref().is_none_or(|s| s.trim().is_empty()),
             page,
         }
     }
@@ -224,30 +226,61 @@ pub struct InboxRow {
     pub assignee_id: Option<String>,
     /// The lead's admin page.
     pub admin_url: String,
+    /// The person behind it.
+    pub person_id: Option<String>,
+    /// An older lead of the same person that is still open: this one may be a duplicate.
+    pub duplicate_of: Option<String>,
+    /// That lead's admin page.
+    pub duplicate_url: Option<String>,
+    /// With `q`: where the words matched, HTML-escaped, each match in `<mark>`.
+    pub snippet: Option<String>,
 }
 
-/// The union of every kind's inbox rows, with its kind id as the first column.
-fn union(kinds: &[Arc<dyn LeadKind>], scope: &Scope) -> String {
+/// A lead's status as of `now`: a status that changes by time alone has changed once its
+/// moment has passed, even before the sweeper stores it.
+fn status_at(now: &str) -> String {
+    format!(
+        "CASE WHEN l.turns_at IS NOT NULL AND l.turns_at <= '{}' THEN l.turns_to ELSE l.status END",
+        now.replace('\'', "")
+    )
+}
+
+fn kinds_list(kinds: &Registry) -> String {
     kinds
+        .all()
         .iter()
-        .map(|k| {
-            format!(
-                "SELECT '{}' AS kind, id, status, name, email, company, created_at, assignee_id,
-                    workspace_id, rid, haystack FROM ({})",
-                k.id().replace('\'', ""),
-                k.inbox_select(scope)
-            )
-        })
+        .map(|k| format!("'{}'", k.id().replace('\'', "")))
         .collect::<Vec<_>>()
-        .join(" UNION ALL ")
+        .join(",")
 }
 
-/// Every registered kind's inbox rows as one `SELECT` (the Overview counts over it too).
+/// Every registered kind's inbox rows as one `SELECT` with the columns `kind, id, status,
+/// name, email, company, created_at, assignee_id, workspace_id, rid, person_id` (the Overview
+/// counts over it).
 pub fn union_sql(kinds: &Registry, scope: &Scope) -> String {
-    union(kinds.all(), scope)
+    format!(
+        "SELECT l.kind, l.id, {} AS status, l.name, l.email, l.company, l.created_at,
+             l.assignee_id, l.workspace_id, l.rid, l.person_id
+         FROM lead_index l WHERE l.hidden = 0 AND l.kind IN ({})",
+        status_at(&crate::util::rfc3339(scope.now)),
+        kinds_list(kinds)
+    )
 }
 
-const ROW: &str = "kind, id, status, name, email, company, created_at, assignee_id";
+/// The older open lead of the same person, if there is one: this one may be a duplicate.
+const DUPLICATE_OF: &str = "CASE WHEN l.person_id IS NOT NULL AND l.stage IN ('fresh', 'open') THEN
+    (SELECT o.id FROM lead_index o WHERE o.person_id = l.person_id AND o.rid <> l.rid
+        AND o.hidden = 0 AND o.stage IN ('fresh', 'open')
+        AND (o.created_at < l.created_at OR (o.created_at = l.created_at AND o.rid < l.rid))
+     ORDER BY o.created_at LIMIT 1) END";
+
+fn columns(now: &str) -> String {
+    format!(
+        "l.kind, l.id, {}, l.name, l.email, l.company, l.created_at, l.assignee_id, l.person_id,
+         {DUPLICATE_OF}",
+        status_at(now)
+    )
+}
 
 fn row(kinds: &Registry, r: &Row<'_>) -> rusqlite::Result<InboxRow> {
     let kind_id: String = r.get(0)?;
@@ -262,6 +295,7 @@ fn row(kinds: &Registry, r: &Row<'_>) -> rusqlite::Result<InboxRow> {
         .status(&status)
         .ok_or_else(|| bad(format!("{kind_id} has an unknown status {status}")))?;
     let id: String = r.get(1)?;
+    let duplicate_of: Option<String> = r.get(9)?;
     Ok(InboxRow {
         kind: kind.id(),
         kind_label: kind.label(),
@@ -274,28 +308,461 @@ fn row(kinds: &Registry, r: &Row<'_>) -> rusqlite::Result<InboxRow> {
         company: r.get(5)?,
         created_at: r.get(6)?,
         assignee_id: r.get(7)?,
+        person_id: r.get(8)?,
+        duplicate_url: duplicate_of.as_deref().and_then(|d| {
+            kinds
+                .of_record(d)
+                .map(|k| format!("{}/{}", k.admin_path(), d))
+        }),
+        duplicate_of,
+        snippet: None,
     })
 }
 
-fn where_of(ws: &str, inbox: &Inbox) -> Where {
+/// The filters of an inbox query over `lead_index l` (everything but the words).
+fn where_of(kinds: &Registry, ws: &str, inbox: &Inbox, now: &str, turned: bool) -> Where {
     let mut w = Where::new(
-        &format!(
-            "workspace_id = ? AND kind IN ({})",
-            vec!["?"; inbox.kinds.len()].join(",")
-        ),
-        std::iter::once(ws.to_string())
-            .chain(inbox.kinds.iter().map(|k| k.to_string()))
-            .map(|v| Box::new(v) as Box<dyn ToSql>)
-            .collect(),
+        "l.workspace_id = ? AND l.hidden = 0",
+        vec![Box::new(ws.to_string())],
     );
-    w.eq("status", inbox.status);
-    w.assignee(inbox.assignee_id.as_deref());
-    w.search(inbox.q.as_deref(), &["haystack"]);
-    w.created(inbox.from.as_deref(), inbox.to.as_deref());
+    if inbox.kinds.len() != kinds.all().len() {
+        w.sql.push_str(&format!(
+            " AND l.kind IN ({})",
+            vec!["?"; inbox.kinds.len()].join(",")
+        ));
+        w.args.extend(
+            inbox
+                .kinds
+                .iter()
+                .map(|k| Box::new(k.to_string()) as Box<dyn ToSql>),
+        );
+    }
+    if let Some(s) = inbox.status {
+        if turned {
+            w.sql.push_str(
+                " AND ((l.status = ? AND (l.turns_at IS NULL OR l.turns_at > ?))
+                   OR (l.turns_to = ? AND l.turns_at <= ?))",
+            );
+            w.args.push(Box::new(s.to_string()));
+            w.args.push(Box::new(now.to_string()));
+            w.args.push(Box::new(s.to_string()));
+            w.args.push(Box::new(now.to_string()));
+        } else {
+            w.sql
+                .push_str(" AND l.status = ? AND (l.turns_at IS NULL OR l.turns_at > ?)");
+            w.args.push(Box::new(s.to_string()));
+            w.args.push(Box::new(now.to_string()));
+        }
+    }
+    match inbox.assignee_id.as_deref() {
+        Some("none") => w.sql.push_str(" AND l.assignee_id IS NULL"),
+        Some(a) => {
+            w.sql.push_str(" AND l.assignee_id = ?");
+            w.args.push(Box::new(a.to_string()));
+        }
+        None => {}
+    }
+    if let Some(f) = inbox.from.as_deref() {
+        w.sql.push_str(" AND l.created_at >= ?");
+        w.args.push(Box::new(f.to_string()));
+    }
+    if let Some(t) = inbox.to.as_deref() {
+        w.sql.push_str(" AND l.created_at < ?");
+        w.args.push(Box::new(t.to_string()));
+    }
     w
 }
 
-fn select(
+/// Whether some lead of the workspace has turned into status `s` by time and not yet been
+/// swept (then a status filter must look at both columns).
+fn turned_into(conn: &Connection, ws: &str, s: Option<&str>, now: &str) -> Result<bool, ApiError> {
+    let Some(s) = s else { return Ok(false) };
+    Ok(conn
+        .prepare_cached(
+            "SELECT 1 FROM lead_index WHERE workspace_id = ?1 AND turns_at <= ?2 AND turns_to = ?3
+             LIMIT 1",
+        )?
+        .query_row(rusqlite::params![ws, now, s], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// How many leads match the filters, from the counters where the filters allow it.
+fn total(
+    conn: &Connection,
+    kinds: &Registry,
+    ws: &str,
+    inbox: &Inbox,
+    now: &str,
+    turned: bool,
+) -> Result<i64, ApiError> {
+    if inbox.from.is_some() || inbox.to.is_some() {
+        // A date range is counted over the index (a range of one of its orders).
+        let w = where_of(kinds, ws, inbox, now, turned);
+        return Ok(conn
+            .prepare_cached(&format!(
+                "SELECT COUNT(*) FROM lead_index l WHERE {}",
+                w.sql
+            ))?
+            .query_row(w.params().as_slice(), |r| r.get(0))?);
+    }
+    let mut sql = String::from(
+        "SELECT COALESCE(SUM(n), 0) FROM lead_counts WHERE workspace_id = ? AND hidden = 0",
+    );
+    let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(ws.to_string())];
+    sql.push_str(&format!(
+        " AND kind IN ({})",
+        vec!["?"; inbox.kinds.len()].join(",")
+    ));
+    args.extend(
+        inbox
+            .kinds
+            .iter()
+            .map(|k| Box::new(k.to_string()) as Box<dyn ToSql>),
+    );
+    match inbox.assignee_id.as_deref() {
+        Some("none") => sql.push_str(" AND assignee_id = ''"),
+        Some(a) => {
+            sql.push_str(" AND assignee_id = ?");
+            args.push(Box::new(a.to_string()));
+        }
+        None => {}
+    }
+    let mut n: i64 = match inbox.status {
+        Some(s) => {
+            let mut sql = sql.clone();
+            sql.push_str(" AND status = ?");
+            let mut args: Vec<&dyn ToSql> = args.iter().map(|b| b.as_ref()).collect();
+            args.push(&s);
+            conn.prepare_cached(&sql)?
+                .query_row(args.as_slice(), |r| r.get(0))?
+        }
+        None => {
+            let args: Vec<&dyn ToSql> = args.iter().map(|b| b.as_ref()).collect();
+            conn.prepare_cached(&sql)?
+                .query_row(args.as_slice(), |r| r.get(0))?
+        }
+    };
+    if let Some(s) = inbox.status {
+        // Leads whose status turned by time are counted under the stored one: move them.
+        let mut w = where_of(
+            kinds,
+            ws,
+            &Inbox {
+                status: None,
+                ..inbox.clone()
+            },
+            now,
+            false,
+        );
+        w.sql.push_str(" AND l.turns_at <= ?");
+        w.args.push(Box::new(now.to_string()));
+        let mut left = w.sql.clone();
+        left.push_str(" AND l.status = ?");
+        let mut args: Vec<&dyn ToSql> = w.params();
+        args.push(&s);
+        let gone: i64 = conn
+            .prepare_cached(&format!("SELECT COUNT(*) FROM lead_index l WHERE {left}"))?
+            .query_row(args.as_slice(), |r| r.get(0))?;
+        let mut came = 0;
+        if turned {
+            let mut into = w.sql.clone();
+            into.push_str(" AND l.turns_to = ?");
+            came = conn
+                .prepare_cached(&format!("SELECT COUNT(*) FROM lead_index l WHERE {into}"))?
+                .query_row(args.as_slice(), |r| r.get(0))?;
+        }
+        n = n - gone + came;
+    }
+    Ok(n)
+}
+
+fn rows_where(
+    conn: &Connection,
+    kinds: &Registry,
+    now: &str,
+    mut w: Where,
+    order: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<InboxRow>, ApiError> {
+    w.args.push(Box::new(limit));
+    w.args.push(Box::new(offset));
+    let mut stmt = conn.prepare_cached(&rows_sql(now, &w, order))?;
+    let rows = stmt.query_map(w.params().as_slice(), |r| row(kinds, r))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn rows_sql(now: &str, w: &Where, order: &str) -> String {
+    format!(
+        "SELECT {} FROM lead_index l WHERE {} ORDER BY {order} LIMIT ? OFFSET ?",
+        columns(now),
+        w.sql
+    )
+}
+
+fn hits_sql(w: &Where, key: &str) -> String {
+    format!(
+        "SELECT l.rid, {}, l.created_at, {key} FROM lead_fts JOIN lead_index l
+             ON l.rid = lead_fts.rowid
+         WHERE lead_fts MATCH ? AND {} ORDER BY lead_fts.rowid DESC LIMIT {}",
+        super::index::RANK,
+        w.sql,
+        super::index::SEARCH_CAP
+    )
+}
+
+/// The query plans (`EXPLAIN QUERY PLAN`) of the inbox's list queries: the first page, a
+/// deep page, each filter, a search and the totals, as `(what, plan lines)`.
+pub fn explain(
+    conn: &Connection,
+    kinds: &Registry,
+    scope: &Scope,
+    ws: &str,
+) -> Result<Vec<(String, Vec<String>)>, ApiError> {
+    let now = crate::util::rfc3339(scope.now);
+    let all: Vec<&'static str> = kinds.all().iter().map(|k| k.id()).collect();
+    let base = Inbox {
+        kinds: all.clone(),
+        kind: None,
+        status: None,
+        assignee_id: None,
+        q: None,
+        from: None,
+        to: None,
+        column: "created_at",
+        asc: false,
+        ranked: false,
+        page: Page { page: 1, limit: 20 },
+    };
+    let first = all.first().copied().unwrap_or_default();
+    let cases: Vec<(&str, Inbox, bool)> = vec![
+        ("first page", base.clone(), false),
+        (
+            "deep page",
+            Inbox {
+                page: Page {
+                    page: 5000,
+                    limit: 20,
+                },
+                ..base.clone()
+            },
+            false,
+        ),
+        (
+            "status",
+            Inbox {
+                status: Some("NEW"),
+                ..base.clone()
+            },
+            false,
+        ),
+        (
+            "kind",
+            Inbox {
+                kinds: vec![first],
+                kind: Some(first),
+                ..base.clone()
+            },
+            false,
+        ),
+        (
+            "assignee",
+            Inbox {
+                assignee_id: Some("someone".into()),
+                ..base.clone()
+            },
+            false,
+        ),
+        (
+            "unassigned",
+            Inbox {
+                assignee_id: Some("none".into()),
+                ..base.clone()
+            },
+            false,
+        ),
+        (
+            "date range",
+            Inbox {
+                from: Some(now.clone()),
+                ..base.clone()
+            },
+            false,
+        ),
+        (
+            "search",
+            Inbox {
+                q: Some("quote".into()),
+                ranked: true,
+                ..base.clone()
+            },
+            true,
+        ),
+    ];
+    let plan = |sql: &str, args: &[&dyn ToSql]| -> Result<Vec<String>, ApiError> {
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+        let rows = stmt.query_map(args, |r| r.get::<_, String>(3))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    };
+    let mut out = vec![];
+    for (what, inbox, search) in cases {
+        let w = where_of(kinds, ws, &inbox, &now, false);
+        if search {
+            let mut args: Vec<&dyn ToSql> = vec![&"\"quote\"*"];
+            args.extend(w.params());
+            out.push((what.to_string(), plan(&hits_sql(&w, "NULL"), &args)?));
+            continue;
+        }
+        let mut args = w.params();
+        let (limit, offset) = (20i64, (inbox.page.page - 1) * 20);
+        args.push(&limit);
+        args.push(&offset);
+        out.push((
+            what.to_string(),
+            plan(&rows_sql(&now, &w, &order_of(&inbox)), &args)?,
+        ));
+        let mut w = where_of(kinds, ws, &inbox, &now, false);
+        w.sql.push_str(" AND l.turns_at <= ?");
+        w.args.push(Box::new(now.clone()));
+        out.push((
+            format!("{what}: turned by time"),
+            plan(
+                &format!("SELECT COUNT(*) FROM lead_index l WHERE {}", w.sql),
+                &w.params(),
+            )?,
+        ));
+    }
+    Ok(out)
+}
+
+fn order_of(inbox: &Inbox) -> String {
+    let dir = if inbox.asc { "ASC" } else { "DESC" };
+    match inbox.column {
+        "created_at" => format!("l.created_at {dir}, l.rid {dir}"),
+        c => format!("l.{c} {dir}, l.created_at {dir}, l.rid {dir}"),
+    }
+}
+
+/// A match of a search: its index row, score and sort key.
+struct Hit {
+    rid: i64,
+    score: f64,
+    created_at: String,
+    key: Option<String>,
+}
+
+/// The newest `SEARCH_CAP` matches of the words, filtered, in the asked order (rank unless a
+/// sort was asked for).
+fn hits(
+    conn: &Connection,
+    kinds: &Registry,
+    ws: &str,
+    inbox: &Inbox,
+    fts: &str,
+    now: &str,
+    turned: bool,
+) -> Result<Vec<Hit>, ApiError> {
+    let mut w = where_of(kinds, ws, inbox, now, turned);
+    let key = match inbox.column {
+        "created_at" => "NULL".to_string(),
+        c => format!("l.{c}"),
+    };
+    let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(fts.to_string())];
+    args.append(&mut w.args);
+    let mut stmt = conn.prepare_cached(&hits_sql(&w, &key))?;
+    let params: Vec<&dyn ToSql> = args.iter().map(|b| b.as_ref()).collect();
+    let mut found: Vec<Hit> = stmt
+        .query_map(params.as_slice(), |r| {
+            Ok(Hit {
+                rid: r.get(0)?,
+                score: r.get(1)?,
+                created_at: r.get(2)?,
+                key: r.get(3)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    let newest = |a: &Hit, b: &Hit| b.created_at.cmp(&a.created_at).then(b.rid.cmp(&a.rid));
+    if inbox.ranked {
+        found.sort_by(|a, b| a.score.total_cmp(&b.score).then_with(|| newest(a, b)));
+    } else {
+        found.sort_by(|a, b| {
+            let o = a
+                .key
+                .cmp(&b.key)
+                .then(a.created_at.cmp(&b.created_at))
+                .then(a.rid.cmp(&b.rid));
+            if inbox.asc {
+                o
+            } else {
+                o.reverse()
+            }
+        });
+    }
+    Ok(found)
+}
+
+/// Highlighted snippets of the given index rows for the words (`<mark>` around each match,
+/// the rest HTML-escaped).
+fn snippets(
+    conn: &Connection,
+    fts: &str,
+    rids: &[i64],
+) -> Result<std::collections::HashMap<i64, String>, ApiError> {
+    let mut out = std::collections::HashMap::new();
+    if rids.is_empty() {
+        return Ok(out);
+    }
+    let list = rids
+        .iter()
+        .map(|r| r.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut stmt = conn.prepare(&format!(
+        "SELECT rowid, snippet(lead_fts, -1, char(1), char(2), '…', 12) FROM lead_fts
+         WHERE lead_fts MATCH ?1 AND rowid IN ({list})"
+    ))?;
+    let rows = stmt.query_map([fts], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+    for r in rows {
+        let (rid, text) = r?;
+        let html = crate::util::html_escape(&text)
+            .replace('\u{1}', "<mark>")
+            .replace('\u{2}', "</mark>");
+        out.insert(rid, html);
+    }
+    Ok(out)
+}
+
+/// Index rows by rid, in the given order.
+fn rows_by_rid(
+    conn: &Connection,
+    kinds: &Registry,
+    now: &str,
+    rids: &[i64],
+) -> Result<Vec<(i64, InboxRow)>, ApiError> {
+    if rids.is_empty() {
+        return Ok(vec![]);
+    }
+    let list = rids
+        .iter()
+        .map(|r| r.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {}, l.rid FROM lead_index l WHERE l.rid IN ({list})",
+        columns(now)
+    ))?;
+    let mut found: std::collections::HashMap<i64, InboxRow> = stmt
+        .query_map([], |r| Ok((r.get::<_, i64>(10)?, row(kinds, r)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(rids
+        .iter()
+        .filter_map(|rid| found.remove(rid).map(|r| (*rid, r)))
+        .collect())
+}
+
+/// `limit` rows from `offset` of the filtered inbox, and how many there are in all.
+fn slice(
     conn: &Connection,
     kinds: &Registry,
     scope: &Scope,
@@ -303,20 +770,37 @@ fn select(
     inbox: &Inbox,
     limit: i64,
     offset: i64,
-) -> Result<Vec<InboxRow>, ApiError> {
-    let mut w = where_of(ws, inbox);
-    let dir = if inbox.asc { "ASC" } else { "DESC" };
-    w.args.push(Box::new(limit));
-    w.args.push(Box::new(offset));
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {ROW} FROM ({}) WHERE {} ORDER BY {} {dir}, created_at {dir}, rid {dir}
-         LIMIT ? OFFSET ?",
-        union(kinds.all(), scope),
-        w.sql,
-        inbox.column
-    ))?;
-    let rows = stmt.query_map(w.params().as_slice(), |r| row(kinds, r))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+) -> Result<(Vec<InboxRow>, i64), ApiError> {
+    if inbox.kinds.is_empty() {
+        return Ok((vec![], 0));
+    }
+    let now = crate::util::rfc3339(scope.now);
+    let turned = turned_into(conn, ws, inbox.status, &now)?;
+    if let Some(q) = inbox.q.as_deref() {
+        let Some(fts) = super::index::fts_query(q) else {
+            return Ok((vec![], 0));
+        };
+        let found = hits(conn, kinds, ws, inbox, &fts, &now, turned)?;
+        let page: Vec<i64> = found
+            .iter()
+            .skip(offset.max(0) as usize)
+            .take(limit.max(0) as usize)
+            .map(|h| h.rid)
+            .collect();
+        let mut snips = snippets(conn, &fts, &page)?;
+        let rows = rows_by_rid(conn, kinds, &now, &page)?
+            .into_iter()
+            .map(|(rid, mut r)| {
+                r.snippet = snips.remove(&rid);
+                r
+            })
+            .collect();
+        return Ok((rows, found.len() as i64));
+    }
+    let w = where_of(kinds, ws, inbox, &now, turned);
+    let rows = rows_where(conn, kinds, &now, w, &order_of(inbox), limit, offset)?;
+    let total = total(conn, kinds, ws, inbox, &now, turned)?;
+    Ok((rows, total))
 }
 
 /// One page of the inbox and its total.
@@ -327,21 +811,8 @@ pub fn page_of(
     ws: &str,
     inbox: &Inbox,
 ) -> Result<(Vec<InboxRow>, i64), ApiError> {
-    if inbox.kinds.is_empty() {
-        return Ok((vec![], 0));
-    }
-    let w = where_of(ws, inbox);
-    let total: i64 = conn.query_row(
-        &format!(
-            "SELECT COUNT(*) FROM ({}) WHERE {}",
-            union(kinds.all(), scope),
-            w.sql
-        ),
-        w.params().as_slice(),
-        |r| r.get(0),
-    )?;
     let p = inbox.page;
-    let rows = select(
+    slice(
         conn,
         kinds,
         scope,
@@ -349,8 +820,7 @@ pub fn page_of(
         inbox,
         p.limit,
         (p.page - 1) * p.limit,
-    )?;
-    Ok((rows, total))
+    )
 }
 
 /// Most rows one CSV export carries.
@@ -380,11 +850,7 @@ pub fn export(
             "Received", "Kind", "Id", "Name", "Email", "Company", "Status", "Assignee",
         ],
     };
-    let rows = if inbox.kinds.is_empty() {
-        vec![]
-    } else {
-        select(conn, kinds, scope, ws, inbox, EXPORT_LIMIT, 0)?
-    };
+    let (rows, _) = slice(conn, kinds, scope, ws, inbox, EXPORT_LIMIT, 0)?;
     let o = |v: &Option<String>| v.clone().unwrap_or_default();
     Ok(Table {
         header: header.iter().map(|h| h.to_string()).collect(),
@@ -415,17 +881,34 @@ pub fn one(
     ws: &str,
     id: &str,
 ) -> Result<Option<InboxRow>, ApiError> {
-    let Some(kind) = kinds.of_record(id) else {
+    if kinds.of_record(id).is_none() {
         return Ok(None);
-    };
+    }
     let sql = format!(
-        "SELECT {ROW} FROM ({}) WHERE workspace_id = ?1 AND id = ?2",
-        union(std::slice::from_ref(kind), scope)
+        "SELECT {} FROM lead_index l WHERE l.workspace_id = ?1 AND l.id = ?2 AND l.hidden = 0",
+        columns(&crate::util::rfc3339(scope.now))
     );
     Ok(conn
-        .prepare(&sql)?
+        .prepare_cached(&sql)?
         .query_row([ws, id], |r| row(kinds, r))
         .optional()?)
+}
+
+/// The person of lead `id` and, when it may be a duplicate, the older open lead of theirs:
+/// `(person_id, duplicate_of)`.
+pub fn person_of(
+    conn: &Connection,
+    ws: &str,
+    id: &str,
+) -> Result<(Option<String>, Option<String>), ApiError> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT l.person_id, {DUPLICATE_OF} FROM lead_index l
+             WHERE l.workspace_id = ?1 AND l.id = ?2"
+        ))?
+        .query_row([ws, id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .unwrap_or((None, None)))
 }
 
 /// Leads of the `readable` kinds waiting in their fresh status (the NEW badge).
@@ -436,19 +919,28 @@ pub fn count_fresh(
     ws: &str,
     readable: &[&str],
 ) -> Result<i64, ApiError> {
-    let mut sql = String::from("SELECT 0");
-    let mut args: Vec<String> = vec![];
+    let now = crate::util::rfc3339(scope.now);
+    let mut n = 0;
     for k in kinds.all().iter().filter(|k| readable.contains(&k.id())) {
         for s in k.statuses().iter().filter(|s| s.stage == Stage::Fresh) {
-            sql.push_str(&format!(
-                " + (SELECT COUNT(*) FROM ({}) WHERE workspace_id = ? AND status = ?)",
-                k.inbox_select(scope)
-            ));
-            args.push(ws.to_string());
-            args.push(s.value.to_string());
+            let inbox = Inbox {
+                kinds: vec![k.id()],
+                kind: Some(k.id()),
+                status: Some(s.value),
+                assignee_id: None,
+                q: None,
+                from: None,
+                to: None,
+                column: "created_at",
+                asc: false,
+                ranked: false,
+                page: Page { page: 1, limit: 1 },
+            };
+            let turned = turned_into(conn, ws, inbox.status, &now)?;
+            n += total(conn, kinds, ws, &inbox, &now, turned)?;
         }
     }
-    Ok(conn.query_row(&sql, rusqlite::params_from_iter(args), |r| r.get(0))?)
+    Ok(n)
 }
 
 /// Kind wire id of each registered kind, for the kind filter: `(id, label)`.

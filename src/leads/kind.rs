@@ -15,6 +15,7 @@ use time::OffsetDateTime;
 
 use crate::auth::permissions::{LeadAction, Perm};
 use crate::error::ApiError;
+use crate::leads::index::IndexSql;
 use crate::leads::lifecycle::Step;
 use crate::ops::openapi::{Operation, SchemaFn};
 
@@ -127,10 +128,8 @@ pub struct Meta {
 pub trait LeadKind: Send + Sync + 'static {
     /// What the kind is.
     fn meta(&self) -> &'static Meta;
-    /// A `SELECT` of this kind's inbox rows, columns in this order: `id, status, name, email,
-    /// company, created_at, assignee_id, workspace_id, rid, haystack` (`haystack` is the text
-    /// the inbox search looks in). Spam, deleted and hidden rows are left out here.
-    fn inbox_select(&self, scope: &Scope) -> String;
+    /// How its rows feed the unified lead index, its counters and full-text search.
+    fn index(&self) -> IndexSql;
     /// A kind's own veto on a lifecycle step (inquiries refuse steps in the spam folder).
     fn check_step(
         &self,
@@ -158,6 +157,11 @@ pub trait LeadKind: Send + Sync + 'static {
     fn routes(&self) -> Vec<Route>;
     /// The OpenAPI operations of its own routes.
     fn operations(&self) -> Vec<Operation>;
+    /// Replaces every personal field of lead `id` (names, addresses, phone numbers, free
+    /// text, network details), keeping what counts and timelines need (status, dates, plan,
+    /// figures). Runs inside the erasure's writer job; the shared machinery erases notes,
+    /// events, deliveries and end users itself.
+    fn erase(&self, conn: &Connection, ws: &str, id: &str) -> Result<(), ApiError>;
     /// DDL that creates its tables when they are not created by the embedded migrations (a
     /// kind defined outside this crate); run once at start.
     fn schema(&self) -> Option<&'static str> {

@@ -5,11 +5,13 @@
 pub mod api;
 pub mod csv;
 pub mod inbox;
+pub mod index;
 pub mod kind;
 pub mod lifecycle;
 pub mod list;
 pub mod notes;
 pub mod pages;
+pub mod people;
 pub mod timeline;
 
 use rocket::Route;

@@ -49,6 +49,10 @@ struct Row {
     company: String,
     status: String,
     status_label: &'static str,
+    /// The older open lead of the same person, when this one may be a duplicate.
+    duplicate_href: String,
+    /// Where the search words matched (already HTML-escaped, matches in `<mark>`).
+    snippet: String,
 }
 
 #[derive(Template)]
@@ -139,6 +143,8 @@ async fn inbox_page(
             company: o(&r.company),
             status: r.status.clone(),
             status_label: r.status_label.get(lang),
+            duplicate_href: o(&r.duplicate_url),
+            snippet: o(&r.snippet),
         })
         .collect();
     render(&InboxPage {

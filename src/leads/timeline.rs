@@ -115,6 +115,9 @@ pub fn label(t: &Strings, kind: &str) -> &'static str {
         "marked_not_spam" => t.ev_marked_not_spam,
         "contacted" => t.ev_contacted,
         "expired" => t.ev_expired,
+        "merged" => t.ev_merged,
+        "split" => t.ev_split,
+        "erased" => t.ev_erased,
         _ => t.done,
     }
 }

@@ -36,6 +36,9 @@ pub struct Snapshot {
     pub size: u64,
     /// When it was taken (RFC 3339, UTC).
     pub created_at: String,
+    /// People erased after it was taken, whose data it still holds (it goes with the snapshot
+    /// retention).
+    pub erased_since: i64,
 }
 
 /// True for a name this module makes: `leadbox-YYYYMMDDTHHMMSSZ[-N].db`. Nothing else is ever
@@ -108,6 +111,7 @@ pub fn list(data_dir: &Path) -> Result<Vec<Snapshot>, String> {
         }
         let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
         out.push(Snapshot {
+            erased_since: 0,
             created_at: created_at(&name),
             name,
             size,
@@ -148,6 +152,7 @@ pub fn take(db: &Path, data_dir: &Path) -> Result<Snapshot, String> {
         .map_err(|e| format!("cannot finish {}: {e}", done.display()))?;
     let size = std::fs::metadata(&done).map(|m| m.len()).unwrap_or(0);
     Ok(Snapshot {
+        erased_since: 0,
         created_at: created_at(&name),
         name,
         size,
@@ -368,7 +373,23 @@ pub async fn take_now(app: &App) -> Result<Snapshot, ApiError> {
 /// Every snapshot (for the page too).
 pub async fn all(app: &App) -> Result<Vec<Snapshot>, ApiError> {
     let dir = app.config.data_dir.clone();
-    blocking(move || list(&dir)).await
+    let mut found = blocking(move || list(&dir)).await?;
+    let stamps: Vec<String> = found.iter().map(|s| s.created_at.clone()).collect();
+    let counts = app
+        .store
+        .read(move |c| {
+            let mut stmt =
+                c.prepare_cached("SELECT COUNT(*) FROM erasures WHERE erased_at > ?1")?;
+            stamps
+                .iter()
+                .map(|at| Ok(stmt.query_row([at], |r| r.get::<_, i64>(0))?))
+                .collect::<Result<Vec<i64>, ApiError>>()
+        })
+        .await?;
+    for (s, n) in found.iter_mut().zip(counts) {
+        s.erased_since = n;
+    }
+    Ok(found)
 }
 
 /// Deletes one (for the page too); 404 when there is no such snapshot.

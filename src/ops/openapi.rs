@@ -298,6 +298,7 @@ fn shared_operations(kinds: &Registry) -> Vec<Operation> {
     all.extend(crate::analytics::operations());
     all.extend(crate::delivery::operations());
     all.extend(crate::ops::backups::operations());
+    all.extend(crate::people::api::operations());
     all
 }
 

@@ -13,6 +13,7 @@ use super::service::{cutoffs_at, SUBMITTED, UPDATED};
 use super::service::{StatusChanged, WithUser};
 use crate::auth::permissions::{LeadAction, Perm};
 use crate::error::ApiError;
+use crate::leads::index::IndexSql;
 use crate::leads::kind::{Label, LeadKind, Meta, Scope, Stage, StatusDef, Table, Topics};
 use crate::ops::openapi::{schema_of, Operation, SchemaFn, Success};
 use crate::paging::Paged;
@@ -83,29 +84,38 @@ const META: Meta = Meta {
     lifecycle_table: None,
 };
 
+/// A pending selection expires `PENDING_DAYS` after it was made, a contacted one
+/// `CONTACTED_DAYS` after the contact (the test below keeps these in step with the service).
+const INDEX: IndexSql = IndexSql {
+    table: "pricing_selections",
+    select: "SELECT t.id, t.workspace_id, 0 AS hidden, t.status,
+            CASE t.status
+                WHEN 'pending' THEN strftime('%Y-%m-%dT%H:%M:%fZ', t.created_at, '+7 days')
+                WHEN 'contacted' THEN strftime('%Y-%m-%dT%H:%M:%fZ', t.contacted_at, '+14 days')
+            END AS turns_at,
+            CASE WHEN t.status IN ('pending', 'contacted') THEN 'expired' END AS turns_to,
+            COALESCE(e.name, e.email, t.user_id) AS name, e.email AS email, e.company AS company,
+            t.created_at, t.updated_at, t.contacted_by AS assignee_id, t.user_id AS end_user_id,
+            t.person_id, t.selected_plan_code || ' ' || COALESCE(t.notes, '') AS body
+         FROM pricing_selections t
+         LEFT JOIN end_users e ON e.workspace_id = t.workspace_id AND e.id = t.user_id",
+    key: "t.rowid",
+    end_user: Some("t.user_id"),
+};
+
 impl LeadKind for PricingSelections {
     fn meta(&self) -> &'static Meta {
         &META
     }
-    fn inbox_select(&self, scope: &Scope) -> String {
-        // Our own timestamps, so they are safe to inline.
-        let cut = cutoffs_at(scope.now);
-        let q = |s: &str| format!("'{}'", s.replace('\'', ""));
-        format!(
-            "SELECT p.id,
-                CASE WHEN p.status = 'pending' AND p.created_at <= {pcut} THEN 'expired'
-                     WHEN p.status = 'contacted' AND p.contacted_at <= {ccut} THEN 'expired'
-                     ELSE p.status END AS status,
-                COALESCE(e.name, e.email, p.user_id) AS name, e.email AS email,
-                e.company AS company, p.created_at, p.contacted_by AS assignee_id,
-                p.workspace_id, p.rowid AS rid,
-                COALESCE(e.name, '') || ' ' || COALESCE(e.email, '') || ' ' || COALESCE(e.company, '')
-                    || ' ' || p.selected_plan_code AS haystack
-             FROM pricing_selections p
-             LEFT JOIN end_users e ON e.workspace_id = p.workspace_id AND e.id = p.user_id",
-            pcut = q(&cut.pending),
-            ccut = q(&cut.contacted)
-        )
+    fn index(&self) -> IndexSql {
+        INDEX
+    }
+    fn erase(&self, conn: &Connection, ws: &str, id: &str) -> Result<(), ApiError> {
+        conn.execute(
+            "UPDATE pricing_selections SET notes = NULL WHERE workspace_id = ?1 AND id = ?2",
+            [ws, id],
+        )?;
+        Ok(())
     }
     fn find_json(
         &self,
@@ -209,5 +219,17 @@ impl LeadKind for PricingSelections {
             .body::<StatusBody>()
             .ok::<StatusChanged>(200, "Changed"),
         ]
+    }
+}
+
+#[cfg(test)]
+mod index_tests {
+    use super::*;
+    use crate::pricing_selections::service::{CONTACTED_DAYS, PENDING_DAYS};
+
+    #[test]
+    fn expiry_in_the_index_follows_the_service() {
+        assert!(INDEX.select.contains(&format!("'+{PENDING_DAYS} days'")));
+        assert!(INDEX.select.contains(&format!("'+{CONTACTED_DAYS} days'")));
     }
 }

@@ -329,6 +329,7 @@ mod tests {
             user_token_secret: None,
             gst_rate_bp: 1800,
             currency: "AUD".into(),
+            retention_days: 0,
             plans: vec![],
             add_ons: vec![],
             rate_limits: Default::default(),

@@ -214,6 +214,7 @@ struct DetailPage {
     can_contact: bool,
     can_convert: bool,
     can_note: bool,
+    person: crate::admin::PersonBox,
     timeline: Vec<timeline::Item>,
 }
 
@@ -272,6 +273,7 @@ async fn detail(
     let may = page.role.can(perm(A::UpdateStatus));
     let names = page.members(app).await?;
     let notes = page.notes(app, &sel.id).await?;
+    let person = page.person_box(app, &sel.id).await?;
     let timeline = timeline::items(&timeline, &notes, t, &local, &names, t.system);
     render(&DetailPage {
         id: sel.id.clone(),
@@ -302,6 +304,7 @@ async fn detail(
         can_contact: may && sel.status == "pending",
         can_convert: may && sel.status == "contacted",
         can_note: page.role.can(perm(A::Note)),
+        person,
         timeline,
         chrome: page.chrome(
             "pricing-selections",

@@ -59,6 +59,8 @@ pub struct Selection {
     pub converted_at: Option<String>,
     /// When the sweeper stored the expiry.
     pub expired_at: Option<String>,
+    /// The person behind it (`GET /api/v1/people/{personId}`).
+    pub person_id: Option<String>,
 }
 
 /// The nine figures of a quote (minor units inside, numbers on the wire).
@@ -102,7 +104,8 @@ fn columns() -> String {
          plan_monthly_max, addons_monthly_amount, addons_onetime_amount, gst_rate_bp,
          estimated_first_month_min, estimated_first_month_max, estimated_recurring_min,
          estimated_recurring_max, pricing_check, source, captured_at, created_at, updated_at,
-         {EFFECTIVE} AS effective, notes, contacted_by, contacted_at, converted_at, expired_at"
+         {EFFECTIVE} AS effective, notes, contacted_by, contacted_at, converted_at, expired_at,
+         person_id"
     )
 }
 
@@ -133,6 +136,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Selection> {
         contacted_by: r.get(21)?,
         contacted_at: r.get(22)?,
         converted_at: r.get(23)?,
+        person_id: r.get(25)?,
         expired_at: r.get(24)?,
     })
 }
@@ -147,20 +151,21 @@ pub fn insert(
     now: &str,
 ) -> Result<(), ApiError> {
     let p = &input.pricing;
+    let person = crate::leads::people::of_end_user(conn, ws, &input.user_id, None, now)?;
     let res = conn
         .prepare_cached(
             "INSERT INTO pricing_selections (id, workspace_id, user_id, user_type, selected_plan_code,
                  selected_addon_codes, plan_monthly_min, plan_monthly_max, addons_monthly_amount,
                  addons_onetime_amount, gst_rate_bp, estimated_first_month_min,
                  estimated_first_month_max, estimated_recurring_min, estimated_recurring_max,
-                 pricing_check, source, captured_at, created_at, updated_at, status)
+                 pricing_check, source, captured_at, created_at, updated_at, status, person_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                 'pricing_page', ?17, ?18, ?18, 'pending')",
+                 'pricing_page', ?17, ?18, ?18, 'pending', ?19)",
         )?
         .execute(rusqlite::params![
             id, ws, input.user_id, input.user_type, input.plan_code,
             serde_json::to_string(&input.addon_codes).unwrap_or_else(|_| "[]".into()),
-            p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], check.to_string(), input.captured_at, now
+            p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], check.to_string(), input.captured_at, now, person
         ]);
     match res {
         Ok(_) => Ok(()),

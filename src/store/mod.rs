@@ -50,11 +50,14 @@ pub struct Store {
 }
 
 /// Settings every connection gets; `synchronous` is per connection, so it is set on each.
+/// `secure_delete` zeroes what a change frees, so an erased person's data does not linger in
+/// free pages or free space inside a page.
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.execute_batch(
         "PRAGMA foreign_keys = ON;
          PRAGMA synchronous = FULL;
+         PRAGMA secure_delete = ON;
          PRAGMA temp_store = MEMORY;",
     )
 }
@@ -185,6 +188,18 @@ impl Store {
     /// What watches the open file.
     pub fn guard(&self) -> &FileGuard {
         &self.guard
+    }
+
+    /// Copies the WAL into the database file and truncates it (after an erasure, so old page
+    /// images do not stay in the WAL); best effort while readers hold old snapshots.
+    pub async fn checkpoint(&self) -> Result<(), ApiError> {
+        self.read(|c| {
+            Ok(c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                r.get::<_, i64>(0)
+            })?)
+        })
+        .await?;
+        Ok(())
     }
 
     /// True when a write reaches the database file that is on disk, the disk has room and

@@ -99,6 +99,8 @@ pub struct Workspace {
     pub gst_rate_bp: i64,
     /// ISO 4217 code of the catalogue's amounts (`AUD`).
     pub currency: String,
+    /// Erase leads closed longer ago than this many days (0 = keep).
+    pub retention_days: i64,
     /// Plan catalogue.
     pub plans: Vec<Plan>,
     /// Add-on catalogue.
@@ -141,6 +143,8 @@ pub struct WorkspaceView {
     pub gst_rate: Money,
     /// ISO 4217 code of the catalogue's amounts.
     pub currency: String,
+    /// Leads closed longer ago than this many days are erased, daily (0 = keep).
+    pub retention_days: i64,
     /// The plan catalogue.
     pub plans: Vec<PlanView>,
     /// The add-on catalogue.
@@ -223,6 +227,10 @@ pub struct SettingsBody {
     #[serde(default)]
     #[schemars(pattern(r"^[A-Z]{3}$"))]
     pub currency: String,
+    /// Erase leads closed longer ago than this many days, daily; 0 keeps them (0–36500).
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 36500))]
+    pub retention_days: i64,
     /// The whole plan catalogue (replaces it).
     #[serde(default)]
     #[schemars(length(max = 200))]
@@ -347,6 +355,7 @@ impl Workspace {
             user_token_secret_set: self.user_token_secret.is_some(),
             gst_rate: Money(self.gst_rate_bp),
             currency: self.currency.clone(),
+            retention_days: self.retention_days,
             plans: self
                 .plans
                 .iter()
@@ -398,6 +407,7 @@ impl Workspace {
         set!(user_token_secret, "userTokenSecret");
         set!(gst_rate_bp, "gstRate");
         set!(currency, "currency");
+        set!(retention_days, "retentionDays");
         set!(plans, "plans");
         set!(add_ons, "addOns");
         if let Some(rl) = patch.rate_limits {
@@ -439,6 +449,7 @@ pub struct SettingsPatch {
     user_token_secret: Option<Option<String>>,
     gst_rate_bp: Option<i64>,
     currency: Option<String>,
+    retention_days: Option<i64>,
     plans: Option<Vec<Plan>>,
     add_ons: Option<Vec<AddOn>>,
     rate_limits: Option<RateLimitsPatch>,
@@ -704,6 +715,15 @@ impl SettingsPatch {
                         Ok(c.to_string())
                     }
                     _ => Err("must be a three-letter currency code such as AUD".into()),
+                },
+            );
+        }
+        if let Some(v) = body.get("retentionDays") {
+            p.retention_days = errs.take(
+                "retentionDays",
+                match v.as_i64() {
+                    Some(d) if (0..=36500).contains(&d) => Ok(d),
+                    _ => Err("must be a whole number of days from 0 to 36500".into()),
                 },
             );
         }

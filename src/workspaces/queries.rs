@@ -10,7 +10,7 @@ use crate::util;
 
 const COLUMNS: &str = "id, slug, name, public_key, allowed_origins, sales_email, scheduler_url,
      crisp_website_id, thank_you_url, default_locale, user_token_secret, gst_rate_bp, plans,
-     add_ons, rate_limits, created_at, updated_at, currency";
+     add_ons, rate_limits, created_at, updated_at, currency, retention_days";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Workspace> {
     let origins: String = r.get(4)?;
@@ -37,6 +37,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Workspace> {
         created_at: r.get(15)?,
         updated_at: r.get(16)?,
         currency: r.get(17)?,
+        retention_days: r.get(18)?,
     })
 }
 
@@ -133,7 +134,7 @@ pub fn update(conn: &Connection, w: &Workspace) -> Result<(), ApiError> {
         "UPDATE workspaces SET name = ?2, allowed_origins = ?3, sales_email = ?4,
              scheduler_url = ?5, crisp_website_id = ?6, thank_you_url = ?7, default_locale = ?8,
              user_token_secret = ?9, gst_rate_bp = ?10, plans = ?11, add_ons = ?12,
-             rate_limits = ?13, updated_at = ?14, currency = ?15
+             rate_limits = ?13, updated_at = ?14, currency = ?15, retention_days = ?16
          WHERE id = ?1",
         params![
             w.id,
@@ -151,6 +152,7 @@ pub fn update(conn: &Connection, w: &Workspace) -> Result<(), ApiError> {
             serde_json::to_string(&w.rate_limits).unwrap_or_else(|_| "{}".into()),
             w.updated_at,
             w.currency,
+            w.retention_days,
         ],
     )?;
     Ok(())

@@ -1,0 +1,293 @@
+//! The unified lead index: one row per lead of every kind in `lead_index`, its counters in
+//! `lead_counts` and its full-text row in `lead_fts`, kept in step by triggers generated here
+//! from each kind's [`IndexSql`]. A trigger runs inside the statement that changes the row,
+//! so a capture, a lifecycle step, a note or an erasure changes the index in the same
+//! transaction, from the single writer, and nothing can forget to.
+
+use rusqlite::Connection;
+
+use super::kind::{LeadKind, Registry, Stage};
+use crate::error::ApiError;
+
+/// How a kind's rows feed the index: a `SELECT` over its table (aliased so that `key` names
+/// its rowid) giving, in this order, the columns `id, workspace_id, hidden, status, turns_at,
+/// turns_to, name, email, company, created_at, updated_at, assignee_id, end_user_id,
+/// person_id, body` (`hidden` is 1 for spam and deleted rows, `body` the free text search
+/// looks in besides names, emails and companies). The table has a `person_id TEXT` column
+/// that the kind fills at capture with [`crate::leads::people::resolve`] and that merge and
+/// split update.
+#[derive(Debug, Clone, Copy)]
+pub struct IndexSql {
+    /// The kind's table.
+    pub table: &'static str,
+    /// The `SELECT … FROM {table} t …` without a `WHERE`.
+    pub select: &'static str,
+    /// The rowid of the kind's table in `select`, e.g. `t.rowid`.
+    pub key: &'static str,
+    /// The column holding the end-user id, when the kind's rows name an end user whose
+    /// name, email or company the select reads from `end_users`.
+    pub end_user: Option<&'static str>,
+}
+
+const COLUMNS: &str = "id, workspace_id, hidden, status, turns_at, turns_to, name, email, company,
+    created_at, updated_at, assignee_id, end_user_id, person_id, body";
+
+/// Text as the search table stores it: `đ` folded to `d` (Unicode does not decompose it, so
+/// the tokenizer's diacritic folding leaves it), nulls as empty.
+fn fold(expr: &str) -> String {
+    format!("replace(replace(COALESCE({expr}, ''), 'đ', 'd'), 'Đ', 'D')")
+}
+
+/// Folds text the way the search table does, for queries.
+pub fn fold_text(s: &str) -> String {
+    s.replace('đ', "d").replace('Đ', "D")
+}
+
+fn stage_case(kind: &dyn LeadKind) -> String {
+    let mut sql = String::from("CASE s.status");
+    for st in kind.statuses() {
+        let stage = match st.stage {
+            Stage::Fresh => "fresh",
+            Stage::Open => "open",
+            Stage::Won => "won",
+            Stage::Closed => "closed",
+        };
+        sql.push_str(&format!(
+            " WHEN '{}' THEN '{stage}'",
+            st.value.replace('\'', "")
+        ));
+    }
+    sql.push_str(" ELSE 'open' END");
+    sql
+}
+
+/// The statements that bring the index rows of the kind's rows matching `cond` up to date.
+/// `fresh`: the rows are new to the index (a capture, a rebuild), so they are only inserted.
+///
+/// No statement relies on a conflict clause (`OR REPLACE`, `ON CONFLICT`): in a trigger, the
+/// conflict policy of the statement that fired it would take their place.
+fn upsert(kind: &dyn LeadKind, ix: &IndexSql, cond: &str, fresh: bool) -> String {
+    let src = format!("(SELECT {COLUMNS} FROM ({} WHERE {cond}))", ix.select);
+    let kid = kind.id().replace('\'', "");
+    let (name, email, company, body) = (
+        fold("s.name"),
+        fold("s.email"),
+        fold("s.company"),
+        fold("s.body"),
+    );
+    let insert = format!(
+        "INSERT INTO lead_index (id, kind, workspace_id, hidden, status, stage, turns_at, turns_to,
+             name, email, company, created_at, updated_at, assignee_id, end_user_id, person_id)
+         SELECT s.id, '{kid}', s.workspace_id, s.hidden, s.status, {stage}, s.turns_at, s.turns_to,
+             s.name, s.email, s.company, s.created_at, s.updated_at, s.assignee_id, s.end_user_id,
+             s.person_id
+         FROM {src} s{missing};
+         INSERT INTO lead_fts (rowid, name, email, company, body, notes)
+         SELECT l.rid, {name}, {email}, {company}, {body}, ''
+         FROM {src} s JOIN lead_index l ON l.id = s.id{missing_fts};",
+        stage = stage_case(kind),
+        missing = if fresh {
+            ""
+        } else {
+            " WHERE NOT EXISTS (SELECT 1 FROM lead_index x WHERE x.id = s.id)"
+        },
+        missing_fts = if fresh {
+            ""
+        } else {
+            " WHERE NOT EXISTS (SELECT 1 FROM lead_fts f WHERE f.rowid = l.rid)"
+        },
+    );
+    if fresh {
+        return insert;
+    }
+    format!(
+        "UPDATE lead_index SET (hidden, status, stage, turns_at, turns_to, name, email, company,
+                 created_at, updated_at, assignee_id, end_user_id, person_id) =
+             (SELECT s.hidden, s.status, {stage}, s.turns_at, s.turns_to, s.name, s.email,
+                 s.company, s.created_at, s.updated_at, s.assignee_id, s.end_user_id, s.person_id
+              FROM {src} s WHERE s.id = lead_index.id)
+         WHERE id IN (SELECT id FROM {src});
+         UPDATE lead_fts SET (name, email, company, body) =
+             (SELECT {name}, {email}, {company}, {body}
+              FROM {src} s JOIN lead_index l ON l.id = s.id WHERE l.rid = lead_fts.rowid)
+         WHERE rowid IN (SELECT l.rid FROM {src} s JOIN lead_index l ON l.id = s.id
+             WHERE {name} IS NOT lead_fts.name OR {email} IS NOT lead_fts.email
+                 OR {company} IS NOT lead_fts.company OR {body} IS NOT lead_fts.body);
+         {insert}",
+        stage = stage_case(kind),
+    )
+}
+
+/// The kind's triggers (dropped and created again at every start).
+fn triggers(kind: &dyn LeadKind, ix: &IndexSql) -> String {
+    let kid = kind
+        .id()
+        .replace(|c: char| !c.is_ascii_alphanumeric() && c != '_', "");
+    let t = ix.table;
+    let key = format!("{} = NEW.rowid", ix.key);
+    let (new_row, row) = (upsert(kind, ix, &key, true), upsert(kind, ix, &key, false));
+    let mut sql = format!(
+        "CREATE TRIGGER lx_{kid}_insert AFTER INSERT ON {t} BEGIN {new_row} END;
+         CREATE TRIGGER lx_{kid}_update AFTER UPDATE ON {t} BEGIN {row} END;
+         CREATE TRIGGER lx_{kid}_delete AFTER DELETE ON {t} BEGIN
+             DELETE FROM lead_fts WHERE rowid = (SELECT rid FROM lead_index WHERE id = OLD.id);
+             DELETE FROM lead_index WHERE id = OLD.id;
+         END;"
+    );
+    if let Some(eu) = ix.end_user {
+        let cond = format!("{eu} = NEW.id AND t.workspace_id = NEW.workspace_id");
+        sql.push_str(&format!(
+            "CREATE TRIGGER lx_{kid}_end_user AFTER UPDATE OF email, name, company ON end_users
+             BEGIN {up} END;
+             CREATE TRIGGER lx_{kid}_end_user_new AFTER INSERT ON end_users BEGIN {up} END;",
+            up = upsert(kind, ix, &cond, false)
+        ));
+    }
+    sql
+}
+
+/// Notes and replies feed the `notes` column of the lead they belong to.
+const SHARED_TRIGGERS: &str = "
+CREATE TRIGGER lx_note_insert AFTER INSERT ON lead_notes BEGIN
+    UPDATE lead_fts SET notes = notes || ' ' || replace(replace(NEW.body, 'đ', 'd'), 'Đ', 'D')
+    WHERE rowid = (SELECT rid FROM lead_index WHERE id = NEW.lead_id);
+END;
+CREATE TRIGGER lx_reply_insert AFTER INSERT ON events
+WHEN json_extract(NEW.data, '$.change') = 'replied' AND json_extract(NEW.data, '$.body') IS NOT NULL
+BEGIN
+    UPDATE lead_fts SET notes = notes || ' '
+        || replace(replace(json_extract(NEW.data, '$.body'), 'đ', 'd'), 'Đ', 'D')
+    WHERE rowid = (SELECT rid FROM lead_index WHERE id = NEW.subject_id);
+END;
+";
+
+/// Every lead's notes and replies as the search table's `notes` text.
+const NOTES_OF_ALL: &str = "
+UPDATE lead_fts SET notes = (
+    SELECT replace(replace(COALESCE(group_concat(b, ' '), ''), 'đ', 'd'), 'Đ', 'D') FROM (
+        SELECT n.body AS b FROM lead_notes n JOIN lead_index l ON l.id = n.lead_id
+        WHERE l.rid = lead_fts.rowid
+        UNION ALL
+        SELECT json_extract(e.data, '$.body') FROM events e JOIN lead_index l ON l.id = e.subject_id
+        WHERE l.rid = lead_fts.rowid AND json_extract(e.data, '$.change') = 'replied'
+    ))
+WHERE rowid IN (SELECT rid FROM lead_index WHERE kind = ?1)";
+
+fn signature(ddl: &str) -> String {
+    crate::util::sha256_hex(ddl)
+}
+
+/// Creates the index triggers of every registered kind and rebuilds the index of any kind
+/// whose definition changed since the last start (or that was never indexed). Runs in one
+/// transaction of the writer at start.
+pub fn install(conn: &Connection, kinds: &Registry) -> Result<usize, ApiError> {
+    let old: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'lx\\_%' ESCAPE '\\'")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for name in old {
+        conn.execute_batch(&format!("DROP TRIGGER IF EXISTS \"{name}\";"))?;
+    }
+    let mut rebuilt = 0;
+    for kind in kinds.all() {
+        let ix = kind.index();
+        let ddl = triggers(kind.as_ref(), &ix);
+        let sig = signature(&format!("{ddl}{SHARED_TRIGGERS}"));
+        let known: Option<String> = rusqlite::OptionalExtension::optional(conn.query_row(
+            "SELECT signature FROM lead_index_state WHERE kind = ?1",
+            [kind.id()],
+            |r| r.get(0),
+        ))?;
+        if known.as_deref() != Some(sig.as_str()) {
+            conn.execute(
+                "DELETE FROM lead_fts WHERE rowid IN (SELECT rid FROM lead_index WHERE kind = ?1)",
+                [kind.id()],
+            )?;
+            conn.execute("DELETE FROM lead_index WHERE kind = ?1", [kind.id()])?;
+            conn.execute_batch(&upsert(kind.as_ref(), &ix, "1", true))?;
+            conn.execute(NOTES_OF_ALL, [kind.id()])?;
+            conn.execute(
+                "INSERT INTO lead_index_state (kind, signature) VALUES (?1, ?2)
+                 ON CONFLICT (kind) DO UPDATE SET signature = excluded.signature",
+                [kind.id(), sig.as_str()],
+            )?;
+            rebuilt += 1;
+        }
+        conn.execute_batch(&ddl)?;
+    }
+    conn.execute_batch(SHARED_TRIGGERS)?;
+    conn.execute("DELETE FROM lead_counts WHERE n = 0", [])?;
+    Ok(rebuilt)
+}
+
+/// The stage names of the open stages (a lead someone still has to work).
+pub const OPEN_STAGES: &str = "('fresh', 'open')";
+
+/// An FTS5 query for the words of `q`: every word must appear, the last one as a prefix (so a
+/// half-typed name finds). None when `q` has no word at all.
+pub fn fts_query(q: &str) -> Option<String> {
+    let folded = fold_text(q);
+    let words: Vec<&str> = folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(16)
+        .collect();
+    let n = words.len();
+    if n == 0 {
+        return None;
+    }
+    Some(
+        words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                if i + 1 == n {
+                    format!("\"{w}\"*")
+                } else {
+                    format!("\"{w}\"")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
+/// `AND {id_column} IN (leads whose text matches q)`, for a kind's own list.
+pub fn search(w: &mut crate::paging::Where, q: Option<&str>, id_column: &str) {
+    let Some(q) = q else { return };
+    match fts_query(q) {
+        Some(m) => {
+            w.sql.push_str(&format!(
+                " AND {id_column} IN (SELECT l.id FROM lead_fts JOIN lead_index l
+                    ON l.rid = lead_fts.rowid WHERE lead_fts MATCH ?)"
+            ));
+            w.args.push(Box::new(m));
+        }
+        None => w.sql.push_str(" AND 0"),
+    }
+}
+
+/// Most matches a search ranks and counts: beyond this, the newest matches are kept.
+pub const SEARCH_CAP: usize = 1000;
+
+/// The weights of `bm25` over (name, email, company, body, notes): a name outranks a message.
+pub const RANK: &str = "bm25(lead_fts, 10.0, 8.0, 6.0, 1.0, 1.0)";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_quote_every_word_and_prefix_the_last() {
+        assert_eq!(
+            fts_query("Nguyễn  Văn").as_deref(),
+            Some("\"Nguyễn\" \"Văn\"*")
+        );
+        assert_eq!(fts_query("đặng").as_deref(), Some("\"dặng\"*"));
+        assert_eq!(
+            fts_query("a\"b OR c").as_deref(),
+            Some("\"a\" \"b\" \"OR\" \"c\"*")
+        );
+        assert_eq!(fts_query(" -*\" ").as_deref(), None);
+    }
+}
