@@ -333,16 +333,20 @@ async fn main() {
             |r| r.get(0),
         )
         .unwrap();
-    let have: u64 = db
-        .query_row("SELECT COUNT(*) FROM lead_index", [], |r| r.get(0))
-        .unwrap();
+    let have = db
+        .query_row("SELECT COUNT(*) FROM lead_index", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .unwrap() as u64;
     if have < n {
         seed(&db, &ws, &owner, n - have);
         db.execute_batch("PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);")
             .unwrap();
     }
-    let total: u64 = db
-        .query_row("SELECT COUNT(*) FROM lead_index", [], |r| r.get(0))
+    let total = db
+        .query_row("SELECT COUNT(*) FROM lead_index", [], |r| {
+            r.get::<_, i64>(0)
+        })
         .unwrap();
     let size = std::fs::metadata(dir.join("leadbox.db"))
         .map(|m| m.len())
