@@ -362,6 +362,30 @@ async fn every_page_in_vietnamese_shows_no_english() {
     ];
     app.post_form("/admin/backups", &[("_csrf", &csrf)]).await;
     pages.push("/admin/backups".into());
+    let person: String = app
+        .db()
+        .query_row(
+            "SELECT person_id FROM inquiries WHERE id = ?1",
+            [&inquiry],
+            |r| r.get(0),
+        )
+        .unwrap();
+    pages.push("/admin/people".into());
+    pages.push("/admin/people?q=nguyen".into());
+    pages.push("/admin/leads?q=nguyen".into());
+    // A refused merge and a refused split leave their messages on the person's page.
+    app.post_form(
+        &format!("/admin/people/{person}/merge"),
+        &[("_csrf", &csrf), ("other", "nobody@example.com")],
+    )
+    .await;
+    pages.push(format!("/admin/people/{person}"));
+    app.post_form(
+        &format!("/admin/people/{person}/split"),
+        &[("_csrf", &csrf)],
+    )
+    .await;
+    pages.push(format!("/admin/people/{person}"));
     let (_, _, invited) = app
         .post_form(
             "/admin/members",

@@ -111,8 +111,9 @@ fn upsert(kind: &dyn LeadKind, ix: &IndexSql, cond: &str, fresh: bool) -> String
              (SELECT {name}, {email}, {company}, {body}
               FROM {src} s JOIN lead_index l ON l.id = s.id WHERE l.rid = lead_fts.rowid)
          WHERE rowid IN (SELECT l.rid FROM {src} s JOIN lead_index l ON l.id = s.id
-             WHERE {name} IS NOT lead_fts.name OR {email} IS NOT lead_fts.email
-                 OR {company} IS NOT lead_fts.company OR {body} IS NOT lead_fts.body);
+             JOIN lead_fts f ON f.rowid = l.rid
+             WHERE {name} IS NOT f.name OR {email} IS NOT f.email
+                 OR {company} IS NOT f.company OR {body} IS NOT f.body);
          {insert}",
         stage = stage_case(kind),
     )
@@ -165,7 +166,8 @@ END;
 const NOTES_OF_ALL: &str = "
 UPDATE lead_fts SET notes = (
     SELECT replace(replace(COALESCE(group_concat(b, ' '), ''), 'đ', 'd'), 'Đ', 'D') FROM (
-        SELECT n.body AS b FROM lead_notes n JOIN lead_index l ON l.id = n.lead_id
+        SELECT n.body AS b FROM lead_notes n JOIN lead_index l
+            ON n.workspace_id = l.workspace_id AND n.lead_id = l.id
         WHERE l.rid = lead_fts.rowid
         UNION ALL
         SELECT json_extract(e.data, '$.body') FROM events e JOIN lead_index l ON l.id = e.subject_id

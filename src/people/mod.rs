@@ -248,10 +248,13 @@ pub fn get(
             .cmp(&b.entry.at)
             .then(a.entry.event_id.cmp(&b.entry.event_id))
     });
+    // An erased person's leads name no one (what is left is ids).
+    let erased = erased_at.is_some();
+    let keep = |v: Vec<String>| if erased { vec![] } else { v };
     Ok(Some(Person {
-        emails,
-        names: distinct("name")?,
-        companies: distinct("company")?,
+        emails: keep(emails),
+        names: keep(distinct("name")?),
+        companies: keep(distinct("company")?),
         end_user_ids: keys
             .iter()
             .filter_map(|k| k.strip_prefix("user:").map(str::to_string))
