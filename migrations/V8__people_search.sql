@@ -65,7 +65,6 @@ CREATE INDEX idx_lead_index_assignee
 CREATE INDEX idx_lead_index_person ON lead_index(person_id, created_at);
 CREATE INDEX idx_lead_index_turns ON lead_index(workspace_id, turns_at)
     WHERE turns_at IS NOT NULL;
-CREATE INDEX idx_lead_index_closed ON lead_index(stage, updated_at);
 
 -- How many index rows each (workspace, kind, hidden, status, assignee) has: totals of the
 -- inbox's filters are sums over this small table. Triggers use no conflict clauses: in a

@@ -814,3 +814,48 @@ async fn every_list_query_uses_an_index() {
     }
     let _ = owner;
 }
+
+#[rocket::async_test]
+async fn an_erased_lead_cannot_be_edited_back_to_life() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner_token().await;
+    let (_, b) = app
+        .submit(json!({ "name": "Gone Soon", "email": "gone@example.com", "message": "Forget me later" }))
+        .await;
+    let id = b["data"]["id"].as_str().unwrap().to_string();
+    let p = person_of(&app, &owner, &id).await.unwrap();
+    let (s, b) = app
+        .post_json(
+            &format!("/api/v1/people/{p}/erase"),
+            Some(&owner),
+            json!({ "reason": "asked" }),
+        )
+        .await;
+    assert_eq!(s, Status::Ok, "{b}");
+    let (s, b) = app
+        .patch_json(
+            &format!("/api/v1/inquiries/{id}"),
+            Some(&owner),
+            json!({ "name": "Back Again" }),
+        )
+        .await;
+    assert_eq!(s, Status::Conflict, "{b}");
+    assert_error(&b, "PERSON_ERASED", None);
+    // Merging into or from an erased person is refused too; unknown people are 404 first.
+    let (s, _) = app
+        .post_json(
+            &format!("/api/v1/people/{p}/merge"),
+            Some(&owner),
+            json!({ "otherId": p }),
+        )
+        .await;
+    assert_eq!(s, Status::Conflict);
+    let (s, _) = app
+        .post_json(
+            "/api/v1/people/0/merge",
+            Some(&owner),
+            json!({ "otherId": "0" }),
+        )
+        .await;
+    assert_eq!(s, Status::NotFound);
+}

@@ -1480,6 +1480,10 @@ const MESSAGES_VI: &[(&str, &str)] = &[
     ),
     ("This person was erased", "Dữ liệu của người này đã bị xoá"),
     (
+        "This lead's person was erased; its personal fields cannot be edited",
+        "Dữ liệu của người gửi yêu cầu này đã bị xoá; không thể sửa các trường cá nhân",
+    ),
+    (
         "This person was already erased",
         "Dữ liệu của người này đã được xoá trước đó",
     ),

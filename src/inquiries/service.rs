@@ -95,6 +95,7 @@ fn apply_in_tx(
     }
     let change = match step {
         Step::Edit(fields) => {
+            crate::leads::people::refuse_if_erased(tx, inq.person_id.as_deref())?;
             if inq.spam {
                 return Err(ApiError::conflict(
                     "INVALID_TRANSITION",

@@ -102,6 +102,25 @@ pub struct Inbox {
     pub page: Page,
 }
 
+impl Inbox {
+    /// The unfiltered first page of these kinds, newest first.
+    pub fn newest(kinds: Vec<&'static str>) -> Inbox {
+        Inbox {
+            kinds,
+            kind: None,
+            status: None,
+            assignee_id: None,
+            q: None,
+            from: None,
+            to: None,
+            column: "created_at",
+            asc: false,
+            ranked: false,
+            page: Page { page: 1, limit: 20 },
+        }
+    }
+}
+
 /// The kinds a role may list.
 pub fn readable(kinds: &Registry, role: Role) -> Vec<&'static str> {
     kinds
@@ -522,19 +541,7 @@ pub fn explain(
 ) -> Result<Vec<(String, Vec<String>)>, ApiError> {
     let now = crate::util::rfc3339(scope.now);
     let all: Vec<&'static str> = kinds.all().iter().map(|k| k.id()).collect();
-    let base = Inbox {
-        kinds: all.clone(),
-        kind: None,
-        status: None,
-        assignee_id: None,
-        q: None,
-        from: None,
-        to: None,
-        column: "created_at",
-        asc: false,
-        ranked: false,
-        page: Page { page: 1, limit: 20 },
-    };
+    let base = Inbox::newest(all.clone());
     let first = all.first().copied().unwrap_or_default();
     let cases: Vec<(&str, Inbox, bool)> = vec![
         ("first page", base.clone(), false),
@@ -924,17 +931,9 @@ pub fn count_fresh(
     for k in kinds.all().iter().filter(|k| readable.contains(&k.id())) {
         for s in k.statuses().iter().filter(|s| s.stage == Stage::Fresh) {
             let inbox = Inbox {
-                kinds: vec![k.id()],
                 kind: Some(k.id()),
                 status: Some(s.value),
-                assignee_id: None,
-                q: None,
-                from: None,
-                to: None,
-                column: "created_at",
-                asc: false,
-                ranked: false,
-                page: Page { page: 1, limit: 1 },
+                ..Inbox::newest(vec![k.id()])
             };
             let turned = turned_into(conn, ws, inbox.status, &now)?;
             n += total(conn, kinds, ws, &inbox, &now, turned)?;

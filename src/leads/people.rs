@@ -197,6 +197,23 @@ pub fn backfill(conn: &Connection, kinds: &super::kind::Registry) -> Result<usiz
     }
 }
 
+/// 409 `PERSON_ERASED` when the person was erased: their leads keep no personal fields to
+/// edit.
+pub fn refuse_if_erased(conn: &Connection, person: Option<&str>) -> Result<(), ApiError> {
+    let Some(p) = person else { return Ok(()) };
+    let erased: Option<Option<String>> = conn
+        .prepare_cached("SELECT erased_at FROM people WHERE id = ?1")?
+        .query_row([p], |r| r.get(0))
+        .optional()?;
+    if matches!(erased, Some(Some(_))) {
+        return Err(ApiError::conflict(
+            "PERSON_ERASED",
+            "This lead's person was erased; its personal fields cannot be edited",
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::normalise_email;

@@ -4,7 +4,7 @@ use rocket::{get, post, routes, Route, State};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{erase, Person, PersonRow};
+use super::{erase, Act, Person, PersonRow};
 use crate::app::App;
 use crate::auth::permissions::Perm;
 use crate::error::{ApiError, FieldErrors};
@@ -144,13 +144,13 @@ async fn merge(app: &State<App>, ctx: Ctx, id: &str, body: Body<MergeBody>) -> A
     if other.is_empty() {
         return Err(ApiError::validation("otherId", "is required"));
     }
-    let (ws, kinds, me, scope, pid) = (
-        ctx.workspace.id.clone(),
-        app.kinds.clone(),
-        ctx.staff.user.id.clone(),
-        app.scope(),
-        id.to_string(),
-    );
+    let Act {
+        ws,
+        kinds,
+        me,
+        scope,
+        pid,
+    } = Act::new(app, &ctx.workspace.id, &ctx.staff.user.id, id);
     app.store
         .write(move |tx| super::merge(tx, &kinds, &ws, &pid, &other, &me, &scope))
         .await?;
@@ -175,13 +175,13 @@ async fn split(app: &State<App>, ctx: Ctx, id: &str, body: Body<SplitBody>) -> A
             "must name at most 500 leads",
         ));
     }
-    let (ws, kinds, me, scope, pid) = (
-        ctx.workspace.id.clone(),
-        app.kinds.clone(),
-        ctx.staff.user.id.clone(),
-        app.scope(),
-        id.to_string(),
-    );
+    let Act {
+        ws,
+        kinds,
+        me,
+        scope,
+        pid,
+    } = Act::new(app, &ctx.workspace.id, &ctx.staff.user.id, id);
     let new_person_id = app
         .store
         .write(move |tx| super::split(tx, &kinds, &ws, &pid, &leads, &me, &scope))
@@ -237,13 +237,13 @@ pub async fn erase_person(
     id: &str,
     reason: String,
 ) -> Result<Erased, ApiError> {
-    let (ws, kinds, me, scope, pid) = (
-        ctx.workspace.id.clone(),
-        app.kinds.clone(),
-        ctx.staff.user.id.clone(),
-        app.scope(),
-        id.to_string(),
-    );
+    let Act {
+        ws,
+        kinds,
+        me,
+        scope,
+        pid,
+    } = Act::new(app, &ctx.workspace.id, &ctx.staff.user.id, id);
     let lead_ids = app
         .store
         .write(move |tx| erase::erase(tx, &kinds, &ws, &pid, &me, &reason, &scope))

@@ -111,6 +111,33 @@ pub struct Person {
     pub created_at: String,
 }
 
+/// What a staff action on a person carries into its writer job.
+pub struct Act {
+    /// The workspace.
+    pub ws: String,
+    /// The lead kinds.
+    pub kinds: std::sync::Arc<Registry>,
+    /// Who acts.
+    pub me: String,
+    /// The clock's now.
+    pub scope: Scope,
+    /// The person.
+    pub pid: String,
+}
+
+impl Act {
+    /// The action of member `me` of workspace `ws` on person `id`.
+    pub fn new(app: &crate::app::App, ws: &str, me: &str, id: &str) -> Act {
+        Act {
+            ws: ws.to_string(),
+            kinds: app.kinds.clone(),
+            me: me.to_string(),
+            scope: app.scope(),
+            pid: id.to_string(),
+        }
+    }
+}
+
 /// The person a merged-away person now lives in, following the chain.
 pub fn current(conn: &Connection, ws: &str, id: &str) -> Result<Option<String>, ApiError> {
     let mut id = id.to_string();
@@ -424,10 +451,10 @@ pub fn merge(
     actor: &str,
     scope: &Scope,
 ) -> Result<Vec<String>, ApiError> {
+    alive(tx, ws, id)?;
     if id == other {
         return Err(ApiError::validation("otherId", "must be another person"));
     }
-    alive(tx, ws, id)?;
     alive(tx, ws, other).map_err(|e| {
         if e.status == rocket::http::Status::NotFound {
             ApiError::validation("otherId", "must be a person of this workspace")

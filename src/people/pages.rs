@@ -9,6 +9,7 @@ use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect, Responder};
 use rocket::{get, post, routes, Route, State};
 
+use super::Act;
 use crate::admin::{render, Chrome, Page};
 use crate::app::App;
 use crate::auth::permissions::Perm;
@@ -281,13 +282,13 @@ async fn merge(
     let back = Redirect::to(format!("/admin/people/{id}"));
     let t = page.t();
     let other = form.other.clone().unwrap_or_default().trim().to_string();
-    let (ws, kinds, me, scope, pid) = (
-        page.workspace.id.clone(),
-        app.kinds.clone(),
-        page.staff.user.id.clone(),
-        app.scope(),
-        id.to_string(),
-    );
+    let Act {
+        ws,
+        kinds,
+        me,
+        scope,
+        pid,
+    } = Act::new(app, &page.workspace.id, &page.staff.user.id, id);
     let done = app
         .store
         .write(move |tx| {
@@ -428,13 +429,13 @@ async fn erase(
             ),
         ));
     }
-    let (ws, kinds, me, scope, pid) = (
-        page.workspace.id.clone(),
-        app.kinds.clone(),
-        page.staff.user.id.clone(),
-        app.scope(),
-        id.to_string(),
-    );
+    let Act {
+        ws,
+        kinds,
+        me,
+        scope,
+        pid,
+    } = Act::new(app, &page.workspace.id, &page.staff.user.id, id);
     let done = app
         .store
         .write(move |tx| super::erase::erase(tx, &kinds, &ws, &pid, &me, &reason, &scope))
