@@ -235,7 +235,15 @@ fn seed(db: &Connection, ws: &str, owner: &str, n: u64) {
                             .unwrap();
                         key.execute(params![ws, format!("user:{user}"), pid])
                             .unwrap();
-                        let st = ["pending", "contacted", "converted"][(rng.next() % 3) as usize];
+                        // Pending only in the last week: older ones have expired (and the
+                        // sweeper would spend the run expiring them).
+                        let recent = n - i < n / 52;
+                        let st = match (rng.next() % 3, recent) {
+                            (0, true) => "pending",
+                            (0, false) => "expired",
+                            (1, _) => "contacted",
+                            _ => "converted",
+                        };
                         ps.execute(params![format!("ps_{i:012}"), ws, user, at, st, pid])
                             .unwrap();
                     }
@@ -325,7 +333,7 @@ async fn main() {
         .await
         .expect("leadbox starts");
     let db = Connection::open(dir.join("leadbox.db")).unwrap();
-    db.busy_timeout(std::time::Duration::from_secs(30)).unwrap();
+    db.busy_timeout(std::time::Duration::from_secs(300)).unwrap();
     db.execute_batch("PRAGMA synchronous = NORMAL;").unwrap();
     let ws: String = db
         .query_row("SELECT id FROM workspaces LIMIT 1", [], |r| r.get(0))

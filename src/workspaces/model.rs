@@ -721,7 +721,10 @@ impl SettingsPatch {
         if let Some(v) = body.get("retentionDays") {
             p.retention_days = errs.take(
                 "retentionDays",
-                match v.as_i64() {
+                match v
+                    .as_i64()
+                    .or_else(|| v.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
+                {
                     Some(d) if (0..=36500).contains(&d) => Ok(d),
                     _ => Err("must be a whole number of days from 0 to 36500".into()),
                 },
