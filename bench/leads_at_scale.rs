@@ -333,7 +333,8 @@ async fn main() {
         .await
         .expect("leadbox starts");
     let db = Connection::open(dir.join("leadbox.db")).unwrap();
-    db.busy_timeout(std::time::Duration::from_secs(300)).unwrap();
+    db.busy_timeout(std::time::Duration::from_secs(300))
+        .unwrap();
     db.execute_batch("PRAGMA synchronous = NORMAL;").unwrap();
     let ws: String = db
         .query_row("SELECT id FROM workspaces LIMIT 1", [], |r| r.get(0))

@@ -864,15 +864,28 @@ async fn an_erased_lead_cannot_be_edited_back_to_life() {
 async fn retention_erases_leads_closed_longer_ago_than_the_workspace_keeps_them() {
     let app = TestApp::spawn().await;
     let owner = app.owner_token().await;
-    for (bad, why) in [(json!(-1), "negative"), (json!(40000), "too many"), (json!("x"), "text"), (json!(1.5), "a fraction")] {
+    for (bad, why) in [
+        (json!(-1), "negative"),
+        (json!(40000), "too many"),
+        (json!("x"), "text"),
+        (json!(1.5), "a fraction"),
+    ] {
         let (s, b) = app
-            .patch_json("/api/v1/workspaces/default", Some(&owner), json!({ "retentionDays": bad }))
+            .patch_json(
+                "/api/v1/workspaces/default",
+                Some(&owner),
+                json!({ "retentionDays": bad }),
+            )
             .await;
         assert_eq!(s, Status::BadRequest, "{why}: {b}");
         assert_error(&b, "VALIDATION_ERROR", Some("retentionDays"));
     }
     let (s, b) = app
-        .patch_json("/api/v1/workspaces/default", Some(&owner), json!({ "retentionDays": 30 }))
+        .patch_json(
+            "/api/v1/workspaces/default",
+            Some(&owner),
+            json!({ "retentionDays": 30 }),
+        )
         .await;
     assert_eq!(s, Status::Ok, "{b}");
     assert_eq!(b["data"]["retentionDays"], 30);
@@ -888,22 +901,32 @@ async fn retention_erases_leads_closed_longer_ago_than_the_workspace_keeps_them(
     let closed = submit("closed@example.com").await;
     let open = submit("open@example.com").await;
     let (s, b) = app
-        .post_json(&format!("/api/v1/inquiries/{closed}/lose"), Some(&owner), json!({ "reason": "no budget" }))
+        .post_json(
+            &format!("/api/v1/inquiries/{closed}/lose"),
+            Some(&owner),
+            json!({ "reason": "no budget" }),
+        )
         .await;
     assert_eq!(s, Status::Ok, "{b}");
     let state = app.state();
     let h = state.housekeeping();
     // Not yet: closed today.
     leadbox::retention(&h).await;
-    let (_, b) = app.get(&format!("/api/v1/inquiries/{closed}"), Some(&owner)).await;
+    let (_, b) = app
+        .get(&format!("/api/v1/inquiries/{closed}"), Some(&owner))
+        .await;
     assert_eq!(b["data"]["email"], "closed@example.com");
     // Thirty-one days on, the closed one is erased with its person; the open one stays.
     state.clock.advance(time::Duration::days(31));
     leadbox::retention(&h).await;
-    let (_, b) = app.get(&format!("/api/v1/inquiries/{closed}"), Some(&owner)).await;
+    let (_, b) = app
+        .get(&format!("/api/v1/inquiries/{closed}"), Some(&owner))
+        .await;
     assert_eq!(b["data"]["email"], "", "{b}");
     let p = b["data"]["personId"].as_str().unwrap().to_string();
     assert_eq!(person(&app, &owner, &p).await["erased"]["by"], "retention");
-    let (_, b) = app.get(&format!("/api/v1/inquiries/{open}"), Some(&owner)).await;
+    let (_, b) = app
+        .get(&format!("/api/v1/inquiries/{open}"), Some(&owner))
+        .await;
     assert_eq!(b["data"]["email"], "open@example.com");
 }
