@@ -455,13 +455,8 @@ pub fn merge(
     if id == other {
         return Err(ApiError::validation("otherId", "must be another person"));
     }
-    alive(tx, ws, other).map_err(|e| {
-        if e.status == rocket::http::Status::NotFound {
-            ApiError::validation("otherId", "must be a person of this workspace")
-        } else {
-            e
-        }
-    })?;
+    // An unknown other person is 404, like an unknown one in the path.
+    alive(tx, ws, other)?;
     let moved = lead_ids(tx, other)?;
     for lead in &moved {
         move_lead(tx, kinds, lead, id)?;
