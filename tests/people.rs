@@ -353,8 +353,8 @@ async fn duplicates_are_flagged_while_the_older_lead_is_open_and_merge_and_split
         (
             format!("/api/v1/people/{jane}/merge"),
             json!({ "otherId": "per_nobody" }),
-            Status::BadRequest,
-            Some("otherId"),
+            Status::NotFound,
+            None,
         ),
         (
             format!("/api/v1/people/{jane}/merge"),
