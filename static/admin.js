@@ -52,7 +52,7 @@ function localTime(iso) {
     if (help && help.open && ev.key !== "?") return;
     var k = ev.key;
     if (k === "/") {
-      var search = document.querySelector("[data-shortcut=search]");
+      var search = document.querySelector("main [data-shortcut=search]") || document.querySelector("[data-shortcut=search]");
       if (search) { ev.preventDefault(); search.focus(); search.select(); }
     } else if (k === "j") { ev.preventDefault(); move(1); }
     else if (k === "k") { ev.preventDefault(); move(-1); }
