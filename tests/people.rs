@@ -202,6 +202,23 @@ async fn the_three_channels_with_one_email_land_on_one_person() {
     assert_eq!(b["data"]["items"][0]["leads"], 3);
     let (_, b) = app.get("/api/v1/people", Some(&owner)).await;
     assert_eq!(b["data"]["pagination"]["totalItems"], 2, "{b}");
+    // `q` on each kind's own list.
+    for (list, id) in [
+        ("inquiries", &inq),
+        ("contact-requests", &contact),
+        ("pricing-selections", &sel),
+    ] {
+        let (s, b) = app
+            .get(&format!("/api/v1/{list}?q=nguyen"), Some(&owner))
+            .await;
+        assert_eq!(s, Status::Ok, "{b}");
+        assert_eq!(b["data"]["items"][0]["id"], json!(id), "{list}: {b}");
+        assert_eq!(b["data"]["pagination"]["totalItems"], 1, "{list}: {b}");
+        let (_, b) = app
+            .get(&format!("/api/v1/{list}?q=nobodyatall"), Some(&owner))
+            .await;
+        assert_eq!(b["data"]["pagination"]["totalItems"], 0, "{list}: {b}");
+    }
 }
 
 #[rocket::async_test]
@@ -716,7 +733,7 @@ async fn search_finds_replies_notes_and_vietnamese_with_or_without_marks_ranking
                     Some(&owner),
                 )
                 .await;
-            assert_eq!(s, Status::Ok, "{b}");
+            assert_eq!(s, Status::Ok, "{q}: {b}");
             b["data"]["items"]
                 .as_array()
                 .unwrap()
@@ -742,6 +759,16 @@ async fn search_finds_replies_notes_and_vietnamese_with_or_without_marks_ranking
         "without diacritics"
     );
     assert_eq!(found("dao").await, vec![vietnamese.clone()], "đ folds to d");
+    assert_eq!(
+        found("Nguy").await,
+        vec![vietnamese.clone()],
+        "half typed, plain letters"
+    );
+    assert_eq!(
+        found("Nguyễ").await,
+        vec![vietnamese.clone()],
+        "half typed, with a mark"
+    );
     assert_eq!(found("bao gia").await, vec![vietnamese.clone()]);
     assert_eq!(
         found("quote").await,
@@ -749,6 +776,15 @@ async fn search_finds_replies_notes_and_vietnamese_with_or_without_marks_ranking
         "a name match ranks first"
     );
     assert_eq!(found("quo").await.len(), 2, "the last word is a prefix");
+    assert!(
+        found("qu").await.is_empty(),
+        "a two-letter word matches whole words only"
+    );
+    assert_eq!(
+        found("browsing pha").await,
+        vec![quiet.clone()],
+        "whole words, then the last one widened"
+    );
     assert!(
         found("\"*)(").await.is_empty(),
         "punctuation only finds nothing"

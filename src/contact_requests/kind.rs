@@ -44,7 +44,7 @@ const INDEX: IndexSql = IndexSql {
     end_user: Some("t.user_id"),
 };
 
-const META: Meta = Meta {
+pub(super) const META: Meta = Meta {
     id: "contact_request",
     id_prefix: "salesreq",
     resource: RESOURCE,

@@ -112,7 +112,7 @@ pub fn table(conn: &Connection, ws: &str, filter: &Filter) -> Result<Table, ApiE
     })
 }
 
-const META: Meta = Meta {
+pub(super) const META: Meta = Meta {
     id: "inquiry",
     id_prefix: "inq",
     resource: RESOURCE,

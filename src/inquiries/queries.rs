@@ -137,7 +137,7 @@ pub fn update(conn: &Connection, i: &Inquiry) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn where_clause(workspace_id: &str, f: &Filter) -> Where {
+fn where_clause(conn: &Connection, workspace_id: &str, f: &Filter) -> Result<Where, ApiError> {
     let deleted = if f.deleted { "NOT NULL" } else { "NULL" };
     let mut w = Where::new(
         &format!("workspace_id = ? AND spam = ? AND deleted_at IS {deleted}"),
@@ -146,14 +146,16 @@ fn where_clause(workspace_id: &str, f: &Filter) -> Where {
     w.eq("status", f.status.map(|s| s.as_str()));
     w.eq("type", f.kind.clone());
     w.assignee(f.assignee_id.as_deref());
-    crate::leads::index::search(&mut w, f.q.as_deref(), "id");
+    let q = f.q.as_deref();
+    let of = (workspace_id, super::kind::META.id);
+    crate::leads::index::search(conn, &mut w, q, &f.matched, of, "id")?;
     w.created(f.from.as_deref(), f.to.as_deref());
-    w
+    Ok(w)
 }
 
 /// How many inquiries match.
 pub fn count(conn: &Connection, workspace_id: &str, f: &Filter) -> Result<i64, ApiError> {
-    list::count(conn, "inquiries", &where_clause(workspace_id, f))
+    list::count(conn, "inquiries", &where_clause(conn, workspace_id, f)?)
 }
 
 /// One page of matching inquiries.
@@ -164,7 +166,7 @@ pub fn list(
     sort: Sort,
     window: (i64, i64),
 ) -> Result<Vec<Inquiry>, ApiError> {
-    let w = where_clause(workspace_id, f);
+    let w = where_clause(conn, workspace_id, f)?;
     list::page(conn, "inquiries", COLUMNS, w, sort, window, from_row)
 }
 

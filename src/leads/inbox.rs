@@ -520,17 +520,6 @@ fn rows_sql(now: &str, w: &Where, order: &str) -> String {
     )
 }
 
-fn hits_sql(w: &Where, key: &str) -> String {
-    format!(
-        "SELECT l.rid, {}, l.created_at, {key} FROM lead_fts JOIN lead_index l
-             ON l.rid = lead_fts.rowid
-         WHERE lead_fts MATCH ? AND {} ORDER BY lead_fts.rowid DESC LIMIT {}",
-        super::index::RANK,
-        w.sql,
-        super::index::SEARCH_CAP
-    )
-}
-
 /// The query plans (`EXPLAIN QUERY PLAN`) of the inbox's list queries: the first page, a
 /// deep page, each filter, a search and the totals, as `(what, plan lines)`.
 pub fn explain(
@@ -618,7 +607,8 @@ pub fn explain(
         if search {
             let mut args: Vec<&dyn ToSql> = vec![&"\"quote\"*"];
             args.extend(w.params());
-            out.push((what.to_string(), plan(&hits_sql(&w, "NULL"), &args)?));
+            let sql = super::index::matching_sql(&w.sql, "l.rid, l.created_at, NULL");
+            out.push((what.to_string(), plan(&sql, &args)?));
             continue;
         }
         let mut args = w.params();
@@ -654,7 +644,7 @@ fn order_of(inbox: &Inbox) -> String {
 /// A match of a search: its index row, score and sort key.
 struct Hit {
     rid: i64,
-    score: f64,
+    score: i64,
     created_at: String,
     key: Option<String>,
 }
@@ -666,32 +656,33 @@ fn hits(
     kinds: &Registry,
     ws: &str,
     inbox: &Inbox,
-    fts: &str,
+    words: &super::index::Words,
     now: &str,
     turned: bool,
-) -> Result<Vec<Hit>, ApiError> {
-    let mut w = where_of(kinds, ws, inbox, now, turned);
+) -> Result<(Vec<Hit>, String), ApiError> {
+    let w = where_of(kinds, ws, inbox, now, turned);
     let key = match inbox.column {
         "created_at" => "NULL".to_string(),
         c => format!("l.{c}"),
     };
-    let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(fts.to_string())];
-    args.append(&mut w.args);
-    let mut stmt = conn.prepare_cached(&hits_sql(&w, &key))?;
-    let params: Vec<&dyn ToSql> = args.iter().map(|b| b.as_ref()).collect();
-    let mut found: Vec<Hit> = stmt
-        .query_map(params.as_slice(), |r| {
+    let (mut found, used) = super::index::matching(
+        conn,
+        words,
+        &w.sql,
+        &w.params(),
+        &format!("l.rid, l.created_at, {key}"),
+        |score, r| {
             Ok(Hit {
-                rid: r.get(0)?,
-                score: r.get(1)?,
+                score,
+                rid: r.get(1)?,
                 created_at: r.get(2)?,
                 key: r.get(3)?,
             })
-        })?
-        .collect::<Result<_, _>>()?;
+        },
+    )?;
     let newest = |a: &Hit, b: &Hit| b.created_at.cmp(&a.created_at).then(b.rid.cmp(&a.rid));
     if inbox.ranked {
-        found.sort_by(|a, b| a.score.total_cmp(&b.score).then_with(|| newest(a, b)));
+        found.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| newest(a, b)));
     } else {
         found.sort_by(|a, b| {
             let o = a
@@ -706,7 +697,7 @@ fn hits(
             }
         });
     }
-    Ok(found)
+    Ok((found, used))
 }
 
 /// Highlighted snippets of the given index rows for the words (`<mark>` around each match,
@@ -784,10 +775,10 @@ fn slice(
     let now = crate::util::rfc3339(scope.now);
     let turned = turned_into(conn, ws, inbox.status, &now)?;
     if let Some(q) = inbox.q.as_deref() {
-        let Some(fts) = super::index::fts_query(q) else {
+        let Some(words) = super::index::fts_query(q) else {
             return Ok((vec![], 0));
         };
-        let found = hits(conn, kinds, ws, inbox, &fts, &now, turned)?;
+        let (found, fts) = hits(conn, kinds, ws, inbox, &words, &now, turned)?;
         let page: Vec<i64> = found
             .iter()
             .skip(offset.max(0) as usize)

@@ -4,7 +4,7 @@
 //! so a capture, a lifecycle step, a note or an erasure changes the index in the same
 //! transaction, from the single writer, and nothing can forget to.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 use super::kind::{LeadKind, Registry, Stage};
 use crate::error::ApiError;
@@ -218,6 +218,10 @@ pub fn install(conn: &Connection, kinds: &Registry) -> Result<usize, ApiError> {
         conn.execute_batch(&ddl)?;
     }
     conn.execute_batch(SHARED_TRIGGERS)?;
+    // The term list a half-typed word is widened from (a view of the index; it stores nothing).
+    conn.execute_batch(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS lead_fts_terms USING fts5vocab(lead_fts, instance);",
+    )?;
     conn.execute("DELETE FROM lead_counts WHERE n = 0", [])?;
     Ok(rebuilt)
 }
@@ -225,55 +229,203 @@ pub fn install(conn: &Connection, kinds: &Registry) -> Result<usize, ApiError> {
 /// The stage names of the open stages (a lead someone still has to work).
 pub const OPEN_STAGES: &str = "('fresh', 'open')";
 
-/// An FTS5 query for the words of `q`: every word must appear, the last one as a prefix (so a
-/// half-typed name finds). None when `q` has no word at all.
-pub fn fts_query(q: &str) -> Option<String> {
+/// The FTS5 queries for the words of `q`: `exact`, every word as a whole word, and `prefix`,
+/// the same with the last word also as a prefix (so a half-typed name finds), when that word
+/// is long enough for a prefix to mean something. None when `q` has no word at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Words {
+    /// Every word whole.
+    pub exact: String,
+    /// The last word as a prefix.
+    pub prefix: Option<String>,
+    /// Every word but the last, whole (the part a widened last word is added to).
+    head: String,
+    /// The last word, folded as the index stores it when it is plain ASCII (so the index's
+    /// own term list can widen it), else None.
+    last_ascii: Option<String>,
+}
+
+/// Shortest last word that is also matched as a prefix.
+const PREFIX_MIN: usize = 3;
+
+/// The words of `q` as FTS5 queries, None when it has none.
+pub fn fts_query(q: &str) -> Option<Words> {
     let folded = fold_text(q);
     let words: Vec<&str> = folded
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .take(16)
         .collect();
-    let n = words.len();
-    if n == 0 {
-        return None;
-    }
-    Some(
-        words
-            .iter()
-            .enumerate()
-            .map(|(i, w)| {
-                if i + 1 == n {
-                    format!("\"{w}\"*")
-                } else {
-                    format!("\"{w}\"")
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(" "),
-    )
+    let last = words.last()?;
+    let exact = words
+        .iter()
+        .map(|w| format!("\"{w}\""))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let prefix = (last.chars().count() >= PREFIX_MIN).then(|| format!("{exact}*"));
+    let head = words[..words.len() - 1]
+        .iter()
+        .map(|w| format!("\"{w}\""))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let last_ascii = last.is_ascii().then(|| last.to_ascii_lowercase());
+    Some(Words {
+        exact,
+        prefix,
+        head,
+        last_ascii,
+    })
 }
 
-/// `AND {id_column} IN (leads whose text matches q)`, for a kind's own list.
-pub fn search(w: &mut crate::paging::Where, q: Option<&str>, id_column: &str) {
-    let Some(q) = q else { return };
-    match fts_query(q) {
-        Some(m) => {
-            w.sql.push_str(&format!(
-                " AND {id_column} IN (SELECT l.id FROM lead_fts JOIN lead_index l
-                    ON l.rid = lead_fts.rowid WHERE lead_fts MATCH ?)"
-            ));
-            w.args.push(Box::new(m));
-        }
-        None => w.sql.push_str(" AND 0"),
+/// Most index terms a half-typed last word is widened to; beyond, FTS5's own prefix query.
+const WIDEN_MAX: usize = 64;
+
+/// The half-typed last word as an `OR` of the index's terms that start with it, each found
+/// by one seek in the term list (`lead_fts_terms`), so the query stays lazy: FTS5's own
+/// prefix query would first gather every posting of every such term. None when the word
+/// is not plain ASCII (its folding is the tokenizer's to do) or has too many terms.
+fn widen(conn: &Connection, words: &Words) -> Result<Option<String>, ApiError> {
+    let Some(last) = &words.last_ascii else {
+        return Ok(None);
+    };
+    let end = format!("{last}\u{10FFFF}");
+    let mut stmt = conn.prepare_cached(
+        "SELECT term FROM lead_fts_terms WHERE term >= ?1 AND term < ?2 LIMIT 1",
+    )?;
+    let mut terms: Vec<String> = vec![];
+    let mut from = last.clone();
+    while terms.len() <= WIDEN_MAX {
+        let Some(term) = stmt
+            .query_row([&from, &end], |r| r.get::<_, String>(0))
+            .optional()?
+        else {
+            break;
+        };
+        // Skip past every instance of this term: the next one up starts after it.
+        from = format!("{term}\u{1}");
+        terms.push(term);
     }
+    if terms.len() > WIDEN_MAX {
+        return Ok(None);
+    }
+    if terms.is_empty() {
+        return Ok(Some(String::new()));
+    }
+    let any = terms
+        .iter()
+        .map(|t| format!("\"{}\"", t.replace('"', "")))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    // FTS5 takes no implicit AND before a parenthesised group.
+    Ok(Some(if words.head.is_empty() {
+        format!("({any})")
+    } else {
+        format!("{} AND ({any})", words.head)
+    }))
 }
 
 /// Most matches a search ranks and counts: beyond this, the newest matches are kept.
 pub const SEARCH_CAP: usize = 1000;
 
-/// The weights of `bm25` over (name, email, company, body, notes): a name outranks a message.
-pub const RANK: &str = "bm25(lead_fts, 10.0, 8.0, 6.0, 1.0, 1.0)";
+/// How much a match in each column counts (name, email, company; body and notes count 1):
+/// a name outranks an email, a company and a message.
+const WEIGHTS: [(usize, i64); 3] = [(0, 100), (1, 10), (2, 5)];
+
+/// The newest [`SEARCH_CAP`] index rows (`l`, joined to `lead_fts`) that match the words and
+/// the condition `filter` (its arguments `args`), newest first, each mapped by `map` from a
+/// row holding the score, then `cols`. Whole words are tried first: a common word stops
+/// there, its newest matches read straight off the index; only when they are fewer than the
+/// cap is the last word widened to a prefix. The score weighs which columns matched
+/// ([`WEIGHTS`]), read from each candidate's own text, so it costs the same for a word in
+/// every lead as for a rare one (`bm25` would count the word's whole posting list). Returns
+/// the matches and the query that found them (for snippets).
+pub fn matching<T>(
+    conn: &Connection,
+    words: &Words,
+    filter: &str,
+    args: &[&dyn rusqlite::ToSql],
+    cols: &str,
+    map: impl Fn(i64, &rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<(Vec<T>, String), ApiError> {
+    let mut stmt = conn.prepare_cached(&matching_sql(filter, cols))?;
+    let mut run = |fts: &str| -> Result<Vec<T>, ApiError> {
+        let mut all: Vec<&dyn rusqlite::ToSql> = vec![&fts];
+        all.extend_from_slice(args);
+        let rows = stmt.query_map(all.as_slice(), |r| map(r.get(0)?, r))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    };
+    let found = run(&words.exact)?;
+    let Some(prefix) = words.prefix.as_ref().filter(|_| found.len() < SEARCH_CAP) else {
+        return Ok((found, words.exact.clone()));
+    };
+    let wide = match widen(conn, words)? {
+        // No term starts with the word: the whole-word matches are all there is.
+        Some(q) if q.is_empty() => return Ok((found, words.exact.clone())),
+        Some(q) => q,
+        None => prefix.clone(),
+    };
+    Ok((run(&wide)?, wide))
+}
+
+/// The statement [`matching`] runs (its first argument the FTS5 query).
+pub fn matching_sql(filter: &str, cols: &str) -> String {
+    let score = WEIGHTS
+        .iter()
+        .map(|(col, w)| {
+            format!(
+                "(CASE WHEN instr(highlight(lead_fts, {col}, char(1), ''), char(1)) > 0 \
+                 THEN {w} ELSE 0 END)"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" + ");
+    format!(
+        "SELECT 1 + {score}, {cols} FROM lead_fts JOIN lead_index l ON l.rid = lead_fts.rowid
+         WHERE lead_fts MATCH ? AND {filter} ORDER BY lead_fts.rowid DESC LIMIT {SEARCH_CAP}"
+    )
+}
+
+/// The ids (a JSON array) of the newest matches of `q` among the workspace's leads of `kind`,
+/// for a kind's own list: `id IN (SELECT value FROM json_each(?))`.
+pub fn matched_ids(conn: &Connection, q: &str, ws: &str, kind: &str) -> Result<String, ApiError> {
+    let Some(words) = fts_query(q) else {
+        return Ok("[]".into());
+    };
+    let (ids, _): (Vec<String>, _) = matching(
+        conn,
+        &words,
+        "l.workspace_id = ? AND l.kind = ?",
+        &[&ws, &kind],
+        "l.id",
+        |_, r| r.get(1),
+    )?;
+    Ok(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
+}
+
+/// `AND {id_column} IN (…)` for a kind's own list searched by `q`; the matches are looked up
+/// once and kept in `seen`, so a count and a page of the same filter search once.
+pub fn search(
+    conn: &Connection,
+    w: &mut crate::paging::Where,
+    q: Option<&str>,
+    seen: &std::cell::OnceCell<String>,
+    (ws, kind): (&str, &str),
+    id_column: &str,
+) -> Result<(), ApiError> {
+    let Some(q) = q else { return Ok(()) };
+    let ids = match seen.get() {
+        Some(ids) => ids.clone(),
+        None => {
+            let ids = matched_ids(conn, q, ws, kind)?;
+            let _ = seen.set(ids.clone());
+            ids
+        }
+    };
+    w.sql
+        .push_str(&format!(" AND {id_column} IN (SELECT value FROM json_each(?))"));
+    w.args.push(Box::new(ids));
+    Ok(())
+}
 
 #[cfg(test)]
 mod tests {
@@ -281,15 +433,16 @@ mod tests {
 
     #[test]
     fn queries_quote_every_word_and_prefix_the_last() {
+        let w = fts_query("Nguyễn  Văn").unwrap();
+        assert_eq!(w.exact, "\"Nguyễn\" \"Văn\"");
+        assert_eq!(w.prefix.as_deref(), Some("\"Nguyễn\" \"Văn\"*"));
         assert_eq!(
-            fts_query("Nguyễn  Văn").as_deref(),
-            Some("\"Nguyễn\" \"Văn\"*")
+            fts_query("đặng").unwrap().prefix.as_deref(),
+            Some("\"dặng\"*")
         );
-        assert_eq!(fts_query("đặng").as_deref(), Some("\"dặng\"*"));
-        assert_eq!(
-            fts_query("a\"b OR c").as_deref(),
-            Some("\"a\" \"b\" \"OR\" \"c\"*")
-        );
-        assert_eq!(fts_query(" -*\" ").as_deref(), None);
+        let w = fts_query("a\"b OR c").unwrap();
+        assert_eq!(w.exact, "\"a\" \"b\" \"OR\" \"c\"");
+        assert_eq!(w.prefix, None, "a one-letter last word is not widened");
+        assert_eq!(fts_query(" -*\" "), None);
     }
 }

@@ -138,6 +138,7 @@ impl ListQuery {
             kind,
             assignee_id: paging::parse_assignee(self.assignee_id.as_deref(), errs),
             q,
+            matched: Default::default(),
             spam: paging::parse_flag("spam", self.spam.as_deref(), errs),
             deleted: paging::parse_flag("deleted", self.deleted.as_deref(), errs),
             from: paging::parse_bound("from", self.from.as_deref(), false, errs),
@@ -169,6 +170,8 @@ pub struct Filter {
     pub assignee_id: Option<String>,
     /// Words in name, email, company, subject or message.
     pub q: Option<String>,
+    /// The ids `q` matched, once looked up.
+    pub matched: std::cell::OnceCell<String>,
     /// The spam folder instead of the inbox.
     pub spam: bool,
     /// The bin (soft-deleted) instead of the inbox.

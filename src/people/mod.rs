@@ -331,23 +331,26 @@ pub fn list(
         })
     };
     if let Some(q) = q {
-        let Some(fts) = crate::leads::index::fts_query(q) else {
+        let Some(words) = crate::leads::index::fts_query(q) else {
             return Ok((vec![], 0));
         };
-        // The people of the newest matching leads, each at its best match.
-        let ids: Vec<String> = conn
-            .prepare_cached(&format!(
-                "SELECT person_id FROM (
-                     SELECT l.person_id, {} AS score FROM lead_fts JOIN lead_index l
-                         ON l.rid = lead_fts.rowid
-                     WHERE lead_fts MATCH ?1 AND l.workspace_id = ?2 AND l.person_id IS NOT NULL
-                     ORDER BY lead_fts.rowid DESC LIMIT {})
-                 GROUP BY person_id ORDER BY MIN(score)",
-                crate::leads::index::RANK,
-                crate::leads::index::SEARCH_CAP
-            ))?
-            .query_map(rusqlite::params![fts, ws], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
+        // The people of the newest matching leads, best match first.
+        let (found, _) = crate::leads::index::matching(
+            conn,
+            &words,
+            "l.workspace_id = ? AND l.person_id IS NOT NULL",
+            &[&ws],
+            "l.person_id",
+            |score, r| Ok((score, r.get::<_, String>(1)?)),
+        )?;
+        let mut best: std::collections::HashMap<&str, (i64, usize)> = Default::default();
+        for (i, (score, id)) in found.iter().enumerate() {
+            let e = best.entry(id.as_str()).or_insert((*score, i));
+            e.0 = e.0.max(*score);
+        }
+        let mut ids: Vec<(&str, (i64, usize))> = best.into_iter().collect();
+        ids.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.1 .1.cmp(&b.1 .1)));
+        let ids: Vec<String> = ids.into_iter().map(|(id, _)| id.to_string()).collect();
         let total = ids.len() as i64;
         let mut out = vec![];
         let mut stmt = conn.prepare_cached(&format!("{summary} WHERE p.id = ?1"))?;

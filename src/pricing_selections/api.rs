@@ -157,6 +157,10 @@ pub struct SelectionQuery {
     #[schemars(with = "Option<paging::SortOrder>")]
     #[serde(default)]
     sort_order: One,
+    /// Words to look for (the customer's name, email, company, plan, notes).
+    #[schemars(length(min = 1, max = 200))]
+    #[serde(default)]
+    q: One,
 }
 
 /// The statuses of a selection.
@@ -223,6 +227,7 @@ impl SelectionQuery {
                 ("limit", &self.limit),
                 ("sortBy", &self.sort_by),
                 ("sortOrder", &self.sort_order),
+                ("q", &self.q),
             ],
             errs,
         );
@@ -241,6 +246,7 @@ impl SelectionQuery {
         let filter = ListFilter {
             status: pick("status", &self.status, &STATUSES, errs),
             user_type: pick("userType", &self.user_type, &PLAN_USER_TYPES, errs),
+            q: paging::parse_q(self.q.as_deref(), errs),
         };
         let page = paging::parse_page(self.page.as_deref(), self.limit.as_deref(), errs);
         let sort = paging::parse_sort(

@@ -65,7 +65,7 @@ pub const STATUS_DEFS: &[StatusDef] = &[
     },
 ];
 
-const META: Meta = Meta {
+pub(super) const META: Meta = Meta {
     id: "pricing_selection",
     id_prefix: "ps",
     resource: RESOURCE,

@@ -97,6 +97,7 @@ struct ListPage {
     rows: Vec<Row>,
     status: String,
     user_type: String,
+    q: String,
     statuses: Vec<(&'static str, &'static str)>,
     user_types: Vec<(&'static str, &'static str)>,
     sort: String,
@@ -174,10 +175,14 @@ async fn list(
     if let Some(u) = &filter.user_type {
         qs.push(format!("userType={u}"));
     }
+    if let Some(q) = &filter.q {
+        qs.push(format!("q={}", crate::util::urlencode(q)));
+    }
     render(&ListPage {
         rows,
         status: filter.status.unwrap_or_default(),
         user_type: filter.user_type.unwrap_or_default(),
+        q: filter.q.unwrap_or_default(),
         statuses: STATUSES.iter().map(|v| (*v, status_label(t, v))).collect(),
         user_types: PLAN_USER_TYPES
             .iter()

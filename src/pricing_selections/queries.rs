@@ -218,6 +218,8 @@ pub struct ListFilter {
     pub status: Option<String>,
     /// Pricing user type.
     pub user_type: Option<String>,
+    /// Words to look for.
+    pub q: Option<String>,
 }
 
 /// A page of selections and the total.
@@ -237,6 +239,13 @@ pub fn list(
     if f.user_type.is_some() {
         w.push_str(" AND user_type = :ut");
     }
+    let ids = match f.q.as_deref() {
+        Some(q) => {
+            w.push_str(" AND id IN (SELECT value FROM json_each(:ids))");
+            crate::leads::index::matched_ids(conn, q, ws, super::kind::META.id)?
+        }
+        None => String::new(),
+    };
     let status = f.status.clone().unwrap_or_default();
     let ut = f.user_type.clone().unwrap_or_default();
     let mut params: Vec<(&str, &dyn ToSql)> = vec![
@@ -249,6 +258,9 @@ pub fn list(
     }
     if f.user_type.is_some() {
         params.push((":ut", &ut));
+    }
+    if f.q.is_some() {
+        params.push((":ids", &ids));
     }
     // The count needs the cut-offs only when filtering by status.
     let count_params: Vec<(&str, &dyn ToSql)> = params
