@@ -412,7 +412,10 @@ async fn main() {
             "q=buyer4242 (one address)",
             "/api/v1/leads?q=buyer4242".to_string(),
         ),
-        ("q=Ngu (a name, half typed)", "/api/v1/leads?q=Ngu".to_string()),
+        (
+            "q=Ngu (a name, half typed)",
+            "/api/v1/leads?q=Ngu".to_string(),
+        ),
         (
             "q=quot (the common word, half typed)",
             "/api/v1/leads?q=quot".to_string(),

@@ -41,6 +41,15 @@ impl Clock {
         self.frozen.store(true, Ordering::SeqCst);
     }
 
+    /// Stops the clock at `at` (tests that need a given weekday or hour).
+    pub fn set(&self, at: OffsetDateTime) {
+        self.ms.store(
+            (at.unix_timestamp_nanos() / 1_000_000) as i64,
+            Ordering::SeqCst,
+        );
+        self.frozen.store(true, Ordering::SeqCst);
+    }
+
     /// Moves the clock forward (tests).
     pub fn advance(&self, by: Duration) {
         self.ms

@@ -56,6 +56,9 @@ pub struct Config {
     pub backup_every: u64,
     /// Scheduled snapshots kept; older ones are deleted.
     pub backup_keep: usize,
+    /// Lets an owner move the clock forward (`POST /api/v1/test/clock`), for end-to-end tests
+    /// of due times and expiry; never set it in production.
+    pub test_clock: bool,
 }
 
 impl Default for Config {
@@ -81,6 +84,7 @@ impl Default for Config {
             min_free_mb: 64,
             backup_every: 24,
             backup_keep: 7,
+            test_clock: false,
         }
     }
 }

@@ -187,6 +187,7 @@ async fn start(
     let rebuilt = store
         .write(move |tx| {
             let rebuilt = leads::index::install(tx, &registry)?;
+            leads::routing::sla::install(tx, &registry)?;
             leads::people::backfill(tx, &registry)?;
             Ok(rebuilt)
         })
@@ -261,6 +262,9 @@ async fn maintenance(h: app::Housekeeping, shutdown: rocket::Shutdown) {
             _ = minutely.tick() => {
                 if let Err(e) = pricing_selections::service::sweep(&h.store, &h.clock).await {
                     tracing::warn!(error = %e, "expiry sweep failed");
+                }
+                if let Err(e) = leads::routing::api::run_sweep(&h.store, &h.kinds, &h.clock).await {
+                    tracing::warn!(error = %e, "routing sweep failed");
                 }
                 flush_failures(&h).await;
             }

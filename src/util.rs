@@ -112,6 +112,15 @@ pub fn html_escape(s: &str) -> String {
     out
 }
 
+/// The median of sorted values (the mean of the middle two for an even count).
+pub fn median(sorted: &[i64]) -> Option<i64> {
+    match sorted.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(sorted[n / 2]),
+        n => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

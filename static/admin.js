@@ -142,11 +142,11 @@ function localTime(iso) {
     }).catch(function () {});
   }
 
-  function toast(row) {
+  function toast(row, head) {
     var el = document.createElement("div");
-    el.className = "toast";
+    el.className = "toast" + (head ? " toast-due" : "");
     var strong = document.createElement("strong");
-    strong.textContent = body.getAttribute("data-t-new") + " · " + row.kindLabel[lang] + ": ";
+    strong.textContent = (head || body.getAttribute("data-t-new")) + " · " + row.kindLabel[lang] + ": ";
     el.appendChild(strong);
     el.appendChild(document.createTextNode((row.name || row.id) + (row.company ? " · " + row.company : "")));
     var a = document.createElement("a");
@@ -237,6 +237,15 @@ function localTime(iso) {
     }).catch(function () {});
   }
 
+  // A reminder reaches its assignee, an escalation the owners and admins; each as a toast.
+  function due(topic, data) {
+    var late = /overdue$/.test(topic);
+    if (late ? body.getAttribute("data-escalations") !== "on" : data.assigneeId !== body.getAttribute("data-me")) return;
+    getJson("/api/v1/leads/" + encodeURIComponent(data.id)).then(function (b) {
+      if (b) toast(b.data, body.getAttribute(late ? "data-t-overdue" : "data-t-due-soon"));
+    }).catch(function () {});
+  }
+
   function connect() {
     var proto = location.protocol === "https:" ? "wss://" : "ws://";
     var ws = new WebSocket(proto + location.host + "/api/v1/ws");
@@ -256,6 +265,7 @@ function localTime(iso) {
       if (typeof msg.eventId !== "number") return;
       remember(msg.eventId);
       if (/\/submitted$/.test(msg.topic) && msg.data && msg.data.id) { arrived(msg.data.id); tick("lead"); bump(); }
+      if (/\/lead\/(due-soon|overdue)$/.test(msg.topic) && msg.data && msg.data.id) due(msg.topic, msg.data);
       refreshBadge();
     };
     ws.onclose = function () {

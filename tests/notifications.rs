@@ -6,6 +6,7 @@ mod common;
 
 use std::time::Duration;
 
+use common::push::Browser;
 use common::receiver::{mail_body, mail_header, python, Answer, Receiver, Smtp};
 use common::server::free_port;
 use common::TestApp;
@@ -318,29 +319,6 @@ async fn bad_notification_choices_are_named() {
     assert_eq!(b["data"]["email"]["newLeads"], false, "nothing was stored");
     let (s, _) = app.get("/api/v1/me/notifications", None).await;
     assert_eq!(s, Status::Unauthorized);
-}
-
-/// A browser's push key pair and auth secret, made here.
-struct Browser {
-    key: p256::SecretKey,
-    auth: [u8; 16],
-}
-
-impl Browser {
-    fn new() -> Browser {
-        let mut auth = [0u8; 16];
-        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut auth);
-        Browser {
-            key: p256::SecretKey::random(&mut rand::rngs::OsRng),
-            auth,
-        }
-    }
-    fn subscription(&self, endpoint: &str) -> Value {
-        use leadbox::delivery::push::b64e;
-        json!({ "endpoint": endpoint, "expirationTime": null, "keys": {
-            "p256dh": b64e(self.key.public_key().to_encoded_point(false).as_bytes()),
-            "auth": b64e(&self.auth) } })
-    }
 }
 
 /// Verifies `vapid t=<jwt>, k=<key>` (RFC 8292) and answers its claims.

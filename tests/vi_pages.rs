@@ -371,6 +371,7 @@ async fn every_page_in_vietnamese_shows_no_english() {
         )
         .unwrap();
     pages.push("/admin/people".into());
+    pages.push("/admin/routing".into());
     pages.push("/admin/people?q=nguyen".into());
     pages.push("/admin/leads?q=nguyen".into());
     // A refused merge and a refused split leave their messages on the person's page.

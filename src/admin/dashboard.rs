@@ -169,14 +169,7 @@ pub fn load(
     })
 }
 
-/// The median of sorted values (the mean of the middle two for an even count).
-pub fn median(sorted: &[i64]) -> Option<i64> {
-    match sorted.len() {
-        0 => None,
-        n if n % 2 == 1 => Some(sorted[n / 2]),
-        n => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2),
-    }
-}
+pub use crate::util::median;
 
 /// "2 d 3 h", "4 h 10 min", "12 min", "40 s".
 pub fn human_duration(seconds: i64) -> String {

@@ -145,6 +145,10 @@ pub struct UserChrome {
     pub name: String,
     /// Login.
     pub email: String,
+    /// Id (the live script shows a due-soon reminder to its assignee only).
+    pub id: String,
+    /// Owner or admin here: told when a lead passes its first-response target.
+    pub escalations: bool,
 }
 
 /// What every page's layout needs.
@@ -234,6 +238,8 @@ impl Page {
             user: Some(UserChrome {
                 name: self.staff.user.name.clone(),
                 email: self.staff.user.email.clone(),
+                id: self.staff.user.id.clone(),
+                escalations: matches!(self.role, Role::Owner | Role::Admin),
             }),
             csrf: self.session.csrf.clone(),
             workspaces: self
@@ -364,8 +370,13 @@ impl<'r> FromRequest<'r> for Page {
             .iter()
             .filter(|k| role.can(k.perm(crate::auth::permissions::LeadAction::Find)))
             .flat_map(|k| [k.topics().submitted, k.topics().updated])
-            .collect::<Vec<_>>()
-            .join(" ");
+            .collect::<Vec<_>>();
+        let live_topics = if live_topics.is_empty() {
+            String::new()
+        } else {
+            let sla = crate::leads::routing::sla::TOPICS;
+            [live_topics.as_slice(), sla.as_slice()].concat().join(" ")
+        };
         Outcome::Success(Page {
             staff,
             session,
@@ -405,6 +416,11 @@ impl LeadActionForm {
             _ => return None,
         })
     }
+}
+
+/// A flash message as the page chrome shows it: `(kind, message)`.
+pub fn flash(f: Option<rocket::request::FlashMessage<'_>>) -> Option<(String, String)> {
+    f.map(|m| (m.kind().to_string(), m.message().to_string()))
 }
 
 /// Renders a template, or a 500 with the cause logged.

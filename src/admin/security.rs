@@ -34,9 +34,7 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-fn flash(f: Option<FlashMessage<'_>>) -> Option<(String, String)> {
-    f.map(|m| (m.kind().to_string(), m.message().to_string()))
-}
+use crate::admin::flash;
 
 struct SessionRow {
     created: String,
@@ -55,6 +53,8 @@ struct AccountPage {
     zones: Vec<String>,
     zone: String,
     sessions: Vec<SessionRow>,
+    away: bool,
+    away_since: String,
 }
 
 /// `GET /admin/account` — any member: the viewer's own time zone, password, sessions and
@@ -66,13 +66,14 @@ async fn account(
     f: Option<FlashMessage<'_>>,
 ) -> Result<RawHtml<String>, Status> {
     let (ws, user) = (page.workspace.id.clone(), page.staff.user.id.clone());
-    let (choices, push_browsers, list) = app
+    let (choices, push_browsers, list, away) = app
         .store
         .read(move |c| {
             Ok((
                 prefs::get(c, &ws, &user)?,
                 prefs::subscription_count(c, &user)?,
                 sessions::for_user(c, &user)?,
+                crate::leads::routing::assign::away_since(c, &user)?,
             ))
         })
         .await
@@ -86,6 +87,8 @@ async fn account(
         vapid: app.courier.vapid.public.clone(),
         zones: when::zone_names(),
         zone: page.staff.user.time_zone.clone().unwrap_or_default(),
+        away: away.is_some(),
+        away_since: away.as_deref().map(|a| local.short(a)).unwrap_or_default(),
         sessions: list
             .into_iter()
             .map(|s| SessionRow {

@@ -33,9 +33,7 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-fn flash(f: Option<FlashMessage<'_>>) -> Option<(String, String)> {
-    f.map(|m| (m.kind().to_string(), m.message().to_string()))
-}
+use crate::admin::flash;
 
 fn allowed(page: &Page, perm: Perm) -> Result<(), Status> {
     if page.role.can(perm) {
@@ -61,6 +59,10 @@ struct HomePage {
     conversion: String,
     notify_rate: String,
     channels: Vec<(&'static str, i64, i64, i64)>,
+    /// `(week, "in time / decided", percent)`, newest first.
+    sla_weeks: Vec<(String, String, String)>,
+    /// `(member, median, leads)`, fastest first.
+    member_medians: Vec<(String, String, i64)>,
 }
 
 /// `GET /admin` — WorkspacePermissions.Read.
@@ -74,10 +76,12 @@ async fn home(
     let ws = page.workspace.id.clone();
     let since = crate::util::rfc3339(crate::util::now() - time::Duration::days(30));
     let (kinds, scope, me) = (app.kinds.clone(), app.scope(), page.staff.user.id.clone());
-    let (members, counts, stats, outbox, attention, snippet_seen) = app
+    let now = crate::util::rfc3339(scope.now);
+    let (members, counts, stats, outbox, attention, snippet_seen, report) = app
         .store
         .read(move |c| {
             let seen = crate::workspaces::queries::step_done(c, &ws, "snippet")?;
+            let report = crate::leads::routing::report::load(c, &ws, &now)?;
             Ok((
                 users::members(c, &ws)?,
                 crate::analytics::counts(c, &ws, &since)?,
@@ -85,6 +89,7 @@ async fn home(
                 crate::delivery::outbox::counts(c, Some(&ws))?,
                 super::dashboard::attention(c, &kinds, &scope, &ws, &me)?,
                 seen,
+                report,
             ))
         })
         .await
@@ -157,7 +162,40 @@ async fn home(
     } else {
         steps
     };
+    let name_of = |id: &str| {
+        members
+            .iter()
+            .find(|m| m.user.id == id)
+            .map(|m| m.user.name.clone())
+            .unwrap_or_else(|| t.someone.to_string())
+    };
+    let sla_weeks = report
+        .weeks
+        .iter()
+        .map(|w| {
+            let pct = if w.judged > 0 {
+                format!("{} %", w.in_time * 100 / w.judged)
+            } else {
+                "—".into()
+            };
+            (
+                w.monday.clone(),
+                format!("{} / {}", w.in_time, w.judged),
+                pct,
+            )
+        })
+        .collect();
+    let member_medians = report
+        .members
+        .iter()
+        .map(|m| {
+            let d = super::dashboard::human_duration(m.median_seconds);
+            (name_of(&m.user_id), d, m.leads)
+        })
+        .collect();
     render(&HomePage {
+        sla_weeks,
+        member_medians,
         chrome: page.chrome("home", flash(f)),
         user_name: page.staff.user.name.clone(),
         me: page.staff.user.id.clone(),

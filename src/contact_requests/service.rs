@@ -190,6 +190,9 @@ pub async fn submit(
                 actor_id: None,
                 data: req.submitted_data(),
             })?;
+            let at = (ws.id.as_str(), req.id.as_str());
+            let kind = &super::kind::ContactRequests;
+            crate::leads::routing::assign::captured(tx, kind, at, false, &req.created_at)?;
             analytics(
                 tx,
                 &ws.id,

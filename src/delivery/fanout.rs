@@ -76,10 +76,12 @@ fn subscriptions_of(conn: &Connection, user: &str) -> Result<Vec<String>, ApiErr
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Which people an event concerns: everyone who wants new leads, or the assignee.
+/// Which people an event concerns: everyone who wants new leads, the assignee (assigned to
+/// them, or their lead due soon), or the owners and admins (a lead past due).
 enum Audience {
     NewLead,
     Assigned(String),
+    Escalation,
 }
 
 /// An event as the fan-out reads it: its data is parsed only when the audience depends on it.
@@ -92,8 +94,11 @@ struct Logged {
 }
 
 fn audience(kinds: &Registry, ev: &Logged) -> Option<Audience> {
-    let kind = kinds.of_topic(&ev.topic)?;
-    if ev.topic == kind.topics().submitted {
+    use crate::leads::routing::sla::{DUE_SOON, OVERDUE};
+    if ev.topic == OVERDUE {
+        return Some(Audience::Escalation);
+    }
+    if ev.topic != DUE_SOON && ev.topic == kinds.of_topic(&ev.topic)?.topics().submitted {
         return Some(Audience::NewLead);
     }
     let data: serde_json::Value = match serde_json::from_str(&ev.data) {
@@ -103,6 +108,10 @@ fn audience(kinds: &Registry, ev: &Logged) -> Option<Audience> {
             return None;
         }
     };
+    if ev.topic == DUE_SOON {
+        let to = data.get("assigneeId")?.as_str()?.to_string();
+        return Some(Audience::Assigned(to));
+    }
     if data.get("change").and_then(|c| c.as_str()) == Some("assigned") {
         let to = data.get("assigneeId")?.as_str()?.to_string();
         // Nobody is told about what they did themselves.
@@ -159,7 +168,16 @@ pub fn step(tx: &mut Tx<'_>, kinds: &Registry, email: bool, limit: i64) -> Resul
         let Some(ws) = ev.workspace_id.as_deref() else {
             continue;
         };
-        let kind = kinds.of_topic(&ev.topic);
+        // The due-time events name their lead's kind in their data.
+        let sla = crate::leads::routing::sla::TOPICS.contains(&ev.topic.as_str());
+        let kind = match kinds.of_topic(&ev.topic) {
+            Some(k) => Some(k),
+            None if sla => serde_json::from_str::<serde_json::Value>(&ev.data)
+                .ok()
+                .and_then(|d| d.get("kind").and_then(|k| k.as_str()).map(str::to_string))
+                .and_then(|k| kinds.get(&k)),
+            None => None,
+        };
         if kind.is_none() && !crate::leads::people::TOPICS.contains(&ev.topic.as_str()) {
             continue;
         }
@@ -202,6 +220,12 @@ pub fn step(tx: &mut Tx<'_>, kinds: &Registry, email: bool, limit: i64) -> Resul
                 Audience::NewLead => (s.email_new, s.push_new),
                 Audience::Assigned(to) if *to == s.user_id => (s.email_assigned, s.push_assigned),
                 Audience::Assigned(_) => (false, false),
+                // Escalations reach owners and admins by every channel they take lead news on.
+                Audience::Escalation if matches!(s.role, Role::Owner | Role::Admin) => (
+                    s.email_new || s.email_assigned,
+                    s.push_new || s.push_assigned,
+                ),
+                Audience::Escalation => (false, false),
             };
             let queue = |channel: &'static str, target: String| NewDelivery {
                 workspace_id: ws.into(),

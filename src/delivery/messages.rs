@@ -133,10 +133,9 @@ pub fn chat_line(
     let (Some(ev), Some(lead)) = (ev, lead) else {
         return TEST.get(lang).to_string();
     };
-    let what = if ev.topic.ends_with("/submitted") {
-        NEW.get(lang)
-    } else {
-        UPDATED.get(lang)
+    let what = match Why::of(&ev.topic) {
+        Why::Assigned => UPDATED.get(lang),
+        why => why.head(lang),
     };
     let change = ev
         .data
@@ -178,19 +177,70 @@ pub fn chat_body(format: &str, url: &str, line: &str) -> Vec<u8> {
     body.to_string().into_bytes()
 }
 
+/// Why a person hears about a lead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Why {
+    /// A new lead.
+    New,
+    /// A lead assigned to them.
+    Assigned,
+    /// Their lead is due soon and not yet answered.
+    DueSoon,
+    /// A lead passed its first-response target (owners and admins).
+    Overdue,
+}
+
+impl Why {
+    /// Why an event of `topic` is sent.
+    pub fn of(topic: &str) -> Why {
+        use crate::leads::routing::sla::{DUE_SOON, OVERDUE as LATE};
+        if topic == DUE_SOON {
+            Why::DueSoon
+        } else if topic == LATE {
+            Why::Overdue
+        } else if topic.ends_with("/submitted") {
+            Why::New
+        } else {
+            Why::Assigned
+        }
+    }
+
+    fn head(self, lang: &str) -> &'static str {
+        match self {
+            Why::New => NEW.get(lang),
+            Why::Assigned => ASSIGNED_TO_YOU.get(lang),
+            Why::DueSoon => DUE_SOON.get(lang),
+            Why::Overdue => OVERDUE.get(lang),
+        }
+    }
+}
+
+const DUE: T = T {
+    en: "Due",
+    vi: "Hạn phản hồi",
+};
+const DUE_SOON: T = T {
+    en: "Due soon, not yet answered",
+    vi: "Sắp đến hạn, chưa phản hồi",
+};
+const OVERDUE: T = T {
+    en: "Not answered in time",
+    vi: "Quá hạn chưa phản hồi",
+};
+const WHY_OVERDUE: T = T {
+    en: "You get this email because you are an owner or admin here and a lead passed its first-response target. Change your email choices on your account page:",
+    vi: "Bạn nhận email này vì là chủ sở hữu hoặc quản trị viên và một khách hàng tiềm năng đã quá hạn phản hồi đầu tiên. Đổi lựa chọn tại trang tài khoản:",
+};
+
 /// Subject and text of the email about one lead.
 pub fn lead_email(
     lang: &str,
-    assigned: bool,
+    why: Why,
     lead: &InboxRow,
     link: &str,
     account: &str,
 ) -> (String, String) {
-    let head = if assigned {
-        ASSIGNED_TO_YOU.get(lang)
-    } else {
-        NEW.get(lang)
-    };
+    let head = why.head(lang);
     let kind = lead.kind_label.get(lang);
     let name = lead
         .name
@@ -204,8 +254,15 @@ pub fn lead_email(
     }
     text.push_str(&format!("{}: {}\n\n", RECEIVED.get(lang), lead.created_at));
     text.push_str(&format!("{}: {link}\n\n-- \n", OPEN_IT.get(lang)));
-    let why = if assigned { &WHY_ASSIGNED } else { &WHY_NEW };
-    text.push_str(&format!("{} {account}\n", why.get(lang)));
+    if let Some(due) = &lead.due_at {
+        text.push_str(&format!("{}: {due}\n\n", DUE.get(lang)));
+    }
+    let because = match why {
+        Why::New => &WHY_NEW,
+        Why::Assigned | Why::DueSoon => &WHY_ASSIGNED,
+        Why::Overdue => &WHY_OVERDUE,
+    };
+    text.push_str(&format!("{} {account}\n", because.get(lang)));
     (subject, text)
 }
 
@@ -231,12 +288,8 @@ pub fn digest_email(
 }
 
 /// The JSON a push carries: what the service worker shows, and where a click goes.
-pub fn push_payload(lang: &str, assigned: bool, lead: &InboxRow) -> Vec<u8> {
-    let head = if assigned {
-        ASSIGNED_TO_YOU.get(lang)
-    } else {
-        NEW.get(lang)
-    };
+pub fn push_payload(lang: &str, why: Why, lead: &InboxRow) -> Vec<u8> {
+    let head = why.head(lang);
     json!({
         "title": format!("{head}: {}", lead.kind_label.get(lang)),
         "body": who(lead, lang),

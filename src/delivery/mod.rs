@@ -478,8 +478,8 @@ impl Courier {
                         Effect::None,
                     );
                 }
-                let assigned = !ev.topic.ends_with("/submitted");
-                messages::lead_email(&lang, assigned, lead, &self.link(&lead.admin_url), &account)
+                let why = messages::Why::of(&ev.topic);
+                messages::lead_email(&lang, why, lead, &self.link(&lead.admin_url), &account)
             }
             (Some(_), None) => return (self.dead("the lead is gone"), Effect::None),
             (None, _) if d.topic == "leadbox.webhook-disabled" => {
@@ -559,8 +559,7 @@ impl Courier {
                 Effect::None,
             );
         }
-        let assigned = !ev.topic.ends_with("/submitted");
-        let plain = messages::push_payload(&lang, assigned, &lead);
+        let plain = messages::push_payload(&lang, messages::Why::of(&ev.topic), &lead);
         let (Some(ua), Some(secret)) = (push::b64d(&p256dh), push::b64d(&auth)) else {
             return (
                 self.dead("the subscription keys are invalid"),

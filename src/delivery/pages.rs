@@ -47,9 +47,7 @@ fn allowed(page: &Page) -> Result<(), Status> {
     }
 }
 
-fn flash(f: Option<FlashMessage<'_>>) -> Option<(String, String)> {
-    f.map(|m| (m.kind().to_string(), m.message().to_string()))
-}
+use crate::admin::flash;
 
 fn topic_options(app: &App, page: &Page) -> Vec<(String, String)> {
     let t = page.t();

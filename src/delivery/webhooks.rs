@@ -287,6 +287,7 @@ impl Change {
         });
         let mut known: Vec<&str> = kinds.topics().into_iter().map(|(t, _)| t).collect();
         known.extend(crate::leads::people::TOPICS);
+        known.extend(crate::leads::routing::sla::TOPICS);
         let topics = match body.topics {
             Some(list) if list.is_empty() => {
                 errs.add("topics", "must name at least one topic");
@@ -631,6 +632,11 @@ pub fn document_topics(doc: &mut serde_json::Value, kinds: &Registry) {
     let mut topics: Vec<String> = vec!["*".into()];
     topics.extend(kinds.topics().into_iter().map(|(t, _)| t.to_string()));
     topics.extend(crate::leads::people::TOPICS.iter().map(|t| t.to_string()));
+    topics.extend(
+        crate::leads::routing::sla::TOPICS
+            .iter()
+            .map(|t| t.to_string()),
+    );
     let prop = &mut doc["components"]["schemas"]["WebhookBody"]["properties"]["topics"];
     if prop.is_object() {
         prop["items"] = serde_json::json!({ "type": "string", "enum": topics });

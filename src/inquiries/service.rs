@@ -9,6 +9,7 @@ use crate::app::App;
 use crate::error::{ApiError, FieldErrors};
 use crate::leads::lifecycle::Status;
 use crate::leads::list::{Filter, Sort};
+use crate::leads::routing;
 use crate::leads::timeline::{self, Entry};
 use crate::store::{NewEvent, Tx};
 use crate::util;
@@ -38,7 +39,7 @@ pub async fn create(
     actor: Option<String>,
     spam_reasons: Vec<String>,
 ) -> Result<Inquiry, ApiError> {
-    let now = util::now_str();
+    let now = app.clock.now_str();
     let mut inquiry = Inquiry {
         id: util::new_id("inq"),
         workspace_id,
@@ -74,6 +75,9 @@ pub async fn create(
                 actor_id: actor,
                 data,
             })?;
+            let at = (inquiry.workspace_id.as_str(), inquiry.id.as_str());
+            let kind = &super::kind::Inquiries;
+            routing::assign::captured(tx, kind, at, inquiry.spam, &inquiry.created_at)?;
             Ok(inquiry)
         })
         .await
@@ -143,6 +147,8 @@ fn apply_in_tx(
             actor_id: Some(actor.into()),
             data: inq.submitted_data(),
         })?;
+        let kind = &super::kind::Inquiries;
+        routing::assign::captured(tx, kind, (workspace_id, id), false, &inq.updated_at)?;
     }
     Ok(inq)
 }

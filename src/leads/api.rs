@@ -150,9 +150,14 @@ async fn run(app: &App, ctx: &Ctx, kind: Mounted, id: &str, step: Step) -> ApiRe
         id.to_string(),
         app.scope(),
     );
+    let kinds = app.kinds.clone();
     let lead = app
         .store
-        .write(move |tx| lifecycle::apply(tx, kind.as_ref(), &ws, &lead_id, &actor, step, &scope))
+        .write(move |tx| {
+            let lead = lifecycle::apply(tx, kind.as_ref(), &ws, &lead_id, &actor, step, &scope)?;
+            super::routing::assign::drain(tx, &kinds, &ws, &crate::util::rfc3339(scope.now))?;
+            Ok(lead)
+        })
         .await?;
     if deleting {
         return Ok(ok(Deleted {

@@ -49,7 +49,8 @@ pub struct LeadsQuery {
     #[schemars(with = "Option<paging::PageSize>")]
     #[serde(default)]
     limit: One,
-    /// `createdAt` (default), `status` or `name`.
+    /// `createdAt` (default), `status`, `name` or `dueAt` (the waiting leads with a due time
+    /// only, soonest first unless `sortOrder=desc`).
     #[field(name = "sortBy")]
     #[serde(rename = "sortBy")]
     #[schemars(with = "Option<InboxSort>")]
@@ -61,6 +62,10 @@ pub struct LeadsQuery {
     #[schemars(with = "Option<paging::SortOrder>")]
     #[serde(default)]
     sort_order: One,
+    /// `true`: only waiting leads past their `dueAt`.
+    #[schemars(with = "Option<bool>")]
+    #[serde(default)]
+    overdue: One,
 }
 
 /// The inbox's sort keys.
@@ -73,6 +78,8 @@ enum InboxSort {
     Status,
     #[serde(rename = "name")]
     Name,
+    #[serde(rename = "dueAt")]
+    DueAt,
 }
 
 /// A validated inbox query.
@@ -98,6 +105,8 @@ pub struct Inbox {
     pub asc: bool,
     /// With `q` and no sort asked for: best match first.
     pub ranked: bool,
+    /// Only waiting leads past their `dueAt`.
+    pub overdue: bool,
     /// Paging.
     pub page: Page,
 }
@@ -116,6 +125,7 @@ impl Inbox {
             column: "created_at",
             asc: false,
             ranked: false,
+            overdue: false,
             page: Page { page: 1, limit: 20 },
         }
     }
@@ -187,9 +197,17 @@ impl LeadsQuery {
                 ("createdAt", "created_at"),
                 ("status", "status"),
                 ("name", "name"),
+                ("dueAt", "due_at"),
             ],
             errs,
         );
+        // The soonest due first, unless asked otherwise.
+        let asc = asc
+            || (column == "due_at"
+                && self
+                    .sort_order
+                    .as_deref()
+                    .is_none_or(|o| o.trim().is_empty()));
         Inbox {
             kinds: selected,
             kind,
@@ -201,6 +219,7 @@ impl LeadsQuery {
             column,
             asc,
             ranked: self.sort_by.as_deref().is_none_or(|s| s.trim().is_empty()),
+            overdue: paging::parse_flag("overdue", self.overdue.as_deref(), errs),
             page,
         }
     }
@@ -253,6 +272,10 @@ pub struct InboxRow {
     pub duplicate_url: Option<String>,
     /// With `q`: where the words matched, HTML-escaped, each match in `<mark>`.
     pub snippet: Option<String>,
+    /// While it waits for its first response under the workspace's target: when it is due.
+    pub due_at: Option<String>,
+    /// Past `dueAt` and still waiting.
+    pub overdue: bool,
 }
 
 /// A lead's status as of `now`: a status that changes by time alone has changed once its
@@ -293,11 +316,16 @@ const DUPLICATE_OF: &str = "CASE WHEN l.person_id IS NOT NULL AND l.stage IN ('f
         AND (o.created_at < l.created_at OR (o.created_at = l.created_at AND o.rid < l.rid))
      ORDER BY o.created_at LIMIT 1) END";
 
+/// A waiting lead's due time (its first-response clock still running).
+const DUE_AT: &str = "(SELECT s.due_at FROM lead_sla s WHERE s.lead_id = l.id
+    AND s.responded_at IS NULL AND l.stage IN ('fresh', 'open'))";
+
 fn columns(now: &str) -> String {
     format!(
         "l.kind, l.id, {}, l.name, l.email, l.company, l.created_at, l.assignee_id, l.person_id,
-         {DUPLICATE_OF}",
-        status_at(now)
+         {DUPLICATE_OF}, {DUE_AT}, {DUE_AT} <= '{}'",
+        status_at(now),
+        now.replace('\'', "")
     )
 }
 
@@ -335,6 +363,8 @@ fn row(kinds: &Registry, r: &Row<'_>) -> rusqlite::Result<InboxRow> {
         }),
         duplicate_of,
         snippet: None,
+        due_at: r.get(10)?,
+        overdue: r.get::<_, Option<bool>>(11)?.unwrap_or(false),
     })
 }
 
@@ -389,6 +419,19 @@ fn where_of(kinds: &Registry, ws: &str, inbox: &Inbox, now: &str, turned: bool) 
         w.sql.push_str(" AND l.created_at < ?");
         w.args.push(Box::new(t.to_string()));
     }
+    if inbox.overdue || inbox.column == "due_at" {
+        // Waiting leads with a running clock (past due, for the overdue filter).
+        w.sql.push_str(
+            " AND l.stage IN ('fresh', 'open') AND l.id IN (SELECT lead_id FROM lead_sla
+                 WHERE workspace_id = ? AND responded_at IS NULL AND due_at <= ?)",
+        );
+        w.args.push(Box::new(ws.to_string()));
+        w.args.push(Box::new(if inbox.overdue {
+            now.to_string()
+        } else {
+            "9999".to_string()
+        }));
+    }
     w
 }
 
@@ -415,8 +458,9 @@ fn total(
     now: &str,
     turned: bool,
 ) -> Result<i64, ApiError> {
-    if inbox.from.is_some() || inbox.to.is_some() {
-        // A date range is counted over the index (a range of one of its orders).
+    if inbox.from.is_some() || inbox.to.is_some() || inbox.overdue || inbox.column == "due_at" {
+        // A date range is counted over the index (a range of one of its orders), the due
+        // filters over the waiting leads' clocks.
         let w = where_of(kinds, ws, inbox, now, turned);
         return Ok(conn
             .prepare_cached(&format!(
@@ -607,7 +651,7 @@ pub fn explain(
         if search {
             let mut args: Vec<&dyn ToSql> = vec![&"\"quote\"*"];
             args.extend(w.params());
-            let sql = super::index::matching_sql(&w.sql, "l.rid, l.created_at, NULL");
+            let sql = super::index::matching_sql(true, &w.sql, "l.rid, l.created_at, NULL");
             out.push((what.to_string(), plan(&sql, &args)?));
             continue;
         }
@@ -637,6 +681,7 @@ fn order_of(inbox: &Inbox) -> String {
     let dir = if inbox.asc { "ASC" } else { "DESC" };
     match inbox.column {
         "created_at" => format!("l.created_at {dir}, l.rid {dir}"),
+        "due_at" => format!("{DUE_AT} {dir}, l.created_at {dir}, l.rid {dir}"),
         c => format!("l.{c} {dir}, l.created_at {dir}, l.rid {dir}"),
     }
 }
@@ -668,6 +713,7 @@ fn hits(
     let (mut found, used) = super::index::matching(
         conn,
         words,
+        inbox.ranked,
         &w.sql,
         &w.params(),
         &format!("l.rid, l.created_at, {key}"),
@@ -751,7 +797,7 @@ fn rows_by_rid(
         columns(now)
     ))?;
     let mut found: std::collections::HashMap<i64, InboxRow> = stmt
-        .query_map([], |r| Ok((r.get::<_, i64>(10)?, row(kinds, r)?)))?
+        .query_map([], |r| Ok((r.get::<_, i64>(12)?, row(kinds, r)?)))?
         .collect::<Result<_, _>>()?;
     Ok(rids
         .iter()

@@ -289,9 +289,8 @@ fn widen(conn: &Connection, words: &Words) -> Result<Option<String>, ApiError> {
         return Ok(None);
     };
     let end = format!("{last}\u{10FFFF}");
-    let mut stmt = conn.prepare_cached(
-        "SELECT term FROM lead_fts_terms WHERE term >= ?1 AND term < ?2 LIMIT 1",
-    )?;
+    let mut stmt = conn
+        .prepare_cached("SELECT term FROM lead_fts_terms WHERE term >= ?1 AND term < ?2 LIMIT 1")?;
     let mut terms: Vec<String> = vec![];
     let mut from = last.clone();
     while terms.len() <= WIDEN_MAX {
@@ -342,12 +341,13 @@ const WEIGHTS: [(usize, i64); 3] = [(0, 100), (1, 10), (2, 5)];
 pub fn matching<T>(
     conn: &Connection,
     words: &Words,
+    scored: bool,
     filter: &str,
     args: &[&dyn rusqlite::ToSql],
     cols: &str,
     map: impl Fn(i64, &rusqlite::Row<'_>) -> rusqlite::Result<T>,
 ) -> Result<(Vec<T>, String), ApiError> {
-    let mut stmt = conn.prepare_cached(&matching_sql(filter, cols))?;
+    let mut stmt = conn.prepare_cached(&matching_sql(scored, filter, cols))?;
     let mut run = |fts: &str| -> Result<Vec<T>, ApiError> {
         let mut all: Vec<&dyn rusqlite::ToSql> = vec![&fts];
         all.extend_from_slice(args);
@@ -367,8 +367,15 @@ pub fn matching<T>(
     Ok((run(&wide)?, wide))
 }
 
-/// The statement [`matching`] runs (its first argument the FTS5 query).
-pub fn matching_sql(filter: &str, cols: &str) -> String {
+/// The statement [`matching`] runs (its first argument the FTS5 query); unscored, every
+/// score is 1 and no candidate's text is read.
+pub fn matching_sql(scored: bool, filter: &str, cols: &str) -> String {
+    if !scored {
+        return format!(
+            "SELECT 1, {cols} FROM lead_fts JOIN lead_index l ON l.rid = lead_fts.rowid
+             WHERE lead_fts MATCH ? AND {filter} ORDER BY lead_fts.rowid DESC LIMIT {SEARCH_CAP}"
+        );
+    }
     let score = WEIGHTS
         .iter()
         .map(|(col, w)| {
@@ -394,6 +401,7 @@ pub fn matched_ids(conn: &Connection, q: &str, ws: &str, kind: &str) -> Result<S
     let (ids, _): (Vec<String>, _) = matching(
         conn,
         &words,
+        false,
         "l.workspace_id = ? AND l.kind = ?",
         &[&ws, &kind],
         "l.id",
@@ -421,8 +429,9 @@ pub fn search(
             ids
         }
     };
-    w.sql
-        .push_str(&format!(" AND {id_column} IN (SELECT value FROM json_each(?))"));
+    w.sql.push_str(&format!(
+        " AND {id_column} IN (SELECT value FROM json_each(?))"
+    ));
     w.args.push(Box::new(ids));
     Ok(())
 }

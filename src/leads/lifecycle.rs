@@ -460,7 +460,7 @@ pub fn apply(
     }
     kind.check_step(tx, ws, id, &step)?;
     let before = row.progress.status;
-    let now = crate::util::now_str();
+    let now = crate::util::rfc3339(scope.now);
     let (change, mut data) = match step {
         Step::Move(mv) => {
             if let Move::Assign(a) = &mv {
@@ -500,4 +500,39 @@ pub fn apply(
         data,
     })?;
     kind.find_json(tx, ws, id, scope)
+}
+
+/// Assigns lead `id` of a lifecycle `kind` to `member` by the workspace's rule, inside the
+/// writer job `tx` (the capture's own, or the one that freed the member): the `…/updated`
+/// event carries no actor and says why (`reason`: the rule's mode; `backlog`: handed out
+/// from the unassigned backlog rather than at capture).
+pub fn assign_by_rule(
+    tx: &mut Tx<'_>,
+    kind: &dyn LeadKind,
+    (ws, id): (&str, &str),
+    member: &str,
+    (reason, backlog): (&str, bool),
+    now: &str,
+) -> Result<(), ApiError> {
+    let Some(table) = kind.lifecycle_table() else {
+        return Ok(());
+    };
+    let mut row = load(tx, table, ws, id)?;
+    let before = row.progress.status;
+    let (change, mut data) = row.progress.apply(Move::Assign(member.into()), now)?;
+    store(tx, table, ws, id, &row, now)?;
+    data["id"] = json!(id);
+    data["change"] = json!(change);
+    data["status"] = json!(row.progress.status.as_str());
+    data["previousStatus"] = json!(before.as_str());
+    data["reason"] = json!(reason);
+    data["backlog"] = json!(backlog);
+    tx.append(NewEvent {
+        workspace_id: Some(ws.into()),
+        topic: kind.topics().updated.into(),
+        subject_id: Some(id.into()),
+        actor_id: None,
+        data,
+    })?;
+    Ok(())
 }

@@ -12,6 +12,7 @@ pub mod list;
 pub mod notes;
 pub mod pages;
 pub mod people;
+pub mod routing;
 pub mod timeline;
 
 use rocket::Route;
@@ -20,5 +21,6 @@ use rocket::Route;
 pub fn routes() -> Vec<Route> {
     let mut r = api::routes();
     r.extend(pages::routes());
+    r.extend(routing::routes());
     r
 }

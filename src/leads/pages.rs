@@ -53,6 +53,10 @@ struct Row {
     duplicate_href: String,
     /// Where the search words matched (already HTML-escaped, matches in `<mark>`).
     snippet: String,
+    /// While it waits under the first-response target: when it is due (viewer's time).
+    due: String,
+    /// Past due.
+    overdue: bool,
 }
 
 #[derive(Template)]
@@ -74,6 +78,8 @@ struct InboxPage {
     can_export: bool,
     members: Vec<(String, String)>,
     can_bulk: bool,
+    overdue: bool,
+    due_sort: bool,
 }
 
 /// Page sizes a list offers.
@@ -96,6 +102,12 @@ fn query_of(inbox: &inbox::Inbox) -> String {
     }
     if inbox.page.limit != 20 {
         qs.push(format!("limit={}", inbox.page.limit));
+    }
+    if inbox.overdue {
+        qs.push("overdue=true".into());
+    }
+    if inbox.column == "due_at" {
+        qs.push("sortBy=dueAt".into());
     }
     qs.join("&")
 }
@@ -145,9 +157,17 @@ async fn inbox_page(
             status_label: r.status_label.get(lang),
             duplicate_href: o(&r.duplicate_url),
             snippet: o(&r.snippet),
+            due: r
+                .due_at
+                .as_deref()
+                .map(|d| local.short(d))
+                .unwrap_or_default(),
+            overdue: r.overdue,
         })
         .collect();
     render(&InboxPage {
+        overdue: inbox.overdue,
+        due_sort: inbox.column == "due_at",
         rows,
         q: inbox.q.clone().unwrap_or_default(),
         kind: inbox.kind.unwrap_or_default().to_string(),
@@ -262,9 +282,14 @@ async fn act(
         id.to_string(),
         app.scope(),
     );
+    let kinds = app.kinds.clone();
     match app
         .store
-        .write(move |tx| lifecycle::apply(tx, kind.as_ref(), &ws, &id, &actor, step, &scope))
+        .write(move |tx| {
+            let lead = lifecycle::apply(tx, kind.as_ref(), &ws, &id, &actor, step, &scope)?;
+            super::routing::assign::drain(tx, &kinds, &ws, &crate::util::rfc3339(scope.now))?;
+            Ok(lead)
+        })
         .await
     {
         Ok(_) => Ok(Flash::success(back, page.t().done)),
@@ -321,9 +346,7 @@ async fn add_note(
     }
 }
 
-fn flash(f: Option<rocket::request::FlashMessage<'_>>) -> Option<(String, String)> {
-    f.map(|m| (m.kind().to_string(), m.message().to_string()))
-}
+use crate::admin::flash;
 
 #[derive(rocket::FromForm)]
 struct BulkForm {
@@ -408,6 +431,7 @@ async fn bulk(
                     Err(_) => skipped += 1,
                 }
             }
+            super::routing::assign::drain(tx, &kinds, &ws, &crate::util::rfc3339(scope.now))?;
             Ok((done, skipped))
         })
         .await

@@ -299,6 +299,7 @@ fn shared_operations(kinds: &Registry) -> Vec<Operation> {
     all.extend(crate::delivery::operations());
     all.extend(crate::ops::backups::operations());
     all.extend(crate::people::api::operations());
+    all.extend(crate::leads::routing::api::operations());
     all
 }
 

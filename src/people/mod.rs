@@ -338,6 +338,7 @@ pub fn list(
         let (found, _) = crate::leads::index::matching(
             conn,
             &words,
+            true,
             "l.workspace_id = ? AND l.person_id IS NOT NULL",
             &[&ws],
             "l.person_id",

@@ -46,9 +46,7 @@ struct ListPage {
     query: String,
 }
 
-fn flash(f: Option<FlashMessage<'_>>) -> Option<(String, String)> {
-    f.map(|m| (m.kind().to_string(), m.message().to_string()))
-}
+use crate::admin::flash;
 
 /// `GET /admin/people` — PersonPermissions.Find.
 #[get("/admin/people?<q>&<page>")]
@@ -244,21 +242,6 @@ async fn one(
 }
 
 /// What a refused action says, in the viewer's language.
-fn said(t: &crate::admin::i18n::Strings, e: &crate::error::ApiError) -> String {
-    let fields: Option<std::collections::BTreeMap<String, String>> = e
-        .details
-        .as_deref()
-        .and_then(|d| serde_json::from_value(d.clone()).ok());
-    match fields {
-        Some(f) if !f.is_empty() => crate::admin::i18n::errors(t, &f)
-            .into_iter()
-            .map(|(k, v)| format!("{k}: {v}"))
-            .collect::<Vec<_>>()
-            .join("; "),
-        _ => crate::admin::i18n::message(t, &e.message),
-    }
-}
-
 #[derive(FromForm)]
 struct MergeForm {
     #[field(name = "_csrf")]
@@ -314,7 +297,7 @@ async fn merge(
     Ok(match done {
         Ok(true) => Flash::success(back, t.person_merged),
         Ok(false) => Flash::error(back, t.person_not_found),
-        Err(e) if e.status.code < 500 => Flash::error(back, said(t, &e)),
+        Err(e) if e.status.code < 500 => Flash::error(back, crate::admin::i18n::said(t, &e)),
         Err(e) => return Err(e.status),
     })
 }
@@ -354,7 +337,7 @@ async fn split(
         .await;
     Ok(match done {
         Ok(_) => Flash::success(back, t.person_split_done),
-        Err(e) if e.status.code < 500 => Flash::error(back, said(t, &e)),
+        Err(e) if e.status.code < 500 => Flash::error(back, crate::admin::i18n::said(t, &e)),
         Err(e) => return Err(e.status),
     })
 }
@@ -448,7 +431,7 @@ async fn erase(
             tracing::info!(by = %page.staff.user.id, person = %id, leads = leads.len(), "person erased");
             Flash::success(back, t.person_erased)
         }
-        Err(e) if e.status.code < 500 => Flash::error(back, said(t, &e)),
+        Err(e) if e.status.code < 500 => Flash::error(back, crate::admin::i18n::said(t, &e)),
         Err(e) => return Err(e.status),
     })
 }

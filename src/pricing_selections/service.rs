@@ -93,6 +93,8 @@ pub async fn create(app: &App, ws: Workspace, input: SelectionInput) -> Result<S
                     "selectedPlanCode": input.plan_code, "pricingVerified": check["verified"], "createdAt": now,
                 }),
             })?;
+            let kind = &super::kind::PricingSelections;
+            crate::leads::routing::assign::captured(tx, kind, (&ws.id, &id), false, &now)?;
             Ok(id)
         })
         .await

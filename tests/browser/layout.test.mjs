@@ -78,7 +78,7 @@ before(async () => {
     `/admin/contact-requests/${contact.requestId}`, "/admin/pricing", `/admin/pricing/${selection.id}`,
     "/admin/settings", "/admin/settings/form", "/admin/settings/contact", "/admin/settings/catalogue",
     "/admin/settings/limits", "/admin/settings/tokens", "/admin/members", "/admin/tokens", "/admin/embed",
-    "/admin/webhooks", `/admin/webhooks/${hook.id}`, "/admin/account", "/admin/backups",
+    "/admin/webhooks", `/admin/webhooks/${hook.id}`, "/admin/account", "/admin/backups", "/admin/routing",
     "/admin/people", `/admin/people/${(await (await fetch(`${server.base}/api/v1/leads/${lead.id}`, { headers: { authorization: `Bearer ${token}` } })).json()).data.personId}`];
 });
 

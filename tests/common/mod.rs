@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod live;
+pub mod push;
 pub mod receiver;
 pub mod server;
 
@@ -15,14 +16,18 @@ use serde_json::{json, Value};
 pub const OWNER_EMAIL: &str = "owner@example.com";
 pub const OWNER_PASSWORD: &str = "owner-password-1";
 
-/// A temporary folder removed on drop.
-pub struct TempDir(pub PathBuf);
+/// A temporary folder removed on drop (unless it is only borrowed).
+pub struct TempDir(pub PathBuf, bool);
 
 impl TempDir {
     pub fn new() -> TempDir {
         let p = std::env::temp_dir().join(format!("leadbox-test-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
+        TempDir(p, false)
+    }
+    /// A folder someone else owns: left in place on drop.
+    pub fn borrowed(p: &Path) -> TempDir {
+        TempDir(p.to_path_buf(), true)
     }
     pub fn path(&self) -> &Path {
         &self.0
@@ -31,6 +36,9 @@ impl TempDir {
 
 impl Drop for TempDir {
     fn drop(&mut self) {
+        if self.1 {
+            return;
+        }
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
@@ -55,6 +63,18 @@ impl TestApp {
             .await
             .expect("leadbox ignites");
         TestApp { client, dir }
+    }
+
+    /// An app over the data folder `dir`, which outlives it: a second one on the same folder
+    /// is the same leadbox after a restart.
+    pub async fn spawn_in(dir: &Path) -> TestApp {
+        let client = Client::tracked(leadbox::rocket(figment(dir)))
+            .await
+            .expect("leadbox ignites");
+        TestApp {
+            client,
+            dir: TempDir::borrowed(dir),
+        }
     }
 
     /// An app whose figment `tune` adjusts (delivery settings, for example).
