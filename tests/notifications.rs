@@ -10,7 +10,6 @@ use common::push::Browser;
 use common::receiver::{mail_body, mail_header, python, Answer, Receiver, Smtp};
 use common::server::free_port;
 use common::TestApp;
-use p256::elliptic_curve::sec1::ToEncodedPoint;
 use rocket::http::Status;
 use serde_json::{json, Value};
 
