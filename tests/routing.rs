@@ -219,6 +219,44 @@ async fn capacity_is_respected_and_the_backlog_drains_oldest_first_when_someone_
 }
 
 #[rocket::async_test]
+async fn a_member_coming_back_takes_the_waiting_leads_oldest_first() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner_token().await;
+    let people = reps(&app, &["jon", "kim"]).await;
+    let ids: Vec<&str> = people.iter().map(|(id, _)| id.as_str()).collect();
+    let (s, _) = rule(
+        &app,
+        &owner,
+        json!({ "mode": "round_robin", "memberIds": ids, "capacity": 2 }),
+    )
+    .await;
+    assert_eq!(s, Status::Ok);
+    away(&app, &people[0].1, true).await;
+    away(&app, &people[1].1, true).await;
+    let waiting = leads(&app, 3).await;
+    for id in &waiting {
+        assert_eq!(assignee(&app, &owner, id).await, None, "everyone is away");
+    }
+    // Jon comes back: the two oldest are his (his capacity), the newest still waits.
+    away(&app, &people[0].1, false).await;
+    assert_eq!(
+        assignee(&app, &owner, &waiting[0]).await,
+        Some(people[0].0.clone())
+    );
+    assert_eq!(
+        assignee(&app, &owner, &waiting[1]).await,
+        Some(people[0].0.clone())
+    );
+    assert_eq!(assignee(&app, &owner, &waiting[2]).await, None);
+    // Kim comes back and takes the last one.
+    away(&app, &people[1].1, false).await;
+    assert_eq!(
+        assignee(&app, &owner, &waiting[2]).await,
+        Some(people[1].0.clone())
+    );
+}
+
+#[rocket::async_test]
 async fn fifty_concurrent_captures_share_out_evenly() {
     let app = TestApp::spawn().await;
     let owner = app.owner_token().await;

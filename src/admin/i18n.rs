@@ -532,6 +532,10 @@ pub struct Strings {
     pub someone: &'static str,
     pub member: &'static str,
     pub leads_count: &'static str,
+    pub by_rule: &'static str,
+    pub why_round_robin: &'static str,
+    pub why_least_open: &'static str,
+    pub why_backlog: &'static str,
 }
 
 /// English.
@@ -1062,6 +1066,10 @@ pub const EN: Strings = Strings {
     someone: "Someone",
     member: "Member",
     leads_count: "Leads",
+    by_rule: "Assignment rule",
+    why_round_robin: "in turn",
+    why_least_open: "fewest open leads",
+    why_backlog: "from the waiting list",
 };
 
 /// Vietnamese.
@@ -1592,6 +1600,10 @@ pub const VI: Strings = Strings {
     someone: "Ai đó",
     member: "Thành viên",
     leads_count: "Số khách",
+    by_rule: "Quy tắc phân công",
+    why_round_robin: "lần lượt",
+    why_least_open: "ít khách đang mở nhất",
+    why_backlog: "từ danh sách chờ",
 };
 
 /// The catalogue of a language.

@@ -147,10 +147,24 @@ pub fn items(
     let mut out: Vec<Item> = entries
         .iter()
         .map(|e| {
+            // An assignment by the workspace's rule has no actor, and a reason.
+            let rule = text(&e.data, "reason").filter(|_| e.kind == "assigned");
             let detail = match e.kind.as_str() {
                 "assigned" => text(&e.data, "assigneeId")
                     .and_then(|a| names.iter().find(|(m, _)| *m == a).map(|(_, n)| n.clone()))
-                    .map(|n| format!("→ {n}")),
+                    .map(|n| match rule.as_deref() {
+                        None => format!("→ {n}"),
+                        Some(why) => {
+                            let mut how = vec![match why {
+                                "least_open" => t.why_least_open,
+                                _ => t.why_round_robin,
+                            }];
+                            if e.data.get("backlog").and_then(Value::as_bool) == Some(true) {
+                                how.push(t.why_backlog);
+                            }
+                            format!("→ {n} ({})", how.join(", "))
+                        }
+                    }),
                 "lost" => text(&e.data, "reason"),
                 // A reply's text, or the note given with a status change.
                 _ => text(&e.data, "body"),
@@ -159,11 +173,13 @@ pub fn items(
                 at_short: local.short(&e.at),
                 at: e.at.clone(),
                 what: label(t, &e.kind),
-                actor: e
-                    .actor
-                    .as_ref()
-                    .and_then(|a| a.name.clone())
-                    .unwrap_or_else(|| author.to_string()),
+                actor: match (&e.actor, &rule) {
+                    (None, Some(_)) => t.by_rule.to_string(),
+                    (a, _) => a
+                        .as_ref()
+                        .and_then(|a| a.name.clone())
+                        .unwrap_or_else(|| author.to_string()),
+                },
                 detail,
                 note: false,
             }

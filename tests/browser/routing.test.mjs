@@ -101,7 +101,6 @@ test("a rep away gets no lead, the other does, and the overdue badge appears pas
   await rp.screenshot({ path: join(screenshots, "routing-away.png"), fullPage: true });
 
   // Two new leads: both go to Sam while Rita is away.
-  await owner.goto(`${server.base}/admin/leads`);
   const ids = [];
   for (const name of ["Quinn Quote", "Uma Urgent"]) {
     const res = await fetch(`${server.base}/api/public/forms/${key}/inquiries`, {
@@ -117,7 +116,12 @@ test("a rep away gets no lead, the other does, and the overdue badge appears pas
     assert.ok(lead.body.data.dueAt, "a due time");
     assert.equal(lead.body.data.overdue, false);
   }
-  await owner.reload();
+  // The timeline says the rule did it, and why.
+  await owner.goto(`${server.base}/admin/inquiries/${ids[0]}`);
+  const page = await owner.textContent("main");
+  assert.match(page, /Assignment rule/);
+  assert.match(page, /Sam Rep \(in turn\)/);
+  await owner.goto(`${server.base}/admin/leads`);
   const row = owner.locator(`tr[data-id="${ids[0]}"]`);
   assert.equal(await row.locator(".badge-overdue").count(), 0);
   assert.equal(await row.locator(".badge-due").count(), 1);
