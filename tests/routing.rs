@@ -597,3 +597,96 @@ async fn due_time_counts_working_hours_and_the_reminder_and_escalation_go_once_t
     assert!(html.contains("0 / 1"), "answered late");
     assert!(html.contains("id=\"member-medians\""));
 }
+
+#[rocket::async_test]
+async fn the_routing_page_saves_each_form_and_names_what_is_wrong() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner_token().await;
+    let people = reps(&app, &["lan", "mai"]).await;
+    let csrf = app
+        .sign_in(common::OWNER_EMAIL, common::OWNER_PASSWORD)
+        .await;
+    let (s, html) = app.page("/admin/routing").await;
+    assert_eq!(s, Status::Ok);
+    assert!(html.contains("id=\"assignment-form\"") && html.contains("id=\"sla-form\""));
+    let (s, at, _) = app
+        .post_form(
+            "/admin/routing/assignment",
+            &[
+                ("_csrf", &csrf),
+                ("mode", "least_open"),
+                ("member", &people[0].0),
+                ("member", &people[1].0),
+                ("kind", "inquiry"),
+                ("capacity", "5"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (s, at.as_deref()),
+        (Status::SeeOther, Some("/admin/routing"))
+    );
+    let (_, b) = app
+        .get("/api/v1/workspaces/default/assignment", Some(&owner))
+        .await;
+    assert_eq!(
+        b["data"],
+        json!({ "mode": "least_open", "memberIds": [people[0].0, people[1].0],
+                "kinds": ["inquiry"], "capacity": 5 })
+    );
+    // A day that ends before it starts is refused in words, and nothing changes.
+    let (s, _, _) = app
+        .post_form(
+            "/admin/routing/sla",
+            &[
+                ("_csrf", &csrf),
+                ("enabled", "1"),
+                ("minutes", "45"),
+                ("hours", "1"),
+                ("tz", "Asia/Ho_Chi_Minh"),
+                ("day", "mon"),
+                ("from", "17:00"),
+                ("to", "09:00"),
+            ],
+        )
+        .await;
+    assert_eq!(s, Status::SeeOther);
+    let (_, html) = app.page("/admin/routing").await;
+    assert!(html.contains("To: must be after from"), "{html}");
+    let (_, b) = app
+        .get("/api/v1/workspaces/default/sla", Some(&owner))
+        .await;
+    assert_eq!(b["data"]["sla"], Value::Null);
+    let (s, _, _) = app
+        .post_form(
+            "/admin/routing/sla",
+            &[
+                ("_csrf", &csrf),
+                ("enabled", "1"),
+                ("minutes", "45"),
+                ("hours", "1"),
+                ("tz", "Asia/Ho_Chi_Minh"),
+                ("day", "mon"),
+                ("day", "fri"),
+                ("from", "08:30"),
+                ("to", "17:30"),
+                ("holidays", "2026-12-25\n2027-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(s, Status::SeeOther);
+    let (_, b) = app
+        .get("/api/v1/workspaces/default/sla", Some(&owner))
+        .await;
+    assert_eq!(
+        b["data"]["sla"],
+        json!({ "firstResponseMinutes": 45, "workingHours": { "tz": "Asia/Ho_Chi_Minh",
+            "days": ["mon", "fri"], "from": "08:30", "to": "17:30",
+            "holidays": ["2026-12-25", "2027-01-01"] } })
+    );
+    // Without the form's token the post is refused.
+    let (s, _, _) = app
+        .post_form("/admin/routing/sla", &[("enabled", "1"), ("minutes", "5")])
+        .await;
+    assert_eq!(s, Status::Forbidden);
+}

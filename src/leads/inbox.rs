@@ -631,6 +631,14 @@ pub fn explain(
             false,
         ),
         (
+            "overdue",
+            Inbox {
+                overdue: true,
+                ..base.clone()
+            },
+            false,
+        ),
+        (
             "search",
             Inbox {
                 q: Some("quote".into()),

@@ -230,7 +230,18 @@ async fn save_assignment(
         capacity,
     };
     let ws = page.workspace.id.clone();
-    match super::api::save_assignment(app, &page.staff, ws, a).await {
+    saved(
+        t,
+        super::api::save_assignment(app, &page.staff, ws, a).await,
+    )
+}
+
+/// Back to the page: "saved", or what was wrong with the form, in words.
+fn saved<T>(
+    t: &i18n::Strings,
+    r: Result<T, crate::error::ApiError>,
+) -> Result<Flash<Redirect>, Status> {
+    match r {
         Ok(_) => Ok(Flash::success(back(), t.saved)),
         Err(e) if e.status.code == 400 => Ok(Flash::error(back(), i18n::said(t, &e))),
         Err(e) => Err(e.status),
@@ -318,11 +329,7 @@ async fn save_sla(
         })
     };
     let ws = page.workspace.id.clone();
-    match super::api::save_sla(app, &page.staff, ws, sla).await {
-        Ok(_) => Ok(Flash::success(back(), t.saved)),
-        Err(e) if e.status.code == 400 => Ok(Flash::error(back(), i18n::said(t, &e))),
-        Err(e) => Err(e.status),
-    }
+    saved(t, super::api::save_sla(app, &page.staff, ws, sla).await)
 }
 
 #[derive(FromForm)]
