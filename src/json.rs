@@ -121,6 +121,24 @@ pub fn de_whole<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D
     }
 }
 
+/// `deserialize_with` for a count (`u32`) that may be written `5.0`.
+pub fn de_count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let v: Value = serde::Deserialize::deserialize(d)?;
+    whole_number(&v)
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| serde::de::Error::custom("must be a whole number"))
+}
+
+/// `deserialize_with` for an optional count that may be written `5.0`.
+pub fn de_count_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    match de_whole(d)? {
+        None => Ok(None),
+        Some(n) => u32::try_from(n)
+            .map(Some)
+            .map_err(|_| serde::de::Error::custom("must be a whole number")),
+    }
+}
+
 /// A JSON body that may be left out: an empty body is `T::default()`, anything else is read
 /// like [`Body`] (content type, limit, field-named errors).
 pub struct OptBody<T>(pub T);

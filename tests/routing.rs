@@ -330,6 +330,24 @@ async fn bad_rules_and_targets_are_named() {
     .await;
     assert_eq!(s, Status::BadRequest, "{b}");
     common::assert_error(&b, "VALIDATION_ERROR", Some("memberIds"));
+    let (s, b) = rule(
+        &app,
+        &owner,
+        json!({ "mode": "manual", "capacity": 100001 }),
+    )
+    .await;
+    assert_eq!(s, Status::BadRequest, "{b}");
+    common::assert_error(&b, "VALIDATION_ERROR", Some("capacity"));
+    let (s, b) = rule(&app, &owner, json!({ "mode": "manual", "capacity": 3.0 })).await;
+    assert_eq!(s, Status::Ok, "a whole number written 3.0: {b}");
+    // Searching while sorting by due time.
+    let (s, b) = app
+        .get(
+            "/api/v1/leads?q=quote&sortBy=dueAt&overdue=true",
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(s, Status::Ok, "{b}");
     let (s, b) = rule(&app, &owner, json!({ "mode": "sometimes" })).await;
     assert_eq!(s, Status::BadRequest, "{b}");
     common::assert_error(&b, "VALIDATION_ERROR", Some("mode"));

@@ -716,6 +716,7 @@ fn hits(
     let w = where_of(kinds, ws, inbox, now, turned);
     let key = match inbox.column {
         "created_at" => "NULL".to_string(),
+        "due_at" => DUE_AT.to_string(),
         c => format!("l.{c}"),
     };
     let (mut found, used) = super::index::matching(

@@ -232,6 +232,7 @@ pub async fn set_availability(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClockBody {
     /// Minutes to move the clock forward (1–100,000).
+    #[serde(deserialize_with = "crate::json::de_count")]
     #[schemars(range(min = 1, max = 100000))]
     pub advance_minutes: u32,
 }
@@ -270,7 +271,13 @@ async fn move_clock(app: &State<App>, staff: Staff, body: Body<ClockBody>) -> Ap
     if !may {
         return Err(ApiError::forbidden("Only an owner may move the clock"));
     }
-    let minutes = body.0.advance_minutes.clamp(1, 100_000);
+    let minutes = body.0.advance_minutes;
+    if !(1..=100_000).contains(&minutes) {
+        return Err(ApiError::validation(
+            "advanceMinutes",
+            "must be a whole number from 1 to 100000",
+        ));
+    }
     app.clock
         .advance(time::Duration::minutes(i64::from(minutes)));
     let (reminded, escalated) = sweep(app).await?;

@@ -54,7 +54,11 @@ pub struct Assignment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kinds: Option<Vec<String>>,
     /// Most open leads one member holds before the next one is chosen (none: no limit).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::json::de_count_opt"
+    )]
     #[schemars(range(min = 1, max = 100000))]
     pub capacity: Option<u32>,
 }
@@ -145,11 +149,16 @@ impl Day {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Sla {
     /// Minutes (of working time, when working hours are set) from capture to first response.
+    #[serde(deserialize_with = "crate::json::de_count")]
     #[schemars(range(min = 1, max = 100000))]
     pub first_response_minutes: u32,
     /// Minutes before `dueAt` that the assignee is reminded (default: a quarter of the target,
     /// at most 60).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::json::de_count_opt"
+    )]
     #[schemars(range(min = 1, max = 100000))]
     pub reminder_minutes: Option<u32>,
     /// Counted in these hours only (none: around the clock).
@@ -263,8 +272,8 @@ pub fn check_assignment(
             }
         }
     }
-    if a.capacity == Some(0) {
-        errs.add("capacity", "must be at least 1");
+    if a.capacity.is_some_and(|c| !(1..=MAX_MINUTES).contains(&c)) {
+        errs.add("capacity", "must be a whole number from 1 to 100000");
     }
     errs.finish()
 }
@@ -273,8 +282,11 @@ pub fn check_assignment(
 /// real holiday dates, a reminder inside the target.
 pub fn check_sla(s: &Sla) -> Result<(), ApiError> {
     let mut errs = FieldErrors::default();
-    if s.first_response_minutes == 0 {
-        errs.add("firstResponseMinutes", "must be at least 1");
+    if !(1..=MAX_MINUTES).contains(&s.first_response_minutes) {
+        errs.add(
+            "firstResponseMinutes",
+            "must be a whole number from 1 to 100000",
+        );
     }
     if let Some(r) = s.reminder_minutes {
         if r == 0 || r >= s.first_response_minutes {
@@ -311,6 +323,9 @@ pub fn check_sla(s: &Sla) -> Result<(), ApiError> {
     }
     errs.finish()
 }
+
+/// The largest capacity and the longest target or reminder, in minutes (about ten weeks).
+const MAX_MINUTES: u32 = 100_000;
 
 /// The kinds a rule can assign: those with the shared lifecycle (an assignee).
 pub fn assignable(kinds: &crate::leads::kind::Registry) -> impl Iterator<Item = &'static str> + '_ {
