@@ -205,15 +205,6 @@ pub fn recount(
     Ok(n)
 }
 
-/// A waiting lead's clock as the inbox shows it.
-#[derive(Debug, Clone, Default)]
-pub struct Due {
-    /// When it is due.
-    pub due_at: Option<String>,
-    /// Past due and still waiting.
-    pub overdue: bool,
-}
-
 /// The reminders and escalations due at `now`, each sent once: answers (reminded, escalated).
 pub fn sweep(tx: &mut Tx<'_>, now: &str) -> Result<(usize, usize), ApiError> {
     let targets: Vec<(String, String)> = tx
