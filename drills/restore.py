@@ -23,8 +23,12 @@ def main(binary):
     server = Leadbox(binary, first, log)
     token = server.token()
     key = server.open_the_form(token)
-    load = Load(server.base, key, workers=4, limit=3000)
-    time.sleep(2)
+    # The snapshot starts once the load is under way (not after a fixed pause: a fast machine
+    # would have finished a bounded load by then), and the load goes on while it is taken.
+    load = Load(server.base, key, workers=4, limit=50000)
+    deadline = time.time() + 30
+    while len(load.acked) < 300 and time.time() < deadline:
+        time.sleep(0.05)
     started = time.time()
     s, b = request(server.base, "POST", "/api/v1/backups", {}, token, timeout=60)
     took = time.time() - started
