@@ -154,6 +154,31 @@ async fn update(app: &State<App>, staff: Staff, id: &str, body: Body<Value>) -> 
     Ok(ok(ws.view()))
 }
 
+/// The id of workspace `key` (id or slug) for `staff`: 404 when they are not a member of it,
+/// 403 when their role lacks `perm`.
+pub async fn member_with(
+    app: &App,
+    staff: &Staff,
+    key: &str,
+    perm: Perm,
+) -> Result<String, ApiError> {
+    let (key, uid) = (key.to_string(), staff.user.id.clone());
+    app.store
+        .read(move |c| {
+            let ws = queries::by_id_or_slug(c, &key)?.ok_or_else(ApiError::not_found)?;
+            let role = users::role_in(c, &uid, &ws.id)?.ok_or_else(ApiError::not_found)?;
+            if !role.can(perm) {
+                return Err(ApiError::forbidden(format!(
+                    "Your role ({}) lacks {}",
+                    role.as_str(),
+                    perm.name()
+                )));
+            }
+            Ok(ws.id)
+        })
+        .await
+}
+
 /// Checks access, applies a parsed settings patch and records the change (shared with the
 /// settings page). Validation errors are reported only to members who may update.
 pub async fn update_settings(
@@ -164,22 +189,7 @@ pub async fn update_settings(
     errs: FieldErrors,
 ) -> Result<(model::Workspace, Vec<&'static str>), ApiError> {
     let user_id = staff.user.id.clone();
-    let k = key.clone();
-    let uid = user_id.clone();
-    app.store
-        .read(move |c| {
-            let ws = queries::by_id_or_slug(c, &k)?.ok_or_else(ApiError::not_found)?;
-            let role = users::role_in(c, &uid, &ws.id)?.ok_or_else(ApiError::not_found)?;
-            if !role.can(Perm::WorkspaceUpdate) {
-                return Err(ApiError::forbidden(format!(
-                    "Your role ({}) lacks {}",
-                    role.as_str(),
-                    Perm::WorkspaceUpdate.name()
-                )));
-            }
-            Ok(())
-        })
-        .await?;
+    member_with(app, staff, &key, Perm::WorkspaceUpdate).await?;
     errs.finish()?;
     app.store
         .write(move |tx| {

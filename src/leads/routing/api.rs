@@ -13,32 +13,7 @@ use crate::error::ApiError;
 use crate::json::{ok, ApiResult, Body};
 use crate::store::NewEvent;
 
-/// Resolves the workspace `key` (id or slug) for `staff`, 404 when they are not a member,
-/// 403 without `perm`; answers its id.
-pub async fn workspace_of(
-    app: &App,
-    staff: &Staff,
-    key: &str,
-    perm: Perm,
-) -> Result<String, ApiError> {
-    let (key, uid) = (key.to_string(), staff.user.id.clone());
-    app.store
-        .read(move |c| {
-            let ws = crate::workspaces::queries::by_id_or_slug(c, &key)?
-                .ok_or_else(ApiError::not_found)?;
-            let role =
-                crate::auth::users::role_in(c, &uid, &ws.id)?.ok_or_else(ApiError::not_found)?;
-            if !role.can(perm) {
-                return Err(ApiError::forbidden(format!(
-                    "Your role ({}) lacks {}",
-                    role.as_str(),
-                    perm.name()
-                )));
-            }
-            Ok(ws.id)
-        })
-        .await
-}
+use crate::workspaces::member_with as workspace_of;
 
 /// `GET /api/v1/workspaces/<id>/assignment` — WorkspacePermissions.Read.
 #[get("/api/v1/workspaces/<id>/assignment")]
