@@ -16,8 +16,11 @@ command -v adduser >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get ins
 cargo deb --no-build --quiet
 deb=$(ls -t "${CARGO_TARGET_DIR:-target}"/debian/leadbox_*.deb | head -1)
 echo "deb drill: $deb ($(du -h "$deb" | cut -f1))"
-dpkg-deb -c "$deb" | grep -q ' ./usr/bin/leadbox$'
-dpkg-deb -c "$deb" | grep -q ' ./usr/lib/systemd/system/leadbox.service$'
+# The listing is read whole first: `grep -q` stops at its match, and under pipefail the tar
+# behind dpkg-deb dying of the broken pipe would fail the drill.
+listing="$(dpkg-deb -c "$deb")"
+grep -q ' ./usr/bin/leadbox$' <<<"$listing"
+grep -q ' ./usr/lib/systemd/system/leadbox.service$' <<<"$listing"
 
 out=$(dpkg -i "$deb" 2>&1)
 echo "$out" | grep -q "journalctl -u leadbox" || { echo "$out"; echo "deb drill: postinst did not print the setup hint" >&2; exit 1; }
