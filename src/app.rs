@@ -25,8 +25,12 @@ pub struct App {
     pub throttle: Arc<Throttle>,
     /// Per-workspace rate limits.
     pub limits: Arc<Limits>,
-    /// Signs and checks the public form's spam tokens.
+    /// Signs and checks the public form's spam tokens, and scores submissions.
     pub spam: SpamGuard,
+    /// Public key → form, for the capture path.
+    pub forms: Arc<crate::inquiries::forms::cache::FormCache>,
+    /// Told of each workspace settings change inside its transaction.
+    pub settings_hooks: Vec<Arc<dyn crate::workspaces::SettingsHook>>,
     /// The clock expiry is judged by.
     pub clock: Arc<crate::clock::Clock>,
     /// Every registered lead kind.

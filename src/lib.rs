@@ -166,11 +166,19 @@ async fn start(
     let hub = Hub::new(metrics.clone());
     // Two servers on one database would each believe they own the writer.
     let lock = Arc::new(store::guard::lock(&config.data_dir)?);
+    let secret: String = figment
+        .extract_inner("secret_key")
+        .map_err(|e| format!("secret key: {e}"))?;
+    let spam = SpamGuard::new(&secret, Some(config.data_dir.clone()));
+    let forms = Arc::new(inquiries::forms::cache::FormCache::default());
+    // Told of each commit, in this order: what the capture path keeps in memory first, so a
+    // socket that hears of a change never sees the old settings again.
+    let listeners = store::Listeners(vec![forms.clone(), spam.models.clone(), hub.clone()]);
     let store = Store::open(
         &config.data_dir,
         config.writer_max_batch,
         metrics.clone(),
-        hub.clone(),
+        Arc::new(listeners),
     )?;
     store
         .guard()
@@ -213,9 +221,6 @@ async fn start(
             println!("leadbox: no staff user yet. Create the owner at {link}");
         }
     }
-    let secret: String = figment
-        .extract_inner("secret_key")
-        .map_err(|e| format!("secret key: {e}"))?;
     let app = App {
         store,
         metrics,
@@ -223,7 +228,9 @@ async fn start(
         trusted,
         throttle: Arc::new(Throttle::default()),
         limits: Arc::new(Limits::default()),
-        spam: SpamGuard::new(&secret),
+        spam,
+        forms,
+        settings_hooks: vec![Arc::new(inquiries::quarantine::ReleaseOnAllow)],
         clock: Arc::default(),
         kinds,
         hub,

@@ -116,7 +116,7 @@ impl LeadKind for DemoRequests {
             select: "SELECT t.id, t.workspace_id, t.deleted_at IS NOT NULL AS hidden, t.status,
                     NULL AS turns_at, NULL AS turns_to, t.name, t.email, t.company,
                     t.created_at, t.updated_at, t.assignee_id, NULL AS end_user_id,
-                    t.person_id, '' AS body
+                    t.person_id, '' AS body, NULL AS source
                  FROM demo_requests t",
             key: "t.rowid",
             end_user: None,

@@ -37,7 +37,7 @@ const INDEX: IndexSql = IndexSql {
             COALESCE(e.name, t.account_email, t.user_id) AS name,
             COALESCE(t.account_email, e.email) AS email, e.company AS company, t.created_at,
             t.updated_at, t.assignee_id, t.user_id AS end_user_id, t.person_id,
-            t.plan || ' ' || COALESCE(t.page, '') AS body
+            t.plan || ' ' || COALESCE(t.page, '') AS body, NULL AS source
          FROM sales_contact_requests t
          LEFT JOIN end_users e ON e.workspace_id = t.workspace_id AND e.id = t.user_id",
     key: "t.rowid",

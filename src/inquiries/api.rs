@@ -18,7 +18,7 @@ use crate::workspaces::guard::Ctx;
 
 /// The HTTP routes of the management API.
 pub fn routes() -> Vec<Route> {
-    routes![list, count, find, create, edit, not_spam]
+    routes![list, count, find, create, edit, not_spam, mark_spam]
 }
 
 /// `GET /api/v1/inquiries` — InquiryPermissions.Find.
@@ -69,15 +69,13 @@ async fn create(app: &State<App>, ctx: Ctx, body: Body<Value>) -> ApiResult {
         .cloned()
         .ok_or_else(|| ApiError::validation("body", "must be a JSON object"))?;
     let contact = Contact::parse(fields_from_json(obj))?;
-    let inq = service::create(
-        app,
-        ctx.workspace.id.clone(),
+    let new = service::NewInquiry {
         contact,
-        "staff",
-        Some(ctx.staff.user.id.clone()),
-        vec![],
-    )
-    .await?;
+        spam_threshold: ctx.workspace.spam_threshold,
+        ..Default::default()
+    };
+    let staff = Some(ctx.staff.user.id.clone());
+    let inq = service::create(app, ctx.workspace.id.clone(), new, "staff", staff).await?;
     Ok(created(inq.view()))
 }
 
@@ -110,4 +108,10 @@ async fn step(app: &App, ctx: &Ctx, id: &str, step: Step) -> ApiResult {
 #[post("/api/v1/inquiries/<id>/not-spam")]
 async fn not_spam(app: &State<App>, ctx: Ctx, id: &str) -> ApiResult {
     step(app, &ctx, id, Step::NotSpam).await
+}
+
+/// `POST /api/v1/inquiries/<id>/spam` — InquiryPermissions.Update: into the spam folder.
+#[post("/api/v1/inquiries/<id>/spam")]
+async fn mark_spam(app: &State<App>, ctx: Ctx, id: &str) -> ApiResult {
+    step(app, &ctx, id, Step::MarkSpam).await
 }

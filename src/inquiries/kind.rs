@@ -32,11 +32,15 @@ pub fn perm(action: LeadAction) -> Perm {
 /// The inbox columns of an inquiry; spam and deleted ones stay out of the inbox.
 const INDEX: IndexSql = IndexSql {
     table: "inquiries",
-    select: "SELECT t.id, t.workspace_id, (t.spam = 1 OR t.deleted_at IS NOT NULL) AS hidden,
+    select: "SELECT t.id, t.workspace_id,
+            (t.spam = 1 OR t.quarantined = 1 OR t.deleted_at IS NOT NULL) AS hidden,
             t.status, NULL AS turns_at, NULL AS turns_to, t.name, t.email,
             t.business_name AS company, t.created_at, t.updated_at, t.assignee_id,
             NULL AS end_user_id, t.person_id,
-            COALESCE(t.subject, '') || ' ' || t.message || ' ' || COALESCE(t.phone, '') AS body
+            COALESCE(t.subject, '') || ' ' || t.message || ' ' || COALESCE(t.phone, '') || ' '
+                || COALESCE((SELECT group_concat(value, ' ') FROM json_each(t.answers)
+                    WHERE type = 'text'), '') AS body,
+            t.utm_source AS source
          FROM inquiries t",
     key: "t.rowid",
     end_user: None,
@@ -141,7 +145,8 @@ impl LeadKind for Inquiries {
     fn erase(&self, conn: &Connection, ws: &str, id: &str) -> Result<(), ApiError> {
         conn.execute(
             "UPDATE inquiries SET name = '', email = '', phone = NULL, business_name = NULL,
-                 business_website = NULL, subject = NULL, message = '', lost_reason = NULL
+                 business_website = NULL, subject = NULL, message = '', lost_reason = NULL,
+                 answers = '{}', attribution = NULL
              WHERE workspace_id = ?1 AND id = ?2",
             [ws, id],
         )?;
@@ -185,6 +190,8 @@ impl LeadKind for Inquiries {
     fn operations(&self) -> Vec<Operation> {
         let p = |a: LeadAction| perm(a).name();
         let mut ops = super::public::operations();
+        ops.extend(super::forms::api::operations());
+        ops.extend(super::quarantine::operations());
         ops.extend([
             Operation::new(
                 "get",
@@ -232,6 +239,13 @@ impl LeadKind for Inquiries {
                 &p(LeadAction::Update),
             )
             .ok::<InquiryView>(200, "The inquiry, now in the inbox"),
+            Operation::new(
+                "post",
+                "/api/v1/inquiries/{id}/spam",
+                "Move to the spam folder; the workspace's spam model learns from it",
+                &p(LeadAction::Update),
+            )
+            .ok::<InquiryView>(200, "The inquiry, now in the spam folder"),
         ]);
         ops
     }

@@ -5,6 +5,9 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
+use super::attribution::Attribution;
+use super::forms::Answers;
+use super::spam::score::Reason;
 use crate::domain::{self, Email};
 use crate::error::FieldErrors;
 use crate::leads::lifecycle::Status;
@@ -110,7 +113,7 @@ pub struct Contact {
     pub locale: Option<String>,
 }
 
-fn phone(s: &str) -> Result<String, String> {
+pub(crate) fn phone(s: &str) -> Result<String, String> {
     let s = s.trim();
     let ok = s.len() <= 50
         && s.chars().filter(|c| c.is_ascii_digit()).count() >= 5
@@ -123,7 +126,7 @@ fn phone(s: &str) -> Result<String, String> {
     }
 }
 
-fn website(s: &str) -> Result<String, String> {
+pub(crate) fn website(s: &str) -> Result<String, String> {
     let s = s.trim();
     let with_scheme = if s.contains("://") {
         s.to_string()
@@ -305,10 +308,23 @@ pub struct InquiryView {
     pub status_label: crate::leads::kind::Label,
     /// Owner.
     pub assignee_id: Option<String>,
-    /// Judged spam.
+    /// Judged spam (its score is above the workspace's threshold).
     pub spam: bool,
-    /// Why.
-    pub spam_reasons: Vec<String>,
+    /// The spam score, 0–100.
+    pub spam_score: i64,
+    /// Why it scored that: each signal with its weight.
+    pub spam_reasons: Vec<Reason>,
+    /// Held in quarantine: posted from an origin the form does not allow.
+    pub quarantined: bool,
+    /// The origin of the page that posted it.
+    pub origin: Option<String>,
+    /// The form it came through (null: the workspace's default form).
+    pub form_id: Option<String>,
+    /// Answers to the form's own questions, by key.
+    #[schemars(with = "std::collections::BTreeMap<String, Value>")]
+    pub fields: Value,
+    /// First and last touch.
+    pub attribution: Option<Attribution>,
     /// `public_form` or `staff`.
     pub source: String,
     /// Captured.
@@ -451,8 +467,10 @@ pub struct Inquiry {
     pub assignee_id: Option<String>,
     /// Judged spam.
     pub spam: bool,
-    /// Why.
-    pub spam_reasons: Vec<String>,
+    /// The spam score, 0–100.
+    pub spam_score: i64,
+    /// Why it scored that.
+    pub spam_reasons: Vec<Reason>,
     /// `public_form` or `staff`.
     pub source: String,
     /// Captured.
@@ -469,6 +487,18 @@ pub struct Inquiry {
     pub deleted_at: Option<String>,
     /// The person behind it.
     pub person_id: Option<String>,
+    /// The form it came through (None: the workspace's default form, or staff).
+    pub form_id: Option<String>,
+    /// Answers to that form's own questions.
+    pub answers: Answers,
+    /// Where the visitor came from.
+    pub attribution: Option<Attribution>,
+    /// Held back because the page that posted it was not an allowed origin.
+    pub quarantined: bool,
+    /// That page's origin (when the post named one).
+    pub origin: Option<String>,
+    /// The last staff verdict: `spam` or `ham`.
+    pub verdict: Option<String>,
 }
 
 impl Inquiry {
@@ -513,7 +543,13 @@ impl Inquiry {
             status_label: self.status.label(),
             assignee_id: self.assignee_id.clone(),
             spam: self.spam,
+            spam_score: self.spam_score,
             spam_reasons: self.spam_reasons.clone(),
+            quarantined: self.quarantined,
+            origin: self.origin.clone(),
+            form_id: self.form_id.clone(),
+            fields: super::forms::answers_value(&self.answers),
+            attribution: self.attribution.clone(),
             source: self.source.clone(),
             created_at: self.created_at.clone(),
             updated_at: self.updated_at.clone(),
@@ -536,6 +572,10 @@ impl Inquiry {
             "businessName": self.contact.business_name,
             "subject": self.contact.subject,
             "createdAt": self.created_at,
+            "formId": self.form_id,
+            "fields": super::forms::answers_value(&self.answers),
+            "attribution": self.attribution,
+            "spamScore": self.spam_score,
         })
     }
 }

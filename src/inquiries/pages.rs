@@ -25,7 +25,7 @@ use crate::workspaces::queries;
 
 /// The HTTP routes of these pages.
 pub fn routes() -> Vec<Route> {
-    routes![list_page, export_csv, detail_page, not_spam, embed_page]
+    routes![list_page, export_csv, detail_page, not_spam, mark_spam, embed_page]
 }
 
 fn allowed(page: &Page, perm: Perm) -> Result<(), Status> {
@@ -226,7 +226,53 @@ struct View {
     status_label: &'static str,
     deleted: bool,
     spam: bool,
-    spam_reasons: String,
+    spam_score: i64,
+    spam_threshold: i64,
+    /// (signal, points as "+N", what it saw).
+    spam_reasons: Vec<(&'static str, String, String)>,
+    quarantined: bool,
+    origin: Option<String>,
+    form: String,
+    /// (question, answer).
+    answers: Vec<(String, String)>,
+    /// (which touch, [(what, value)]).
+    touches: Vec<(&'static str, Vec<(&'static str, String)>)>,
+}
+
+/// A spam signal's name in the viewer's language.
+pub fn signal_label(t: &crate::admin::i18n::Strings, code: &str) -> &'static str {
+    match code {
+        "honeypot" => t.sig_honeypot,
+        "too_fast" => t.sig_too_fast,
+        "bad_time_token" => t.sig_bad_time_token,
+        "bad_proof_of_work" => t.sig_bad_proof_of_work,
+        "disposable_email" => t.sig_disposable_email,
+        "links" => t.sig_links,
+        "markup" => t.sig_markup,
+        "script_mismatch" => t.sig_script_mismatch,
+        "repeated_content" => t.sig_repeated_content,
+        _ => t.sig_model,
+    }
+}
+
+fn touch_rows(
+    t: &crate::admin::i18n::Strings,
+    touch: &super::attribution::Touch,
+) -> Vec<(&'static str, String)> {
+    [
+        (t.source_label, &touch.utm_source),
+        (t.medium, &touch.utm_medium),
+        (t.campaign, &touch.utm_campaign),
+        ("utm_term", &touch.utm_term),
+        ("utm_content", &touch.utm_content),
+        ("gclid", &touch.gclid),
+        ("fbclid", &touch.fbclid),
+        (t.referrer, &touch.referrer),
+        (t.landing_page, &touch.landing_page),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.clone().map(|v| (k, v)))
+    .collect()
 }
 
 #[derive(Template)]
@@ -237,6 +283,8 @@ struct DetailPage {
     i: View,
     a: Allowed,
     not_spam: bool,
+    mark_spam: bool,
+    allow_origin: bool,
     me: String,
     members: Vec<(String, String)>,
     timeline: Vec<timeline::Item>,
@@ -261,6 +309,17 @@ async fn detail_page(
     let deleted = inq.deleted_at.is_some();
     let a = Allowed::of(page.role, &Inquiries, inq.status, !inq.spam, deleted);
     let not_spam = inq.spam && !deleted && page.role.can(perm(A::Update));
+    let mark_spam = !inq.spam && !deleted && page.role.can(perm(A::Update));
+    let allow_origin = inq.quarantined && page.role.can(Perm::WorkspaceUpdate);
+    let (ws, fid) = (page.workspace.id.clone(), inq.form_id.clone());
+    let form = match fid {
+        Some(fid) => app
+            .store
+            .read(move |c| super::forms::queries::get(c, &ws, &fid))
+            .await
+            .map_err(|e| e.status)?,
+        None => None,
+    };
     let name_of = |id: &str| {
         members
             .iter()
@@ -296,13 +355,59 @@ async fn detail_page(
         status_label: status_label(&page, inq.status),
         deleted: inq.deleted_at.is_some(),
         spam: inq.spam,
-        spam_reasons: inq.spam_reasons.join(", "),
+        spam_score: inq.spam_score,
+        spam_threshold: page.workspace.spam_threshold,
+        spam_reasons: inq
+            .spam_reasons
+            .iter()
+            .map(|r| {
+                (
+                    signal_label(t, &r.code),
+                    format!("{:+}", r.weight),
+                    r.detail.clone().unwrap_or_default(),
+                )
+            })
+            .collect(),
+        quarantined: inq.quarantined,
+        origin: inq.origin.clone(),
+        form: match (&form, &inq.form_id) {
+            (Some(f), _) => f.name.clone(),
+            (None, Some(id)) => id.clone(),
+            (None, None) => t.default_form.to_string(),
+        },
+        answers: inq
+            .answers
+            .iter()
+            .map(|(k, v)| {
+                let label = form
+                    .as_ref()
+                    .and_then(|f| f.fields.iter().find(|q| &q.key == k))
+                    .map(|q| if t.lang == "vi" { q.label.vi.clone() } else { q.label.en.clone() })
+                    .unwrap_or_else(|| k.clone());
+                let value = match v {
+                    super::forms::Answer::Yes(true) => t.yes.to_string(),
+                    super::forms::Answer::Yes(false) => t.no.to_string(),
+                    super::forms::Answer::Text(s) => s.clone(),
+                };
+                (label, value)
+            })
+            .collect(),
+        touches: inq
+            .attribution
+            .iter()
+            .flat_map(|a| {
+                [(t.first_touch, &a.first_touch), (t.last_touch, &a.last_touch)]
+            })
+            .filter_map(|(k, v)| v.as_ref().map(|v| (k, touch_rows(t, v))))
+            .collect(),
     };
     render(&DetailPage {
         base: format!("/admin/inquiries/{}", view.id),
         i: view,
         a,
         not_spam,
+        mark_spam,
+        allow_origin,
         me: page.staff.user.id.clone(),
         members,
         timeline,
@@ -315,6 +420,18 @@ async fn detail_page(
     })
 }
 
+/// `POST /admin/inquiries/<id>/spam` — InquiryPermissions.Update: into the spam folder (the
+/// workspace's model learns from it).
+#[post("/admin/inquiries/<id>/spam", data = "<form>")]
+async fn mark_spam(
+    app: &State<App>,
+    page: Page,
+    id: &str,
+    form: Form<LeadActionForm>,
+) -> Result<Flash<Redirect>, Status> {
+    verdict(app, page, id, form, Step::MarkSpam).await
+}
+
 /// `POST /admin/inquiries/<id>/not-spam` — InquiryPermissions.Update: releases it as NEW.
 /// (Its lifecycle actions are the shared ones of `leads::pages`.)
 #[post("/admin/inquiries/<id>/not-spam", data = "<form>")]
@@ -324,6 +441,16 @@ async fn not_spam(
     id: &str,
     form: Form<LeadActionForm>,
 ) -> Result<Flash<Redirect>, Status> {
+    verdict(app, page, id, form, Step::NotSpam).await
+}
+
+async fn verdict(
+    app: &App,
+    page: Page,
+    id: &str,
+    form: Form<LeadActionForm>,
+    step: Step,
+) -> Result<Flash<Redirect>, Status> {
     page.check_csrf(form.csrf.as_deref())?;
     allowed(&page, perm(A::Update))?;
     let back = Redirect::to(format!("/admin/inquiries/{id}"));
@@ -332,7 +459,7 @@ async fn not_spam(
         page.workspace.id.clone(),
         id.to_string(),
         page.staff.user.id.clone(),
-        Step::NotSpam,
+        step,
     )
     .await
     {

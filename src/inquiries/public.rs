@@ -13,19 +13,22 @@ use rocket::response::{self, Responder, Response};
 use rocket::{get, options, post, routes, Route, State};
 use serde_json::{json, Value};
 
+use super::forms::cache::Target;
+use super::forms::{Field, FieldType};
 use super::model::{fields_from_form, fields_from_json, Contact, Fields};
 use super::public_text::{localize, text, PublicText};
-use super::service;
-use super::spam;
+use super::service::{self, NewInquiry};
+use super::spam::{self, score::Reason};
 use crate::admin::ASSET_VERSION;
 use crate::app::App;
 use crate::auth::guards::client_ip;
 use crate::domain::Locale;
 use crate::error::{stash, ApiError};
 use crate::json::{parse_json, read_limited};
+use crate::error::FieldErrors;
 use crate::leads::kind::Input;
-use crate::workspaces::model::Workspace;
 use crate::workspaces::queries as workspaces;
+use std::sync::Arc;
 
 /// The HTTP routes of the public capture path (all public, spam-protected).
 pub fn routes() -> Vec<Route> {
@@ -100,23 +103,42 @@ impl<'r> FromRequest<'r> for Caller {
     }
 }
 
+/// Where a browser post comes from, as far as the form's allowed origins go.
+enum Origin {
+    /// No `Origin` header, or leadbox's own hosted page.
+    Own,
+    /// An allowed origin: answered with CORS headers for it.
+    Allowed(String),
+    /// An origin the form does not allow (normalised): the post is held in quarantine.
+    Unlisted(String),
+}
+
 impl Caller {
-    /// Ok(Some(origin)) for an allowed cross-origin browser, Ok(None) without CORS involved,
-    /// Err for an origin the workspace does not allow.
-    fn cors(&self, ws: &Workspace) -> Result<Option<String>, ApiError> {
+    fn origin(&self, t: &Target) -> Origin {
         let Some(origin) = self.origin.as_deref() else {
-            return Ok(None);
+            return Origin::Own;
         };
         let authority = origin.split_once("://").map(|(_, a)| a);
         if authority.is_some() && authority == self.host.as_deref() {
-            return Ok(None); // same origin: leadbox's own hosted form
+            return Origin::Own; // same origin: leadbox's own hosted form
         }
         let normal = origin.trim_end_matches('/').to_ascii_lowercase();
-        if ws.allowed_origins.contains(&normal) {
-            Ok(Some(origin.to_string()))
+        if t.allows(&normal) {
+            Origin::Allowed(origin.to_string())
         } else {
-            Err(ApiError::forbidden("This origin may not use this form")
-                .with_details(json!({ "origin": "is not in the workspace's allowedOrigins" })))
+            Origin::Unlisted(normal.chars().take(300).collect())
+        }
+    }
+
+    /// Ok(Some(origin)) for an allowed cross-origin browser, Ok(None) without CORS involved,
+    /// Err for an origin the form does not allow (the challenge and the preflight refuse it,
+    /// so the embed script falls back to a plain form post, which is kept in quarantine).
+    fn cors(&self, t: &Target) -> Result<Option<String>, ApiError> {
+        match self.origin(t) {
+            Origin::Own => Ok(None),
+            Origin::Allowed(o) => Ok(Some(o)),
+            Origin::Unlisted(_) => Err(ApiError::forbidden("This origin may not use this form")
+                .with_details(json!({ "origin": "is not in the form's allowedOrigins" }))),
         }
     }
 }
@@ -183,16 +205,15 @@ fn json_error(e: ApiError, cors: Option<String>) -> PublicAnswer {
     }
 }
 
-/// The policy of the public pages: framable only by the workspace's allowed origins.
-fn public_csp(ws: Option<&Workspace>) -> Header<'static> {
-    let (ancestors, form_action) = match ws {
-        Some(w) => {
-            let thanks = w
-                .thank_you_url
-                .as_deref()
+/// The policy of the public pages: framable only by the form's allowed origins.
+fn public_csp(t: Option<&Target>) -> Header<'static> {
+    let (ancestors, form_action) = match t {
+        Some(t) => {
+            let thanks = t
+                .thank_you_url()
                 .and_then(|u| crate::domain::parse_origin(&origin_of(u)).ok())
                 .unwrap_or_default();
-            (w.allowed_origins.join(" "), thanks)
+            (t.origins().join(" "), thanks)
         }
         None => (String::new(), String::new()),
     };
@@ -214,6 +235,35 @@ fn origin_of(url: &str) -> String {
     }
 }
 
+/// One of a form's own questions, as the hosted page shows it.
+pub struct Question {
+    key: String,
+    label: String,
+    kind: &'static str,
+    required: bool,
+    options: Vec<String>,
+    value: String,
+    error: Option<String>,
+}
+
+impl Question {
+    fn is(&self, kind: &str) -> bool {
+        self.kind == kind
+    }
+    fn ticked(&self) -> bool {
+        matches!(self.value.as_str(), "on" | "true" | "1" | "yes")
+    }
+    fn max(&self) -> usize {
+        match self.kind {
+            "textarea" => 5000,
+            "email" => 254,
+            "tel" => 50,
+            "url" => 2048,
+            _ => 500,
+        }
+    }
+}
+
 /// The hosted form page.
 #[derive(Template)]
 #[template(path = "public_form.html")]
@@ -225,6 +275,11 @@ struct FormPage {
     values: BTreeMap<String, String>,
     errors: BTreeMap<String, String>,
     kinds: Vec<(&'static str, &'static str)>,
+    /// A form of the workspace's own: its questions instead of the built-in optional fields.
+    custom: bool,
+    questions: Vec<Question>,
+    /// Where the visitor came from, for a post without the script.
+    touch: Vec<(&'static str, String)>,
 }
 
 impl FormPage {
@@ -233,23 +288,51 @@ impl FormPage {
     }
 }
 
-fn html_page(status: Status, ws: Option<&Workspace>, html: String) -> PublicAnswer {
+fn html_page(status: Status, t: Option<&Target>, html: String) -> PublicAnswer {
     PublicAnswer {
         status,
         body: PublicBody::Html(html),
-        headers: vec![public_csp(ws)],
+        headers: vec![public_csp(t)],
     }
+}
+
+fn questions(
+    fields: &[Field],
+    locale: Locale,
+    values: &Fields,
+    errors: &BTreeMap<String, String>,
+) -> Vec<Question> {
+    fields
+        .iter()
+        .map(|f| Question {
+            key: f.key.clone(),
+            label: match locale {
+                Locale::Vi => f.label.vi.clone(),
+                _ => f.label.en.clone(),
+            },
+            kind: f.kind.as_str(),
+            required: f.required,
+            options: f.options.clone(),
+            value: match values.get(&f.key) {
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Bool(true)) if f.kind == FieldType::Checkbox => "on".into(),
+                _ => String::new(),
+            },
+            error: errors.get(&f.key).map(|m| localize(locale, m)),
+        })
+        .collect()
 }
 
 fn render_form(
     app: &App,
-    ws: &Workspace,
+    target: &Target,
     locale: Locale,
     values: &Fields,
     errors: BTreeMap<String, String>,
     status: Status,
 ) -> PublicAnswer {
     let t = text(locale);
+    let ws = &target.workspace;
     // A page shown again after a mistake keeps the visitor's original time token (or one
     // already past the trap): they have spent their time on the first attempt.
     let ts = match values.get("_ts").and_then(Value::as_str) {
@@ -259,16 +342,30 @@ fn render_form(
             .issue_ts_at(&ws.id, spam::now_ms() - spam::MIN_FILL_MS),
         _ => app.spam.issue_ts(&ws.id),
     };
+    let fields = target.form.as_ref().map(|f| f.fields.as_slice()).unwrap_or(&[]);
+    let touch = TOUCH_KEYS
+        .iter()
+        .filter_map(|(name, key)| {
+            values
+                .get(*key)
+                .and_then(Value::as_str)
+                .filter(|v| !v.is_empty())
+                .map(|v| (*name, v.chars().take(2048).collect()))
+        })
+        .collect();
     let page = FormPage {
         t,
         asset_v: ASSET_VERSION.as_str(),
-        key: ws.public_key.clone(),
+        key: target.key().to_string(),
         ts,
         values: values
             .iter()
             .filter(|(k, _)| !k.starts_with('_'))
             .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
             .collect(),
+        custom: target.form.is_some(),
+        questions: questions(fields, locale, values, &errors),
+        touch,
         errors: errors
             .into_iter()
             .map(|(k, m)| (k, localize(locale, &m)))
@@ -281,10 +378,22 @@ fn render_form(
         ],
     };
     match page.render() {
-        Ok(html) => html_page(status, Some(ws), html),
+        Ok(html) => html_page(status, Some(target), html),
         Err(e) => json_error(ApiError::internal(format!("template: {e}")), None),
     }
 }
+
+/// The attribution fields a hosted page passes on from its own address: (form name, key).
+const TOUCH_KEYS: [(&str, &str); 8] = [
+    ("utm_source", "utmSource"),
+    ("utm_medium", "utmMedium"),
+    ("utm_campaign", "utmCampaign"),
+    ("utm_term", "utmTerm"),
+    ("utm_content", "utmContent"),
+    ("gclid", "gclid"),
+    ("fbclid", "fbclid"),
+    ("referrer", "referrer"),
+];
 
 fn message_page(
     status: Status,
@@ -314,28 +423,67 @@ struct SimplePage {
     body: &'static str,
 }
 
-async fn workspace_by_key(app: &App, key: &str) -> Result<Option<Workspace>, ApiError> {
+/// The form behind a public key: from memory, else read once and kept until a workspace or
+/// form changes.
+async fn target_by_key(app: &App, key: &str) -> Result<Option<Arc<Target>>, ApiError> {
     if !key.starts_with("pk_") || key.len() > 64 {
         return Ok(None);
     }
+    if let Some(t) = app.forms.get(key) {
+        return Ok(Some(t));
+    }
+    let generation = app.forms.generation();
     let k = key.to_string();
-    app.store
-        .read(move |c| workspaces::by_public_key(c, &k))
-        .await
+    let found = app
+        .store
+        .read(move |c| {
+            if let Some(ws) = workspaces::by_public_key(c, &k)? {
+                return Ok(Some(Target {
+                    workspace: ws,
+                    form: None,
+                }));
+            }
+            let Some(form) = super::forms::queries::by_public_key(c, &k)? else {
+                return Ok(None);
+            };
+            let ws = workspaces::by_id_or_slug(c, &form.workspace_id)?;
+            Ok(ws.map(|workspace| Target {
+                workspace,
+                form: Some(form),
+            }))
+        })
+        .await?;
+    Ok(found.map(|t| {
+        let t = Arc::new(t);
+        app.forms.fill(generation, key, t.clone());
+        t
+    }))
 }
 
-fn locale_of(fields: &Fields, ws: Option<&Workspace>) -> Locale {
+/// The workspace's spam model: from memory, else read once and kept until a verdict.
+async fn model_of(app: &App, workspace_id: &str) -> Result<Arc<spam::bayes::Model>, ApiError> {
+    if let Some(m) = app.spam.models.get(workspace_id) {
+        return Ok(m);
+    }
+    let generation = app.spam.models.generation();
+    let ws = workspace_id.to_string();
+    let m = Arc::new(app.store.read(move |c| spam::bayes::load(c, &ws)).await?);
+    app.spam.models.fill(generation, workspace_id, m.clone());
+    Ok(m)
+}
+
+fn locale_of(fields: &Fields, t: Option<&Target>) -> Locale {
     fields
         .get("_lang")
         .or_else(|| fields.get("locale"))
         .and_then(Value::as_str)
         .and_then(|l| Locale::parse(l).ok())
-        .or(ws.map(|w| w.default_locale))
+        .or(t.map(|t| t.workspace.default_locale))
         .unwrap_or_default()
 }
 
-/// The spam verdict: the reasons this submission looks automated (empty = clean).
-fn spam_reasons(app: &App, ws: &Workspace, f: &Fields) -> Vec<String> {
+/// The defences of §4 that fired: each is a verdict on its own.
+fn defences(app: &App, workspace_id: &str, f: &Fields) -> Vec<Reason> {
     let mut reasons = vec![];
     let s = |k: &str| {
         f.get(k)
@@ -343,35 +491,62 @@ fn spam_reasons(app: &App, ws: &Workspace, f: &Fields) -> Vec<String> {
             .map(str::trim)
             .filter(|v| !v.is_empty())
     };
+    let mut add = |code: &str| reasons.push(Reason::new(code, spam::score::DEFENCE, None));
     if s("_gotcha").is_some() {
-        reasons.push(spam::HONEYPOT.to_string());
+        add(spam::HONEYPOT);
     }
-    if let Some(ts) = s("_ts") {
-        reasons.extend(app.spam.check_ts(&ws.id, ts).map(str::to_string));
+    if let Some(code) = s("_ts").and_then(|ts| app.spam.check_ts(workspace_id, ts)) {
+        add(code);
     }
-    if let Some(proof) = s("_pow") {
-        reasons.extend(app.spam.check_proof(&ws.id, proof).map(str::to_string));
+    if let Some(code) = s("_pow").and_then(|p| app.spam.check_proof(workspace_id, p)) {
+        add(code);
     }
     reasons
+}
+
+/// A submission read into a new inquiry, or every field that is wrong.
+fn read(target: &Target, fields: &Fields) -> Result<NewInquiry, FieldErrors> {
+    let mut errs = FieldErrors::default();
+    let contact = Contact::parse(fields.clone()).map_err(|e| {
+        for (k, m) in e.into_map() {
+            errs.add(&k, m);
+        }
+    });
+    let questions = target.form.as_ref().map(|f| f.fields.as_slice()).unwrap_or(&[]);
+    let answers = super::forms::answers(questions, fields, &mut errs);
+    let attribution = super::attribution::parse(fields, &mut errs);
+    match contact {
+        Ok(contact) if errs.is_empty() => Ok(NewInquiry {
+            contact,
+            form_id: target.form.as_ref().map(|f| f.id.clone()),
+            answers,
+            attribution,
+            spam_threshold: target.workspace.spam_threshold,
+            ..NewInquiry::default()
+        }),
+        _ => Err(errs),
+    }
 }
 
 /// `POST /api/public/forms/<key>/inquiries` — public: captures an inquiry.
 #[post("/api/public/forms/<key>/inquiries", data = "<sub>")]
 async fn submit(app: &State<App>, key: &str, caller: Caller, sub: Submission) -> PublicAnswer {
     let Submission { fields, is_form } = sub;
-    let ws = match workspace_by_key(app, key).await {
-        Ok(Some(ws)) => ws,
+    let target = match target_by_key(app, key).await {
+        Ok(Some(t)) => t,
         Ok(None) if is_form => {
             return message_page(Status::NotFound, locale_of(&fields, None), |t| t.not_found)
         }
         Ok(None) => return json_error(ApiError::not_found(), None),
         Err(e) => return json_error(e, None),
     };
-    let locale = locale_of(&fields, Some(&ws));
-    let cors = match caller.cors(&ws) {
-        Ok(c) => c,
-        Err(_) if is_form => return message_page(Status::Forbidden, locale, |t| t.not_allowed),
-        Err(e) => return json_error(e, None),
+    let ws = &target.workspace;
+    let locale = locale_of(&fields, Some(&target));
+    let (cors, held) = match caller.origin(&target) {
+        Origin::Own => (None, None),
+        Origin::Allowed(o) => (Some(o), None),
+        // Not refused: kept in quarantine, answered like a success, without CORS headers.
+        Origin::Unlisted(o) => (None, Some(o)),
     };
     let limits = ws.rate_limits;
     let ip = caller.ip.map(|i| i.to_string()).unwrap_or_default();
@@ -397,31 +572,37 @@ async fn submit(app: &State<App>, key: &str, caller: Caller, sub: Submission) ->
         }
         return json_error(e, cors);
     }
-    let contact = match Contact::parse(fields.clone()) {
-        Ok(c) => c,
+    let mut new = match read(&target, &fields) {
+        Ok(n) => n,
         Err(errs) if is_form => {
-            return render_form(
-                app,
-                &ws,
-                locale,
-                &fields,
-                errs.into_map(),
-                Status::BadRequest,
-            )
+            return render_form(app, &target, locale, &fields, errs.into_map(), Status::BadRequest)
         }
         Err(errs) => return json_error(errs.into(), cors),
     };
-    let reasons = spam_reasons(app, &ws, &fields);
-    let inquiry =
-        match service::create(app, ws.id.clone(), contact, "public_form", None, reasons).await {
-            Ok(i) => i,
-            Err(e) => return json_error(e, cors),
-        };
+    let model = match model_of(app, &ws.id).await {
+        Ok(m) => m,
+        Err(e) => return json_error(e, cors),
+    };
+    let text = service::model_text(&new.contact, &new.answers);
+    let looked = spam::score::Looked {
+        email_domain: new.contact.email.rsplit('@').next().unwrap_or(""),
+        text: &text,
+        locale,
+    };
+    new.spam_reasons = defences(app, &ws.id, &fields);
+    new.spam_reasons
+        .extend(spam::score::offline(&app.spam, &ws.id, &looked, Some(&model)));
+    new.origin = caller.origin.as_ref().map(|o| o.trim_end_matches('/').to_ascii_lowercase());
+    new.quarantined_from = held;
+    let inquiry = match service::create(app, ws.id.clone(), new, "public_form", None).await {
+        Ok(i) => i,
+        Err(e) => return json_error(e, cors),
+    };
     if is_form {
-        let target = ws
-            .thank_you_url
-            .clone()
-            .unwrap_or_else(|| format!("/f/{}/thanks?lang={}", ws.public_key, locale.as_str()));
+        let target = target
+            .thank_you_url()
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("/f/{}/thanks?lang={}", target.key(), locale.as_str()));
         return PublicAnswer {
             status: Status::SeeOther,
             body: PublicBody::Empty,
@@ -491,12 +672,13 @@ pub fn operations() -> Vec<crate::ops::openapi::Operation> {
 /// `GET /api/public/forms/<key>/challenge` — public: a time token and a proof-of-work puzzle.
 #[get("/api/public/forms/<key>/challenge")]
 async fn challenge(app: &State<App>, key: &str, caller: Caller) -> PublicAnswer {
-    let ws = match workspace_by_key(app, key).await {
-        Ok(Some(ws)) => ws,
+    let target = match target_by_key(app, key).await {
+        Ok(Some(t)) => t,
         Ok(None) => return json_error(ApiError::not_found(), None),
         Err(e) => return json_error(e, None),
     };
-    let cors = match caller.cors(&ws) {
+    let ws = &target.workspace;
+    let cors = match caller.cors(&target) {
         Ok(c) => c,
         Err(e) => return json_error(e, None),
     };
@@ -524,12 +706,12 @@ async fn preflight(
     _rest: std::path::PathBuf,
     caller: Caller,
 ) -> PublicAnswer {
-    let ws = match workspace_by_key(app, key).await {
-        Ok(Some(ws)) => ws,
+    let target = match target_by_key(app, key).await {
+        Ok(Some(t)) => t,
         Ok(None) => return json_error(ApiError::not_found(), None),
         Err(e) => return json_error(e, None),
     };
-    match caller.cors(&ws) {
+    match caller.cors(&target) {
         Ok(cors) => {
             let mut headers = cors_headers(cors);
             headers.push(Header::new(
@@ -551,21 +733,61 @@ async fn preflight(
     }
 }
 
+/// Where a hosted page's visitor came from, as its address and the `Referer` say.
+#[derive(rocket::FromForm, Default)]
+struct TouchQuery<'r> {
+    utm_source: Option<&'r str>,
+    utm_medium: Option<&'r str>,
+    utm_campaign: Option<&'r str>,
+    utm_term: Option<&'r str>,
+    utm_content: Option<&'r str>,
+    gclid: Option<&'r str>,
+    fbclid: Option<&'r str>,
+}
+
+/// The `Referer` of a request.
+struct Referer(Option<String>);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Referer {
+    type Error = std::convert::Infallible;
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        Outcome::Success(Referer(
+            req.headers().get_one("Referer").map(str::to_string),
+        ))
+    }
+}
+
 /// `GET /f/<key>` — public: the hosted, frame-able (by allowed origins) form page.
-#[get("/f/<key>?<lang>")]
-async fn form_page(app: &State<App>, key: &str, lang: Option<&str>) -> PublicAnswer {
+#[get("/f/<key>?<lang>&<touch..>")]
+async fn form_page(
+    app: &State<App>,
+    key: &str,
+    lang: Option<&str>,
+    touch: TouchQuery<'_>,
+    referer: Referer,
+) -> PublicAnswer {
     let requested = lang.and_then(|l| Locale::parse(l).ok());
-    match workspace_by_key(app, key).await {
-        Ok(Some(ws)) => {
-            let locale = requested.unwrap_or(ws.default_locale);
-            render_form(
-                app,
-                &ws,
-                locale,
-                &Fields::new(),
-                BTreeMap::new(),
-                Status::Ok,
-            )
+    match target_by_key(app, key).await {
+        Ok(Some(target)) => {
+            let locale = requested.unwrap_or(target.workspace.default_locale);
+            let mut values = Fields::new();
+            let given = [
+                ("utmSource", touch.utm_source),
+                ("utmMedium", touch.utm_medium),
+                ("utmCampaign", touch.utm_campaign),
+                ("utmTerm", touch.utm_term),
+                ("utmContent", touch.utm_content),
+                ("gclid", touch.gclid),
+                ("fbclid", touch.fbclid),
+                ("referrer", referer.0.as_deref()),
+            ];
+            for (k, v) in given {
+                if let Some(v) = v.filter(|v| !v.is_empty()) {
+                    values.insert(k.to_string(), Value::String(v.to_string()));
+                }
+            }
+            render_form(app, &target, locale, &values, BTreeMap::new(), Status::Ok)
         }
         Ok(None) => message_page(Status::NotFound, requested.unwrap_or_default(), |t| {
             t.not_found
@@ -577,10 +799,10 @@ async fn form_page(app: &State<App>, key: &str, lang: Option<&str>) -> PublicAns
 /// `GET /f/<key>/thanks` — public: the bilingual thank-you page.
 #[get("/f/<key>/thanks?<lang>")]
 async fn thanks_page(app: &State<App>, key: &str, lang: Option<&str>) -> PublicAnswer {
-    let ws = workspace_by_key(app, key).await.ok().flatten();
+    let target = target_by_key(app, key).await.ok().flatten();
     let locale = lang
         .and_then(|l| Locale::parse(l).ok())
-        .or(ws.as_ref().map(|w| w.default_locale))
+        .or(target.as_ref().map(|t| t.workspace.default_locale))
         .unwrap_or_default();
     let t = text(locale);
     match (SimplePage {
@@ -591,7 +813,7 @@ async fn thanks_page(app: &State<App>, key: &str, lang: Option<&str>) -> PublicA
     })
     .render()
     {
-        Ok(html) => html_page(Status::Ok, ws.as_ref(), html),
+        Ok(html) => html_page(Status::Ok, target.as_deref(), html),
         Err(e) => json_error(ApiError::internal(format!("template: {e}")), None),
     }
 }

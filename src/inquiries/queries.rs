@@ -11,11 +11,19 @@ use crate::paging::Where;
 
 const COLUMNS: &str = "id, workspace_id, type, name, email, phone, business_name, business_website,
      business_size, industry, subject, message, locale, status, assignee_id, spam, spam_reasons,
-     source, created_at, updated_at, replied_at, converted_at, lost_reason, deleted_at, person_id";
+     source, created_at, updated_at, replied_at, converted_at, lost_reason, deleted_at, person_id,
+     spam_score, form_id, answers, attribution, quarantined, origin, verdict";
+
+fn json_col<T: serde::de::DeserializeOwned>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
+    let text: String = r.get(i)?;
+    serde_json::from_str(&text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Inquiry> {
     let status: String = r.get(13)?;
-    let reasons: String = r.get(16)?;
+    let attribution: Option<String> = r.get(28)?;
     Ok(Inquiry {
         id: r.get(0)?,
         workspace_id: r.get(1)?,
@@ -37,9 +45,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Inquiry> {
         })?,
         assignee_id: r.get(14)?,
         spam: r.get::<_, i64>(15)? != 0,
-        spam_reasons: serde_json::from_str(&reasons).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(16, rusqlite::types::Type::Text, Box::new(e))
-        })?,
+        spam_reasons: json_col(r, 16)?,
         source: r.get(17)?,
         created_at: r.get(18)?,
         updated_at: r.get(19)?,
@@ -48,6 +54,13 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Inquiry> {
         lost_reason: r.get(22)?,
         deleted_at: r.get(23)?,
         person_id: r.get(24)?,
+        spam_score: r.get(25)?,
+        form_id: r.get(26)?,
+        answers: json_col(r, 27)?,
+        attribution: attribution.and_then(|a| serde_json::from_str(&a).ok()),
+        quarantined: r.get::<_, i64>(29)? != 0,
+        origin: r.get(30)?,
+        verdict: r.get(31)?,
     })
 }
 
@@ -62,8 +75,10 @@ pub fn insert(conn: &Connection, i: &mut Inquiry) -> Result<(), ApiError> {
     conn.prepare_cached(
         "INSERT INTO inquiries (id, workspace_id, type, name, email, phone, business_name,
              business_website, business_size, industry, subject, message, locale, status,
-             spam, spam_reasons, source, created_at, updated_at, person_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19)",
+             spam, spam_reasons, source, created_at, updated_at, person_id, spam_score, form_id,
+             answers, attribution, utm_source, quarantined, origin)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+             ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
     )?
     .execute(params![
         i.id,
@@ -85,6 +100,15 @@ pub fn insert(conn: &Connection, i: &mut Inquiry) -> Result<(), ApiError> {
         i.source,
         i.created_at,
         i.person_id,
+        i.spam_score,
+        i.form_id,
+        super::forms::answers_json(&i.answers),
+        i.attribution
+            .as_ref()
+            .and_then(|a| serde_json::to_string(a).ok()),
+        i.attribution.as_ref().map(|a| a.source()),
+        i.quarantined as i64,
+        i.origin,
     ])?;
     Ok(())
 }
@@ -107,7 +131,8 @@ pub fn update(conn: &Connection, i: &Inquiry) -> Result<(), ApiError> {
              business_website = ?8, business_size = ?9, industry = ?10, subject = ?11,
              message = ?12, locale = ?13, status = ?14, assignee_id = ?15, spam = ?16,
              spam_reasons = ?17, updated_at = ?18, replied_at = ?19, converted_at = ?20,
-             lost_reason = ?21, deleted_at = ?22
+             lost_reason = ?21, deleted_at = ?22, spam_score = ?23, quarantined = ?24,
+             verdict = ?25
          WHERE workspace_id = ?1 AND id = ?2",
     )?
     .execute(params![
@@ -133,6 +158,9 @@ pub fn update(conn: &Connection, i: &Inquiry) -> Result<(), ApiError> {
         i.converted_at,
         i.lost_reason,
         i.deleted_at,
+        i.spam_score,
+        i.quarantined as i64,
+        i.verdict,
     ])?;
     Ok(())
 }
@@ -140,9 +168,16 @@ pub fn update(conn: &Connection, i: &Inquiry) -> Result<(), ApiError> {
 fn where_clause(conn: &Connection, workspace_id: &str, f: &Filter) -> Result<Where, ApiError> {
     let deleted = if f.deleted { "NOT NULL" } else { "NULL" };
     let mut w = Where::new(
-        &format!("workspace_id = ? AND spam = ? AND deleted_at IS {deleted}"),
-        vec![Box::new(workspace_id.to_string()), Box::new(f.spam as i64)],
+        &format!(
+            "workspace_id = ? AND spam = ? AND quarantined = ? AND deleted_at IS {deleted}"
+        ),
+        vec![
+            Box::new(workspace_id.to_string()),
+            Box::new(f.spam as i64),
+            Box::new(f.quarantined as i64),
+        ],
     );
+    w.eq("utm_source", f.source.clone());
     w.eq("status", f.status.map(|s| s.as_str()));
     w.eq("type", f.kind.clone());
     w.assignee(f.assignee_id.as_deref());

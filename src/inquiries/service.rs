@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use super::model::{Contact, Fields, Inquiry};
+use super::spam::score::Reason;
 use super::queries;
 use crate::app::App;
 use crate::error::{ApiError, FieldErrors};
@@ -20,34 +21,83 @@ pub const SUBMITTED: &str = "observation/outreach/inquiry/submitted";
 pub const UPDATED: &str = "observation/outreach/inquiry/updated";
 /// Topic of a submission judged spam (kept in the log, never notified).
 pub const SPAM_RECEIVED: &str = "observation/outreach/inquiry/spam-received";
+/// Topic of a submission held in quarantine (kept in the log, never notified).
+pub const QUARANTINED: &str = "observation/outreach/inquiry/quarantined";
 
 /// A change only inquiries have (the lifecycle steps are shared: `leads::lifecycle`).
 #[derive(Debug, Clone)]
 pub enum Step {
     /// Edit contact and business fields.
     Edit(Fields),
-    /// Release from the spam folder into the inbox as NEW.
+    /// Release from the spam folder into the inbox as NEW; the model learns it is kept.
     NotSpam,
+    /// Move to the spam folder; the model learns it is spam.
+    MarkSpam,
+}
+
+/// A new inquiry, as the capture path or staff hand it over.
+#[derive(Debug, Clone, Default)]
+pub struct NewInquiry {
+    /// Contact and business fields.
+    pub contact: Contact,
+    /// Its form (None: the workspace's default form).
+    pub form_id: Option<String>,
+    /// Answers to that form's own questions.
+    pub answers: super::forms::Answers,
+    /// Where the visitor came from.
+    pub attribution: Option<super::attribution::Attribution>,
+    /// Every signal of the spam score that fired.
+    pub spam_reasons: Vec<Reason>,
+    /// The workspace's threshold: a score above it is spam.
+    pub spam_threshold: i64,
+    /// Set when the posting page's origin is not allowed: the lead is held in quarantine.
+    pub quarantined_from: Option<String>,
+    /// The posting page's origin, allowed or not.
+    pub origin: Option<String>,
+}
+
+/// The words the model reads of an inquiry.
+pub fn model_text(c: &Contact, answers: &super::forms::Answers) -> String {
+    let mut t = format!(
+        "{} {} {}",
+        c.subject.as_deref().unwrap_or(""),
+        c.message,
+        c.email.rsplit('@').next().unwrap_or("")
+    );
+    for a in answers.values() {
+        if let super::forms::Answer::Text(s) = a {
+            t.push(' ');
+            t.push_str(s);
+        }
+    }
+    t
 }
 
 /// Stores a new inquiry and its event in one transaction.
 pub async fn create(
     app: &App,
     workspace_id: String,
-    contact: Contact,
+    new: NewInquiry,
     source: &'static str,
     actor: Option<String>,
-    spam_reasons: Vec<String>,
 ) -> Result<Inquiry, ApiError> {
     let now = app.clock.now_str();
+    let score = super::spam::score::total(&new.spam_reasons);
     let mut inquiry = Inquiry {
         id: util::new_id("inq"),
         workspace_id,
-        contact,
+        contact: new.contact,
         status: Status::New,
         assignee_id: None,
-        spam: !spam_reasons.is_empty(),
-        spam_reasons,
+        spam: score > new.spam_threshold,
+        spam_score: score,
+        spam_reasons: new.spam_reasons,
+        form_id: new.form_id,
+        answers: new.answers,
+        attribution: new.attribution,
+        quarantined: new.quarantined_from.is_some(),
+        origin: new.quarantined_from.or(new.origin),
+        verdict: None,
         source: source.into(),
         created_at: now.clone(),
         updated_at: now,
@@ -60,10 +110,19 @@ pub async fn create(
     app.store
         .write(move |tx| {
             queries::insert(tx, &mut inquiry)?;
-            let (topic, data) = if inquiry.spam {
+            let (topic, data) = if inquiry.quarantined {
+                (
+                    QUARANTINED,
+                    json!({ "id": inquiry.id, "origin": inquiry.origin, "formId": inquiry.form_id }),
+                )
+            } else if inquiry.spam {
                 (
                     SPAM_RECEIVED,
-                    json!({ "id": inquiry.id, "reasons": inquiry.spam_reasons }),
+                    json!({
+                        "id": inquiry.id,
+                        "score": inquiry.spam_score,
+                        "reasons": inquiry.spam_reasons,
+                    }),
                 )
             } else {
                 (SUBMITTED, inquiry.submitted_data())
@@ -77,10 +136,26 @@ pub async fn create(
             })?;
             let at = (inquiry.workspace_id.as_str(), inquiry.id.as_str());
             let kind = &super::kind::Inquiries;
-            routing::assign::captured(tx, kind, at, inquiry.spam, &inquiry.created_at)?;
+            let held = inquiry.spam || inquiry.quarantined;
+            routing::assign::captured(tx, kind, at, held, &inquiry.created_at)?;
             Ok(inquiry)
         })
         .await
+}
+
+/// Records a staff verdict and teaches the workspace's model; a changed mind is taken back
+/// from the other side first.
+fn verdict(tx: &Tx<'_>, inq: &mut Inquiry, spam: bool) -> Result<(), ApiError> {
+    let words = super::spam::bayes::words(&model_text(&inq.contact, &inq.answers));
+    let side = if spam { "spam" } else { "ham" };
+    match inq.verdict.as_deref() {
+        Some(v) if v == side => return Ok(()),
+        Some(v) => super::spam::bayes::learn(tx, &inq.workspace_id, &words, v == "spam", -1)?,
+        None => {}
+    }
+    super::spam::bayes::learn(tx, &inq.workspace_id, &words, spam, 1)?;
+    inq.verdict = Some(side.into());
+    Ok(())
 }
 
 fn apply_in_tx(
@@ -123,7 +198,19 @@ fn apply_in_tx(
             }
             inq.spam = false;
             inq.status = Status::New;
+            verdict(tx, &mut inq, false)?;
             "marked_not_spam"
+        }
+        Step::MarkSpam => {
+            if inq.spam {
+                return Err(ApiError::conflict(
+                    "INVALID_TRANSITION",
+                    "This inquiry is already in the spam folder",
+                ));
+            }
+            inq.spam = true;
+            verdict(tx, &mut inq, true)?;
+            "marked_spam"
         }
     };
     inq.updated_at = now;

@@ -30,7 +30,7 @@ pub struct IndexSql {
 }
 
 const COLUMNS: &str = "id, workspace_id, hidden, status, turns_at, turns_to, name, email, company,
-    created_at, updated_at, assignee_id, end_user_id, person_id, body";
+    created_at, updated_at, assignee_id, end_user_id, person_id, body, source";
 
 /// Text as the search table stores it: `đ` folded to `d` (Unicode does not decompose it, so
 /// the tokenizer's diacritic folding leaves it), nulls as empty.
@@ -77,10 +77,11 @@ fn upsert(kind: &dyn LeadKind, ix: &IndexSql, cond: &str, fresh: bool) -> String
     );
     let insert = format!(
         "INSERT INTO lead_index (id, kind, workspace_id, hidden, status, stage, turns_at, turns_to,
-             name, email, company, created_at, updated_at, assignee_id, end_user_id, person_id)
+             name, email, company, created_at, updated_at, assignee_id, end_user_id, person_id,
+             source)
          SELECT s.id, '{kid}', s.workspace_id, s.hidden, s.status, {stage}, s.turns_at, s.turns_to,
              s.name, s.email, s.company, s.created_at, s.updated_at, s.assignee_id, s.end_user_id,
-             s.person_id
+             s.person_id, s.source
          FROM {src} s{missing};
          INSERT INTO lead_fts (rowid, name, email, company, body, notes)
          SELECT l.rid, {name}, {email}, {company}, {body}, ''
@@ -102,9 +103,10 @@ fn upsert(kind: &dyn LeadKind, ix: &IndexSql, cond: &str, fresh: bool) -> String
     }
     format!(
         "UPDATE lead_index SET (hidden, status, stage, turns_at, turns_to, name, email, company,
-                 created_at, updated_at, assignee_id, end_user_id, person_id) =
+                 created_at, updated_at, assignee_id, end_user_id, person_id, source) =
              (SELECT s.hidden, s.status, {stage}, s.turns_at, s.turns_to, s.name, s.email,
-                 s.company, s.created_at, s.updated_at, s.assignee_id, s.end_user_id, s.person_id
+                 s.company, s.created_at, s.updated_at, s.assignee_id, s.end_user_id, s.person_id,
+                 s.source
               FROM {src} s WHERE s.id = lead_index.id)
          WHERE id IN (SELECT id FROM {src});
          UPDATE lead_fts SET (name, email, company, body) =

@@ -38,6 +38,14 @@ pub struct ListQuery {
     #[schemars(with = "Option<bool>")]
     #[serde(default)]
     deleted: One,
+    /// Inquiries held in quarantine (posted from an origin not allowed) instead of the inbox.
+    #[schemars(with = "Option<bool>")]
+    #[serde(default)]
+    quarantined: One,
+    /// Only inquiries whose first touch came from this source (`google`, `bing.com`, `direct`).
+    #[schemars(length(min = 1, max = 100))]
+    #[serde(default)]
+    source: One,
     /// Created at or after: `YYYY-MM-DD` or RFC 3339.
     #[schemars(with = "Option<paging::DateBound>")]
     #[serde(default)]
@@ -101,6 +109,8 @@ impl ListQuery {
                 ("q", &self.q),
                 ("spam", &self.spam),
                 ("deleted", &self.deleted),
+                ("quarantined", &self.quarantined),
+                ("source", &self.source),
                 ("from", &self.from),
                 ("to", &self.to),
                 ("page", &self.page),
@@ -141,6 +151,8 @@ impl ListQuery {
             matched: Default::default(),
             spam: paging::parse_flag("spam", self.spam.as_deref(), errs),
             deleted: paging::parse_flag("deleted", self.deleted.as_deref(), errs),
+            quarantined: paging::parse_flag("quarantined", self.quarantined.as_deref(), errs),
+            source: parse_source(self.source.as_deref(), errs),
             from: paging::parse_bound("from", self.from.as_deref(), false, errs),
             to: paging::parse_bound("to", self.to.as_deref(), true, errs),
         }
@@ -157,6 +169,16 @@ impl ListQuery {
         );
         (page, Sort { column, asc })
     }
+}
+
+/// A source filter: trimmed, lower case, at most 100 characters.
+pub fn parse_source(v: Option<&str>, errs: &mut FieldErrors) -> Option<String> {
+    let s = v.map(str::trim).filter(|s| !s.is_empty())?;
+    if s.chars().count() > 100 || s.chars().any(char::is_control) {
+        errs.add("source", "must be at most 100 characters");
+        return None;
+    }
+    Some(s.to_lowercase())
 }
 
 /// List filters, already validated.
@@ -176,6 +198,10 @@ pub struct Filter {
     pub spam: bool,
     /// The bin (soft-deleted) instead of the inbox.
     pub deleted: bool,
+    /// Quarantined inquiries instead of the inbox.
+    pub quarantined: bool,
+    /// Only this first-touch source.
+    pub source: Option<String>,
     /// Created at or after (RFC 3339).
     pub from: Option<String>,
     /// Created before (RFC 3339).

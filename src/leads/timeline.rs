@@ -113,6 +113,8 @@ pub fn label(t: &Strings, kind: &str) -> &'static str {
         "deleted" => t.ev_deleted,
         "restored" => t.ev_restored,
         "marked_not_spam" => t.ev_marked_not_spam,
+        "marked_spam" => t.ev_marked_spam,
+        "released" => t.ev_released,
         "contacted" => t.ev_contacted,
         "expired" => t.ev_expired,
         "merged" => t.ev_merged,

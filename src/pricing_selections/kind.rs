@@ -96,7 +96,7 @@ const INDEX: IndexSql = IndexSql {
             CASE WHEN t.status IN ('pending', 'contacted') THEN 'expired' END AS turns_to,
             COALESCE(e.name, e.email, t.user_id) AS name, e.email AS email, e.company AS company,
             t.created_at, t.updated_at, t.contacted_by AS assignee_id, t.user_id AS end_user_id,
-            t.person_id, t.selected_plan_code || ' ' || COALESCE(t.notes, '') AS body
+            t.person_id, t.selected_plan_code || ' ' || COALESCE(t.notes, '') AS body, NULL AS source
          FROM pricing_selections t
          LEFT JOIN end_users e ON e.workspace_id = t.workspace_id AND e.id = t.user_id",
     key: "t.rowid",

@@ -315,27 +315,7 @@ mod tests {
 
     #[test]
     fn the_seeds_example_quote_verifies() {
-        let mut ws = crate::workspaces::model::Workspace {
-            id: "w".into(),
-            slug: "s".into(),
-            name: "n".into(),
-            public_key: "pk".into(),
-            allowed_origins: vec![],
-            sales_email: None,
-            scheduler_url: None,
-            crisp_website_id: None,
-            thank_you_url: None,
-            default_locale: Default::default(),
-            user_token_secret: None,
-            gst_rate_bp: 1800,
-            currency: "AUD".into(),
-            retention_days: 0,
-            plans: vec![],
-            add_ons: vec![],
-            rate_limits: Default::default(),
-            created_at: String::new(),
-            updated_at: String::new(),
-        };
+        let mut ws = crate::workspaces::model::Workspace::for_tests();
         ws.plans.push(crate::workspaces::model::Plan {
             code: "INDUSTRY_GROWTH".into(),
             user_type: "industry".into(),

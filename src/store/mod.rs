@@ -26,6 +26,20 @@ pub trait OnCommit: Send + Sync + 'static {
     fn committed(&self, event: Event);
 }
 
+/// Several listeners, each told in turn.
+pub struct Listeners(pub Vec<Arc<dyn OnCommit>>);
+
+impl OnCommit for Listeners {
+    fn committed(&self, event: Event) {
+        if let Some((last, rest)) = self.0.split_last() {
+            for l in rest {
+                l.committed(event.clone());
+            }
+            last.committed(event);
+        }
+    }
+}
+
 /// No listener (command-line tools, benchmarks).
 pub struct Nobody;
 

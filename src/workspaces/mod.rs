@@ -19,9 +19,9 @@ use crate::domain;
 use crate::error::{ApiError, FieldErrors};
 use crate::json::{created, ok, ApiResult, Body};
 use crate::ops::openapi::Operation;
-use crate::store::NewEvent;
+use crate::store::{NewEvent, Tx};
 use crate::util;
-use model::{SettingsBody, SettingsPatch, WorkspaceView};
+use model::{SettingsBody, SettingsPatch, Workspace, WorkspaceView};
 
 /// The HTTP routes of this capability.
 pub fn routes() -> Vec<Route> {
@@ -179,6 +179,15 @@ pub async fn member_with(
         .await
 }
 
+/// Told of a workspace's settings change inside its writer transaction, so what follows from
+/// it commits with it (the inquiry kind releases quarantined leads from newly allowed origins).
+/// Registered in `lib.rs`; the workspace model knows nothing of who listens.
+pub trait SettingsHook: Send + Sync + 'static {
+    /// `before` became `after` in this transaction.
+    fn changed(&self, tx: &mut Tx<'_>, before: &Workspace, after: &Workspace)
+        -> Result<(), ApiError>;
+}
+
 /// Checks access, applies a parsed settings patch and records the change (shared with the
 /// settings page). Validation errors are reported only to members who may update.
 pub async fn update_settings(
@@ -191,9 +200,11 @@ pub async fn update_settings(
     let user_id = staff.user.id.clone();
     member_with(app, staff, &key, Perm::WorkspaceUpdate).await?;
     errs.finish()?;
+    let hooks = app.settings_hooks.clone();
     app.store
         .write(move |tx| {
             let mut ws = queries::by_id_or_slug(tx, &key)?.ok_or_else(ApiError::not_found)?;
+            let before = ws.clone();
             let changed = ws.apply(patch);
             if !changed.is_empty() {
                 ws.updated_at = util::now_str();
@@ -205,6 +216,9 @@ pub async fn update_settings(
                     actor_id: Some(user_id),
                     data: json!({ "changed": changed }),
                 })?;
+                for h in &hooks {
+                    h.changed(tx, &before, &ws)?;
+                }
             }
             Ok((ws, changed))
         })

@@ -101,6 +101,8 @@ pub struct Workspace {
     pub currency: String,
     /// Erase leads closed longer ago than this many days (0 = keep).
     pub retention_days: i64,
+    /// Inquiries scoring above this (0–100) are spam.
+    pub spam_threshold: i64,
     /// Plan catalogue.
     pub plans: Vec<Plan>,
     /// Add-on catalogue.
@@ -145,6 +147,8 @@ pub struct WorkspaceView {
     pub currency: String,
     /// Leads closed longer ago than this many days are erased, daily (0 = keep).
     pub retention_days: i64,
+    /// Inquiries whose spam score is above this (0–100) are spam.
+    pub spam_threshold: i64,
     /// The plan catalogue.
     pub plans: Vec<PlanView>,
     /// The add-on catalogue.
@@ -231,6 +235,10 @@ pub struct SettingsBody {
     #[serde(default)]
     #[schemars(range(min = 0, max = 36500))]
     pub retention_days: i64,
+    /// Inquiries whose spam score is above this are spam (default 70).
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 100))]
+    pub spam_threshold: i64,
     /// The whole plan catalogue (replaces it).
     #[serde(default)]
     #[schemars(length(max = 200))]
@@ -339,6 +347,33 @@ pub enum PlanUserType {
 }
 
 impl Workspace {
+    /// A workspace with plain settings, for unit tests.
+    #[cfg(test)]
+    pub fn for_tests() -> Workspace {
+        Workspace {
+            id: "w".into(),
+            slug: "s".into(),
+            name: "n".into(),
+            public_key: "pk".into(),
+            allowed_origins: vec![],
+            sales_email: None,
+            scheduler_url: None,
+            crisp_website_id: None,
+            thank_you_url: None,
+            default_locale: Default::default(),
+            user_token_secret: None,
+            gst_rate_bp: 1800,
+            currency: "AUD".into(),
+            retention_days: 0,
+            spam_threshold: 70,
+            plans: vec![],
+            add_ons: vec![],
+            rate_limits: Default::default(),
+            created_at: String::new(),
+            updated_at: String::new(),
+        }
+    }
+
     /// The API representation (without the token secret).
     pub fn view(&self) -> WorkspaceView {
         WorkspaceView {
@@ -356,6 +391,7 @@ impl Workspace {
             gst_rate: Money(self.gst_rate_bp),
             currency: self.currency.clone(),
             retention_days: self.retention_days,
+            spam_threshold: self.spam_threshold,
             plans: self
                 .plans
                 .iter()
@@ -408,6 +444,7 @@ impl Workspace {
         set!(gst_rate_bp, "gstRate");
         set!(currency, "currency");
         set!(retention_days, "retentionDays");
+        set!(spam_threshold, "spamThreshold");
         set!(plans, "plans");
         set!(add_ons, "addOns");
         if let Some(rl) = patch.rate_limits {
@@ -450,6 +487,7 @@ pub struct SettingsPatch {
     gst_rate_bp: Option<i64>,
     currency: Option<String>,
     retention_days: Option<i64>,
+    spam_threshold: Option<i64>,
     plans: Option<Vec<Plan>>,
     add_ons: Option<Vec<AddOn>>,
     rate_limits: Option<RateLimitsPatch>,
@@ -728,6 +766,14 @@ impl SettingsPatch {
                     Some(d) if (0..=36500).contains(&d) => Ok(d),
                     _ => Err("must be a whole number of days from 0 to 36500".into()),
                 },
+            );
+        }
+        if let Some(v) = body.get("spamThreshold") {
+            p.spam_threshold = errs.take(
+                "spamThreshold",
+                crate::json::whole_number(v)
+                    .filter(|n| (0..=100).contains(n))
+                    .ok_or_else(|| "must be a whole number from 0 to 100".to_string()),
             );
         }
         if let Some(v) = body.get("plans") {

@@ -10,7 +10,7 @@ use crate::util;
 
 const COLUMNS: &str = "id, slug, name, public_key, allowed_origins, sales_email, scheduler_url,
      crisp_website_id, thank_you_url, default_locale, user_token_secret, gst_rate_bp, plans,
-     add_ons, rate_limits, created_at, updated_at, currency, retention_days";
+     add_ons, rate_limits, created_at, updated_at, currency, retention_days, spam_threshold";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Workspace> {
     let origins: String = r.get(4)?;
@@ -38,6 +38,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Workspace> {
         updated_at: r.get(16)?,
         currency: r.get(17)?,
         retention_days: r.get(18)?,
+        spam_threshold: r.get(19)?,
     })
 }
 
@@ -134,7 +135,8 @@ pub fn update(conn: &Connection, w: &Workspace) -> Result<(), ApiError> {
         "UPDATE workspaces SET name = ?2, allowed_origins = ?3, sales_email = ?4,
              scheduler_url = ?5, crisp_website_id = ?6, thank_you_url = ?7, default_locale = ?8,
              user_token_secret = ?9, gst_rate_bp = ?10, plans = ?11, add_ons = ?12,
-             rate_limits = ?13, updated_at = ?14, currency = ?15, retention_days = ?16
+             rate_limits = ?13, updated_at = ?14, currency = ?15, retention_days = ?16,
+             spam_threshold = ?17
          WHERE id = ?1",
         params![
             w.id,
@@ -153,6 +155,7 @@ pub fn update(conn: &Connection, w: &Workspace) -> Result<(), ApiError> {
             w.updated_at,
             w.currency,
             w.retention_days,
+            w.spam_threshold,
         ],
     )?;
     Ok(())

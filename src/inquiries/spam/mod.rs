@@ -1,5 +1,10 @@
-//! Spam defences that need no outside service: the honeypot, a signed time trap, and an
-//! optional proof-of-work challenge. Each inquiry keeps its verdict and the reasons for it.
+//! Spam defences that need no outside service: the honeypot, a signed time trap, an optional
+//! proof-of-work challenge, and the offline signals of the spam score (`score`): disposable
+//! domains (`domains`), links, markup, script, repeats and the workspace's own model (`bayes`).
+
+pub mod bayes;
+pub mod domains;
+pub mod score;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -27,6 +32,12 @@ pub const BAD_PROOF: &str = "bad_proof_of_work";
 pub struct SpamGuard {
     key: Vec<u8>,
     used: Mutex<HashMap<String, i64>>,
+    /// The disposable-domain list.
+    pub disposable: domains::Disposable,
+    /// Messages seen lately.
+    pub recent: score::Recent,
+    /// Each workspace's learned model.
+    pub models: std::sync::Arc<bayes::Models>,
 }
 
 /// Milliseconds since the Unix epoch.
@@ -35,12 +46,16 @@ pub fn now_ms() -> i64 {
 }
 
 impl SpamGuard {
-    /// A guard keyed from the server's secret.
-    pub fn new(secret: &str) -> SpamGuard {
+    /// A guard keyed from the server's secret; a newer disposable-domain list may sit in
+    /// `data_dir`.
+    pub fn new(secret: &str, data_dir: Option<std::path::PathBuf>) -> SpamGuard {
         let key = Sha256::digest(format!("leadbox/forms/v1/{secret}").as_bytes()).to_vec();
         SpamGuard {
             key,
             used: Mutex::default(),
+            disposable: domains::Disposable::new(data_dir),
+            recent: score::Recent::default(),
+            models: Default::default(),
         }
     }
 
@@ -161,7 +176,7 @@ mod tests {
 
     #[test]
     fn the_time_trap_catches_fast_forged_and_future_tokens() {
-        let g = SpamGuard::new("secret");
+        let g = SpamGuard::new("secret", None);
         let ws = "w1";
         assert_eq!(g.check_ts(ws, &g.issue_ts_at(ws, now_ms() - 5_000)), None);
         assert_eq!(g.check_ts(ws, &g.issue_ts(ws)), Some(TOO_FAST));
@@ -175,7 +190,7 @@ mod tests {
         );
         assert_eq!(g.check_ts(ws, "123.abc"), Some(BAD_TIME_TOKEN));
         assert_eq!(g.check_ts(ws, "garbage"), Some(BAD_TIME_TOKEN));
-        let other = SpamGuard::new("other secret");
+        let other = SpamGuard::new("other secret", None);
         assert_eq!(
             other.check_ts(ws, &g.issue_ts_at(ws, now_ms() - 5_000)),
             Some(BAD_TIME_TOKEN)
@@ -184,7 +199,7 @@ mod tests {
 
     #[test]
     fn a_proof_of_work_counts_once_and_only_when_solved() {
-        let g = SpamGuard::new("secret");
+        let g = SpamGuard::new("secret", None);
         let c = g.challenge("w1");
         let solution = solve(&c);
         assert_eq!(
