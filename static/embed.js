@@ -79,7 +79,30 @@
       })();
     });
   }
-  window.LeadboxEmbed = { sha256: sha256, zeroBits: zeroBits, solve: solve };
+  // Attribution: the first and the latest visit with a source (campaign tags, click ids or a
+  // referring site), kept in this site's own storage across page views. A page view without
+  // a source (moving around the site) is not a new touch.
+  var STORE = "leadbox.attribution", TAGS = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "gclid", "fbclid"];
+  function load() { try { return JSON.parse(localStorage.getItem(STORE)) || {}; } catch (e) { return {}; } }
+  function touchNow() {
+    var t = {}, q = new URLSearchParams(location.search), any = false;
+    TAGS.forEach(function (k) { var v = q.get(k); if (v) { t[k] = v.slice(0, 500); any = true; } });
+    var ref = document.referrer, host = null;
+    try { host = ref ? new URL(ref).host : null; } catch (e) { host = null; }
+    if (host && host !== location.host) { t.referrer = ref.slice(0, 2048); any = true; }
+    t.landing_page = location.href.slice(0, 2048);
+    t.at = new Date().toISOString();
+    return { touch: t, sourced: any };
+  }
+  function remember() {
+    var saved = load(), now = touchNow();
+    if (!saved.firstTouch) saved.firstTouch = now.touch;
+    if (now.sourced || !saved.lastTouch) saved.lastTouch = now.touch;
+    try { localStorage.setItem(STORE, JSON.stringify(saved)); } catch (e) { /* storage off: this page view only */ }
+    return saved;
+  }
+  var attribution = remember();
+  window.LeadboxEmbed = { sha256: sha256, zeroBits: zeroBits, solve: solve, attribution: function () { return attribution; } };
 
   function lang(form) {
     var l = form.getAttribute("data-lang") || (form.querySelector("[name=_lang]") || {}).value ||
@@ -103,7 +126,7 @@
     var first = null;
     form.querySelectorAll("input, textarea, select").forEach(function (el) {
       if (el.type === "hidden" || el.name === "_gotcha") return;
-      var v = (el.value || "").trim(), msg = null;
+      var v = el.type === "checkbox" ? (el.checked ? "on" : "") : (el.value || "").trim(), msg = null;
       if (el.required && !v) msg = t.required;
       else if (v && el.type === "email" && !/^[^\s@<>,]+@[^\s@<>,]+\.[^\s@<>,]+$/.test(v)) msg = t.email;
       else if (el.maxLength > 0 && v.length > el.maxLength) msg = t.tooLong;
@@ -146,6 +169,7 @@
         new FormData(form).forEach(function (v, k) { data[k] = v; });
         if (token && !data._ts) data._ts = token;
         if (pow) data._pow = pow;
+        data.attribution = attribution;
         return fetch(action, {
           method: "POST",
           headers: { "Content-Type": "application/json", Accept: "application/json" },
@@ -178,7 +202,10 @@
           status.textContent = t.failed;
         }
       }).catch(function () {
-        // The request itself failed (offline, blocked): fall back to a plain form post.
+        // The request itself failed (offline, blocked, or this page's origin is not allowed
+        // yet): fall back to a plain form post, which leadbox keeps either way.
+        var hidden = form.querySelector("input[name=attribution]") || form.appendChild(document.createElement("input"));
+        hidden.type = "hidden"; hidden.name = "attribution"; hidden.value = JSON.stringify(attribution);
         form.submit();
       });
     });

@@ -110,7 +110,7 @@ async fn the_spam_folder_releases_a_lead_into_the_inbox() {
     assert!(spam.contains("Maybe Bot"));
     let (_, html) = app.page(&format!("/admin/inquiries/{id}")).await;
     assert!(
-        html.contains("honeypot")
+        html.contains("Hidden field filled in")
             && html.contains("id=\"not-spam\"")
             && !html.contains("id=\"assign-me\"")
     );

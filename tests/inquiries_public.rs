@@ -266,13 +266,22 @@ async fn cors_allows_listed_origins_and_refuses_others() {
         .body(inquiry().to_string())
         .dispatch()
         .await;
-    assert_eq!(res.status(), Status::Forbidden);
+    // Not refused (SPEC §14): kept in quarantine, answered like a success without CORS.
+    assert_eq!(res.status(), Status::Created);
     assert!(res
         .headers()
         .get_one("Access-Control-Allow-Origin")
         .is_none());
     let body: Value = serde_json::from_str(&res.into_string().await.unwrap()).unwrap();
-    assert_error(&body, "FORBIDDEN", Some("origin"));
+    let held: (i64, String) = app
+        .db()
+        .query_row(
+            "SELECT quarantined, origin FROM inquiries WHERE id = ?1",
+            [body["data"]["id"].as_str().unwrap()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(held, (1, "https://evil.test".to_string()));
     let res = app
         .client
         .req(Method::Options, uri.clone())
@@ -308,7 +317,8 @@ async fn cors_allows_listed_origins_and_refuses_others() {
         .dispatch()
         .await;
     assert_eq!(res.status(), Status::Created);
-    // A plain form post from a foreign site is refused too, with a page.
+    // A plain form post from a foreign site is kept in quarantine too, and goes on to the
+    // thank-you page like any other.
     let res = app
         .client
         .post(uri)
@@ -317,8 +327,12 @@ async fn cors_allows_listed_origins_and_refuses_others() {
         .body("name=A&email=a%40b.co&message=m")
         .dispatch()
         .await;
-    assert_eq!(res.status(), Status::Forbidden);
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM inquiries"), 2);
+    assert_eq!(res.status(), Status::SeeOther);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM inquiries WHERE quarantined = 1"),
+        2
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM inquiries"), 4);
 }
 
 #[rocket::async_test]
@@ -338,7 +352,10 @@ async fn a_filled_honeypot_is_stored_as_spam_and_not_notified() {
     );
     let (_, list) = app.get("/api/v1/inquiries?spam=true", Some(&token)).await;
     assert_eq!(list["data"]["items"][0]["id"], json!(id));
-    assert_eq!(list["data"]["items"][0]["spamReasons"], json!(["honeypot"]));
+    assert_eq!(
+        list["data"]["items"][0]["spamReasons"][0],
+        json!({"code": "honeypot", "weight": 100, "detail": null})
+    );
     assert_eq!(
         count(
             &app,
@@ -410,9 +427,18 @@ async fn the_time_trap_flags_fast_and_forged_submits_and_passes_patient_ones() {
             )
             .unwrap()
     };
-    assert_eq!(reasons(&fast), "[\"too_fast\"]");
-    assert_eq!(reasons(&forged), "[\"bad_time_token\"]");
-    assert_eq!(reasons(&patient), "[]");
+    let codes = |id: &str| -> Vec<String> {
+        let v: Value = serde_json::from_str(&reasons(id)).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["code"].as_str().unwrap().to_string())
+            .filter(|c| c != "repeated_content")
+            .collect()
+    };
+    assert_eq!(codes(&fast), ["too_fast"]);
+    assert_eq!(codes(&forged), ["bad_time_token"]);
+    assert!(codes(&patient).is_empty());
 }
 
 #[rocket::async_test]

@@ -68,12 +68,19 @@ const KEYS: [&str; 10] = [
 ];
 
 fn value(o: &Map<String, Value>, key: &str, at: &str, errs: &mut FieldErrors) -> Option<String> {
-    let max = if matches!(key, "referrer" | "landingPage") { 2048 } else { 500 };
+    let max = if matches!(key, "referrer" | "landingPage") {
+        2048
+    } else {
+        500
+    };
     match o.get(key) {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if s.trim().is_empty() => None,
         Some(Value::String(s)) if s.chars().count() > max => {
-            errs.add(&format!("{at}{key}"), format!("must be at most {max} characters"));
+            errs.add(
+                &format!("{at}{key}"),
+                format!("must be at most {max} characters"),
+            );
             None
         }
         Some(Value::String(s)) if s.chars().any(char::is_control) => {
@@ -134,7 +141,10 @@ pub fn parse(f: &Fields, errs: &mut FieldErrors) -> Option<Attribution> {
                 "firstTouch" => &mut a.first_touch,
                 "lastTouch" => &mut a.last_touch,
                 _ => {
-                    errs.add(&format!("attribution.{k}"), "is not firstTouch or lastTouch");
+                    errs.add(
+                        &format!("attribution.{k}"),
+                        "is not firstTouch or lastTouch",
+                    );
                     continue;
                 }
             };
@@ -163,7 +173,10 @@ pub fn parse(f: &Fields, errs: &mut FieldErrors) -> Option<Attribution> {
 
 fn host(url: &str) -> Option<String> {
     let rest = url.split_once("://")?.1;
-    let h = rest.split(['/', '?', '#', ':']).next()?.to_ascii_lowercase();
+    let h = rest
+        .split(['/', '?', '#', ':'])
+        .next()?
+        .to_ascii_lowercase();
     let h = h.strip_prefix("www.").unwrap_or(&h).to_string();
     (!h.is_empty()).then_some(h)
 }
@@ -204,8 +217,14 @@ mod tests {
         )
         .unwrap();
         assert!(errs.is_empty());
-        assert_eq!(a.first_touch.unwrap().utm_campaign.as_deref(), Some("spring"));
-        assert_eq!(a.last_touch.unwrap().utm_source.as_deref(), Some("newsletter"));
+        assert_eq!(
+            a.first_touch.unwrap().utm_campaign.as_deref(),
+            Some("spring")
+        );
+        assert_eq!(
+            a.last_touch.unwrap().utm_source.as_deref(),
+            Some("newsletter")
+        );
     }
 
     #[test]

@@ -46,6 +46,25 @@ const INDEX: IndexSql = IndexSql {
     end_user: None,
 };
 
+/// One field of the first (or last) touch, or "".
+fn touch(
+    i: &super::model::Inquiry,
+    first: bool,
+    pick: fn(&super::attribution::Touch) -> &Option<String>,
+) -> String {
+    i.attribution
+        .as_ref()
+        .and_then(|a| {
+            if first {
+                a.first_touch.as_ref()
+            } else {
+                a.last_touch.as_ref()
+            }
+        })
+        .and_then(|t| pick(t).clone())
+        .unwrap_or_default()
+}
+
 /// The inquiries matching `filter` as a CSV table, newest first.
 pub fn table(conn: &Connection, ws: &str, filter: &Filter) -> Result<Table, ApiError> {
     let sort = Sort {
@@ -78,7 +97,22 @@ pub fn table(conn: &Connection, ws: &str, filter: &Filter) -> Result<Table, ApiE
         "repliedAt",
         "convertedAt",
         "lostReason",
+        "formId",
+        "spamScore",
+        "source",
+        "firstTouchCampaign",
+        "lastTouchSource",
+        "lastTouchCampaign",
     ];
+    // One column per question any exported lead answered, in the order first met.
+    let mut keys: Vec<String> = vec![];
+    for i in &items {
+        for k in i.answers.keys() {
+            if !keys.contains(k) {
+                keys.push(k.clone());
+            }
+        }
+    }
     let o = |v: &Option<String>| v.clone().unwrap_or_default();
     let rows = items
         .into_iter()
@@ -89,7 +123,7 @@ pub fn table(conn: &Connection, ws: &str, filter: &Filter) -> Result<Table, ApiE
                 .as_ref()
                 .and_then(|a| members.iter().find(|(m, _)| m == a).map(|(_, n)| n.clone()))
                 .unwrap_or_default();
-            vec![
+            let mut row = vec![
                 i.id.clone(),
                 i.created_at.clone(),
                 i.status.as_str().into(),
@@ -107,13 +141,28 @@ pub fn table(conn: &Connection, ws: &str, filter: &Filter) -> Result<Table, ApiE
                 o(&i.replied_at),
                 o(&i.converted_at),
                 o(&i.lost_reason),
-            ]
+                o(&i.form_id),
+                i.spam_score.to_string(),
+                i.attribution
+                    .as_ref()
+                    .map(|a| a.source())
+                    .unwrap_or_default(),
+                touch(&i, true, |t| &t.utm_campaign),
+                touch(&i, false, |t| &t.utm_source),
+                touch(&i, false, |t| &t.utm_campaign),
+            ];
+            row.extend(keys.iter().map(|k| {
+                i.answers
+                    .get(k)
+                    .map(super::forms::Answer::display)
+                    .unwrap_or_default()
+            }));
+            row
         })
         .collect();
-    Ok(Table {
-        header: header.iter().map(|h| h.to_string()).collect(),
-        rows,
-    })
+    let mut header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+    header.extend(keys.iter().map(|k| format!("fields.{k}")));
+    Ok(Table { header, rows })
 }
 
 pub(super) const META: Meta = Meta {

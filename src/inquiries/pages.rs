@@ -25,7 +25,15 @@ use crate::workspaces::queries;
 
 /// The HTTP routes of these pages.
 pub fn routes() -> Vec<Route> {
-    routes![list_page, export_csv, detail_page, not_spam, mark_spam, embed_page]
+    routes![
+        list_page,
+        export_csv,
+        detail_page,
+        not_spam,
+        mark_spam,
+        embed_page,
+        allow_origin
+    ]
 }
 
 fn allowed(page: &Page, perm: Perm) -> Result<(), Status> {
@@ -73,6 +81,11 @@ struct ListPage {
     total: i64,
     query: String,
     can_export: bool,
+    source: String,
+    sources: Vec<String>,
+    /// (origin, form id, offer text) of what quarantine holds.
+    held: Vec<(String, String, String)>,
+    can_allow: bool,
 }
 
 /// The query string of a validated filter (without the page).
@@ -96,6 +109,12 @@ fn query_of(f: &Filter) -> String {
     }
     if f.deleted {
         put("deleted", "true");
+    }
+    if f.quarantined {
+        put("quarantined", "true");
+    }
+    if let Some(s) = &f.source {
+        put("source", s);
     }
     if let Some(from) = &f.from {
         put("from", from);
@@ -145,8 +164,26 @@ async fn list_page(
             assignee: name_of(&i.assignee_id),
         })
         .collect();
+    let ws = page.workspace.id.clone();
+    let (held, sources) = app
+        .store
+        .read(move |c| Ok((super::quarantine::held(c, &ws)?, queries_sources(c, &ws)?)))
+        .await
+        .map_err(|e: crate::error::ApiError| e.status)?;
+    let held = held
+        .into_iter()
+        .map(|h| {
+            let offer = t
+                .quarantine_offer
+                .replace("{origin}", &h.origin)
+                .replace("{n}", &h.count.to_string());
+            (h.origin, h.form_id.unwrap_or_default(), offer)
+        })
+        .collect();
     let folder = if filter.spam {
         "spam"
+    } else if filter.quarantined {
+        "quarantine"
     } else if filter.deleted {
         "deleted"
     } else {
@@ -174,11 +211,71 @@ async fn list_page(
         total,
         query: query_of(&filter),
         can_export: page.role.can(Perm::LeadExport),
+        source: filter.source.clone().unwrap_or_default(),
+        sources,
+        held,
+        can_allow: page.role.can(Perm::WorkspaceUpdate),
         chrome: page.chrome(
             "inquiries",
             f.map(|m| (m.kind().to_string(), m.message().to_string())),
         ),
     })
+}
+
+/// The sources the workspace's inquiries came from, for the filter.
+fn queries_sources(
+    c: &rusqlite::Connection,
+    ws: &str,
+) -> Result<Vec<String>, crate::error::ApiError> {
+    let mut stmt = c.prepare_cached(
+        "SELECT DISTINCT source FROM lead_index WHERE workspace_id = ?1 AND hidden = 0
+           AND source IS NOT NULL ORDER BY source LIMIT 100",
+    )?;
+    let rows = stmt.query_map([ws], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The form of an allow from the admin.
+#[derive(rocket::FromForm)]
+struct AllowForm {
+    #[field(name = "_csrf")]
+    csrf: Option<String>,
+    origin: String,
+    #[field(name = "formId")]
+    form_id: Option<String>,
+}
+
+/// `POST /admin/quarantine/allow` — WorkspacePermissions.Update: allows the origin (for its
+/// form, when one is named) and releases what it sent.
+#[post("/admin/quarantine/allow", data = "<form>")]
+async fn allow_origin(
+    app: &State<App>,
+    page: Page,
+    form: Form<AllowForm>,
+) -> Result<Flash<Redirect>, Status> {
+    page.check_csrf(form.csrf.as_deref())?;
+    allowed(&page, Perm::WorkspaceUpdate)?;
+    let back = Redirect::to("/admin/inquiries");
+    let t = page.t();
+    let origin = match crate::domain::parse_origin(&form.origin) {
+        Ok(o) => o,
+        Err(m) => {
+            let e = crate::error::ApiError::validation("origin", m);
+            return Ok(Flash::error(back, crate::admin::i18n::said(t, &e)));
+        }
+    };
+    let form_id = form.form_id.clone().filter(|f| !f.is_empty());
+    let user = page.staff.user.id.clone();
+    match super::quarantine::allow_origin(app, page.workspace.id.clone(), origin, form_id, user)
+        .await
+    {
+        Ok(done) => Ok(Flash::success(
+            back,
+            t.quarantine_released
+                .replace("{n}", &done.released.to_string()),
+        )),
+        Err(e) => Ok(Flash::error(back, crate::admin::i18n::said(t, &e))),
+    }
 }
 
 /// `GET /admin/inquiries.csv` — LeadPermissions.Export: the filtered list as CSV.
@@ -382,7 +479,13 @@ async fn detail_page(
                 let label = form
                     .as_ref()
                     .and_then(|f| f.fields.iter().find(|q| &q.key == k))
-                    .map(|q| if t.lang == "vi" { q.label.vi.clone() } else { q.label.en.clone() })
+                    .map(|q| {
+                        if t.lang == "vi" {
+                            q.label.vi.clone()
+                        } else {
+                            q.label.en.clone()
+                        }
+                    })
                     .unwrap_or_else(|| k.clone());
                 let value = match v {
                     super::forms::Answer::Yes(true) => t.yes.to_string(),
@@ -396,7 +499,10 @@ async fn detail_page(
             .attribution
             .iter()
             .flat_map(|a| {
-                [(t.first_touch, &a.first_touch), (t.last_touch, &a.last_touch)]
+                [
+                    (t.first_touch, &a.first_touch),
+                    (t.last_touch, &a.last_touch),
+                ]
             })
             .filter_map(|(k, v)| v.as_ref().map(|v| (k, touch_rows(t, v))))
             .collect(),
@@ -481,17 +587,45 @@ struct EmbedPage {
 /// The snippet a team pastes into its site, in the workspace's language: it works with
 /// JavaScript off, and its small stylesheet (served by leadbox, scoped to the form) inherits
 /// the site's font.
-pub fn snippet(base: &str, public_key: &str, locale: crate::domain::Locale) -> String {
+pub fn snippet(
+    base: &str,
+    public_key: &str,
+    locale: crate::domain::Locale,
+    questions: &[super::forms::Field],
+) -> String {
+    use super::forms::FieldType as T;
     let t = super::public_text::text(locale);
     let lang = t.lang;
     let (name, email, company, message, send) =
         (t.name, t.email, t.business_name, t.message, t.send);
+    let esc = |s: &str| crate::util::html_escape(s);
+    let mut own = if questions.is_empty() {
+        format!("\n  <label>{company} <input name=\"business_name\" maxlength=\"200\" autocomplete=\"organization\"></label>")
+    } else {
+        String::new()
+    };
+    for q in questions {
+        let label = esc(if lang == "vi" {
+            &q.label.vi
+        } else {
+            &q.label.en
+        });
+        let (key, req) = (&q.key, if q.required { " required" } else { "" });
+        own.push_str(&match q.kind {
+            T::Textarea => format!("\n  <label>{label} <textarea name=\"{key}\" rows=\"3\" maxlength=\"5000\"{req}></textarea></label>"),
+            T::Select => {
+                let opts: String = q.options.iter().map(|o| format!("<option>{}</option>", esc(o))).collect();
+                format!("\n  <label>{label} <select name=\"{key}\"{req}><option value=\"\"></option>{opts}</select></label>")
+            }
+            T::Checkbox => format!("\n  <label><input type=\"checkbox\" name=\"{key}\" value=\"on\"{req}> {label}</label>"),
+            k => format!("\n  <label>{label} <input name=\"{key}\" type=\"{}\" maxlength=\"500\"{req}></label>", k.as_str()),
+        });
+    }
     format!(
         r#"<link rel="stylesheet" href="{base}/embed.css">
 <form method="post" action="{base}/api/public/forms/{public_key}/inquiries" class="leadbox-form" data-leadbox-form data-lang="{lang}">
   <label>{name} <input name="name" required maxlength="200" autocomplete="name"></label>
-  <label>{email} <input name="email" type="email" required maxlength="254" autocomplete="email"></label>
-  <label>{company} <input name="business_name" maxlength="200" autocomplete="organization"></label>
+  <label>{email} <input name="email" type="email" required maxlength="254" autocomplete="email"></label>{own}
   <label>{message} <textarea name="message" required maxlength="5000" rows="5"></textarea></label>
   <div class="leadbox-hp" style="position:absolute;left:-10000px" aria-hidden="true"><input name="_gotcha" tabindex="-1" autocomplete="off"></div>
   <button type="submit">{send}</button>
@@ -525,7 +659,7 @@ async fn embed_page(
     }
     let key = page.workspace.public_key.clone();
     render(&EmbedPage {
-        snippet: snippet(&origin.0, &key, page.workspace.default_locale),
+        snippet: snippet(&origin.0, &key, page.workspace.default_locale, &[]),
         hosted: format!("{}/f/{key}", origin.0),
         origins: page.workspace.allowed_origins.clone(),
         chrome: page.chrome("embed", None),

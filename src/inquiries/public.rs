@@ -23,9 +23,9 @@ use crate::admin::ASSET_VERSION;
 use crate::app::App;
 use crate::auth::guards::client_ip;
 use crate::domain::Locale;
+use crate::error::FieldErrors;
 use crate::error::{stash, ApiError};
 use crate::json::{parse_json, read_limited};
-use crate::error::FieldErrors;
 use crate::leads::kind::Input;
 use crate::workspaces::queries as workspaces;
 use std::sync::Arc;
@@ -342,7 +342,11 @@ fn render_form(
             .issue_ts_at(&ws.id, spam::now_ms() - spam::MIN_FILL_MS),
         _ => app.spam.issue_ts(&ws.id),
     };
-    let fields = target.form.as_ref().map(|f| f.fields.as_slice()).unwrap_or(&[]);
+    let fields = target
+        .form
+        .as_ref()
+        .map(|f| f.fields.as_slice())
+        .unwrap_or(&[]);
     let touch = TOUCH_KEYS
         .iter()
         .filter_map(|(name, key)| {
@@ -512,7 +516,11 @@ fn read(target: &Target, fields: &Fields) -> Result<NewInquiry, FieldErrors> {
             errs.add(&k, m);
         }
     });
-    let questions = target.form.as_ref().map(|f| f.fields.as_slice()).unwrap_or(&[]);
+    let questions = target
+        .form
+        .as_ref()
+        .map(|f| f.fields.as_slice())
+        .unwrap_or(&[]);
     let answers = super::forms::answers(questions, fields, &mut errs);
     let attribution = super::attribution::parse(fields, &mut errs);
     match contact {
@@ -575,7 +583,14 @@ async fn submit(app: &State<App>, key: &str, caller: Caller, sub: Submission) ->
     let mut new = match read(&target, &fields) {
         Ok(n) => n,
         Err(errs) if is_form => {
-            return render_form(app, &target, locale, &fields, errs.into_map(), Status::BadRequest)
+            return render_form(
+                app,
+                &target,
+                locale,
+                &fields,
+                errs.into_map(),
+                Status::BadRequest,
+            )
         }
         Err(errs) => return json_error(errs.into(), cors),
     };
@@ -590,9 +605,16 @@ async fn submit(app: &State<App>, key: &str, caller: Caller, sub: Submission) ->
         locale,
     };
     new.spam_reasons = defences(app, &ws.id, &fields);
-    new.spam_reasons
-        .extend(spam::score::offline(&app.spam, &ws.id, &looked, Some(&model)));
-    new.origin = caller.origin.as_ref().map(|o| o.trim_end_matches('/').to_ascii_lowercase());
+    new.spam_reasons.extend(spam::score::offline(
+        &app.spam,
+        &ws.id,
+        &looked,
+        Some(&model),
+    ));
+    new.origin = caller
+        .origin
+        .as_ref()
+        .map(|o| o.trim_end_matches('/').to_ascii_lowercase());
     new.quarantined_from = held;
     let inquiry = match service::create(app, ws.id.clone(), new, "public_form", None).await {
         Ok(i) => i,

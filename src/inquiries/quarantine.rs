@@ -16,12 +16,12 @@ use crate::error::ApiError;
 use crate::json::{ok, ApiResult, Body};
 use crate::leads::routing;
 use crate::ops::openapi::Operation;
-use crate::workspaces::Items;
 use crate::store::{NewEvent, Tx};
 use crate::util;
 use crate::workspaces::guard::Ctx;
 use crate::workspaces::model::Workspace;
 use crate::workspaces::queries as workspaces;
+use crate::workspaces::Items;
 
 /// The HTTP routes of quarantine.
 pub fn routes() -> Vec<Route> {
@@ -78,7 +78,9 @@ pub fn release(
                 "SELECT id FROM inquiries WHERE workspace_id = ?1 AND quarantined = 1
                  AND origin = ?2 AND (?3 IS NULL OR form_id = ?3) ORDER BY rowid",
             )?
-            .query_map(rusqlite::params![workspace_id, origin, form_id], |r| r.get(0))?
+            .query_map(rusqlite::params![workspace_id, origin, form_id], |r| {
+                r.get(0)
+            })?
             .collect::<Result<_, _>>()?;
         for id in ids {
             let Some(mut inq) = queries::get(tx, workspace_id, &id)? else {
@@ -126,7 +128,12 @@ fn added(before: &[String], after: &[String]) -> Vec<String> {
 pub struct ReleaseOnAllow;
 
 impl crate::workspaces::SettingsHook for ReleaseOnAllow {
-    fn changed(&self, tx: &mut Tx<'_>, before: &Workspace, after: &Workspace) -> Result<(), ApiError> {
+    fn changed(
+        &self,
+        tx: &mut Tx<'_>,
+        before: &Workspace,
+        after: &Workspace,
+    ) -> Result<(), ApiError> {
         let new = added(&before.allowed_origins, &after.allowed_origins);
         if !new.is_empty() {
             release(tx, &after.id, &new, None, None)?;
@@ -191,9 +198,9 @@ pub async fn allow_origin(
         .write(move |tx| {
             let released = match &form_id {
                 Some(fid) => {
-                    let mut f = forms::get(tx, &workspace_id, fid)?
-                        .ok_or_else(|| ApiError::validation("formId", "is not a form of this workspace"))?;
-                    let before = f.allowed_origins.clone();
+                    let mut f = forms::get(tx, &workspace_id, fid)?.ok_or_else(|| {
+                        ApiError::validation("formId", "is not a form of this workspace")
+                    })?;
                     if !f.allowed_origins.contains(&origin) {
                         f.allowed_origins.push(origin.clone());
                         f.updated_at = util::now_str();
@@ -206,8 +213,8 @@ pub async fn allow_origin(
                             data: json!({ "id": f.id, "changed": ["allowedOrigins"] }),
                         })?;
                     }
-                    form_origins_changed(tx, &f, &before, &actor)?
-                        + release(tx, &workspace_id, &[origin.clone()], Some(fid), Some(&actor))?
+                    let one = std::slice::from_ref(&origin);
+                    release(tx, &workspace_id, one, Some(fid), Some(&actor))?
                 }
                 None => {
                     let mut ws = workspaces::by_id_or_slug(tx, &workspace_id)?
@@ -224,7 +231,8 @@ pub async fn allow_origin(
                             data: json!({ "changed": ["allowedOrigins"] }),
                         })?;
                     }
-                    release(tx, &workspace_id, &[origin.clone()], None, Some(&actor))?
+                    let one = std::slice::from_ref(&origin);
+                    release(tx, &workspace_id, one, None, Some(&actor))?
                 }
             };
             Ok(Allowed {

@@ -168,9 +168,7 @@ pub fn update(conn: &Connection, i: &Inquiry) -> Result<(), ApiError> {
 fn where_clause(conn: &Connection, workspace_id: &str, f: &Filter) -> Result<Where, ApiError> {
     let deleted = if f.deleted { "NOT NULL" } else { "NULL" };
     let mut w = Where::new(
-        &format!(
-            "workspace_id = ? AND spam = ? AND quarantined = ? AND deleted_at IS {deleted}"
-        ),
+        &format!("workspace_id = ? AND spam = ? AND quarantined = ? AND deleted_at IS {deleted}"),
         vec![
             Box::new(workspace_id.to_string()),
             Box::new(f.spam as i64),

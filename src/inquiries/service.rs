@@ -4,8 +4,8 @@
 use serde_json::json;
 
 use super::model::{Contact, Fields, Inquiry};
-use super::spam::score::Reason;
 use super::queries;
+use super::spam::score::Reason;
 use crate::app::App;
 use crate::error::{ApiError, FieldErrors};
 use crate::leads::lifecycle::Status;

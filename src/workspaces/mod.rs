@@ -184,8 +184,12 @@ pub async fn member_with(
 /// Registered in `lib.rs`; the workspace model knows nothing of who listens.
 pub trait SettingsHook: Send + Sync + 'static {
     /// `before` became `after` in this transaction.
-    fn changed(&self, tx: &mut Tx<'_>, before: &Workspace, after: &Workspace)
-        -> Result<(), ApiError>;
+    fn changed(
+        &self,
+        tx: &mut Tx<'_>,
+        before: &Workspace,
+        after: &Workspace,
+    ) -> Result<(), ApiError>;
 }
 
 /// Checks access, applies a parsed settings patch and records the change (shared with the

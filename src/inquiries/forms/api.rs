@@ -113,6 +113,30 @@ pub async fn edit_form(
         .await
 }
 
+/// Deletes a form (404 when it is not there); shared with the editor page.
+pub async fn delete_form(
+    app: &App,
+    workspace_id: String,
+    id: String,
+    actor: String,
+) -> Result<(), ApiError> {
+    app.store
+        .write(move |tx| {
+            if !queries::delete(tx, &workspace_id, &id, &util::now_str())? {
+                return Err(ApiError::not_found());
+            }
+            tx.append(NewEvent {
+                workspace_id: Some(workspace_id),
+                topic: DELETED.into(),
+                subject_id: Some(id.clone()),
+                actor_id: Some(actor),
+                data: json!({ "id": id }),
+            })?;
+            Ok(())
+        })
+        .await
+}
+
 /// `GET /api/v1/forms` — WorkspacePermissions.Read: the workspace's own forms.
 #[get("/api/v1/forms")]
 async fn list(app: &State<App>, ctx: Ctx) -> ApiResult {
@@ -164,26 +188,8 @@ async fn edit(app: &State<App>, ctx: Ctx, id: &str, body: Body<Value>) -> ApiRes
 #[delete("/api/v1/forms/<id>")]
 async fn remove(app: &State<App>, ctx: Ctx, id: &str) -> ApiResult {
     ctx.require(Perm::WorkspaceUpdate)?;
-    let (ws, fid, user) = (
-        ctx.workspace.id.clone(),
-        id.to_string(),
-        ctx.staff.user.id.clone(),
-    );
-    app.store
-        .write(move |tx| {
-            if !queries::delete(tx, &ws, &fid, &util::now_str())? {
-                return Err(ApiError::not_found());
-            }
-            tx.append(NewEvent {
-                workspace_id: Some(ws),
-                topic: DELETED.into(),
-                subject_id: Some(fid.clone()),
-                actor_id: Some(user),
-                data: json!({ "id": fid }),
-            })?;
-            Ok(())
-        })
-        .await?;
+    let (ws, user) = (ctx.workspace.id.clone(), ctx.staff.user.id.clone());
+    delete_form(app, ws, id.to_string(), user).await?;
     Ok(ok(Deleted {
         id: id.to_string(),
         deleted: true,

@@ -124,9 +124,23 @@ mod tests {
         let g = c.generation();
         c.clear();
         let ws: Workspace = crate::workspaces::model::Workspace::for_tests();
-        c.fill(g, "pk_a", Arc::new(Target { workspace: ws.clone(), form: None }));
+        c.fill(
+            g,
+            "pk_a",
+            Arc::new(Target {
+                workspace: ws.clone(),
+                form: None,
+            }),
+        );
         assert!(c.get("pk_a").is_none());
-        c.fill(c.generation(), "pk_a", Arc::new(Target { workspace: ws, form: None }));
+        c.fill(
+            c.generation(),
+            "pk_a",
+            Arc::new(Target {
+                workspace: ws,
+                form: None,
+            }),
+        );
         assert!(c.get("pk_a").is_some());
         c.committed(Event {
             id: 1,

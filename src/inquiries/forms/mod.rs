@@ -362,7 +362,9 @@ impl FormPatch {
     pub fn parse(body: &Map<String, Value>, full: bool, errs: &mut FieldErrors) -> FormPatch {
         let mut p = FormPatch::default();
         match body.get("name") {
-            Some(Value::String(s)) => p.name = errs.take("name", domain::required_text(Some(s), 100)),
+            Some(Value::String(s)) => {
+                p.name = errs.take("name", domain::required_text(Some(s), 100))
+            }
             None if !full => {}
             None | Some(Value::Null) => errs.add("name", "is required"),
             Some(_) => errs.add("name", "must be a string"),
@@ -488,7 +490,11 @@ fn ticked(v: &Value) -> Result<bool, String> {
 
 /// Checks the answers in `posted` (top-level fields under each key) against `fields`,
 /// recording every bad one under its key.
-pub fn answers(fields: &[Field], posted: &BTreeMap<String, Value>, errs: &mut FieldErrors) -> Answers {
+pub fn answers(
+    fields: &[Field],
+    posted: &BTreeMap<String, Value>,
+    errs: &mut FieldErrors,
+) -> Answers {
     let mut out = Answers::new();
     for f in fields {
         let v = posted.get(&f.key);
@@ -566,7 +572,9 @@ mod tests {
 
     #[test]
     fn a_definition_names_each_bad_part() {
-        assert!(field(json!({"key": "budget", "label": {"en": "Budget", "vi": "Ngân sách"}})).is_ok());
+        assert!(
+            field(json!({"key": "budget", "label": {"en": "Budget", "vi": "Ngân sách"}})).is_ok()
+        );
         let e = field(json!({"key": "Budget", "label": "B"})).unwrap_err();
         assert!(e.contains_key("fields[0].key"));
         let e = field(json!({"key": "email", "label": "B"})).unwrap_err();
@@ -610,10 +618,19 @@ mod tests {
         let t = |s: &str| Ok(Some(Answer::Text(s.into())));
         assert_eq!(one(Text, false, json!(" hi ")), t("hi"));
         assert!(one(Text, false, json!("x".repeat(501))).is_err());
-        assert_eq!(one(Textarea, false, json!("x".repeat(600))), t(&"x".repeat(600)));
-        assert_eq!(one(Email, false, json!("A@Example.com")), t("A@example.com"));
+        assert_eq!(
+            one(Textarea, false, json!("x".repeat(600))),
+            t(&"x".repeat(600))
+        );
+        assert_eq!(
+            one(Email, false, json!("A@Example.com")),
+            t("A@example.com")
+        );
         assert!(one(Email, false, json!("nope")).is_err());
-        assert_eq!(one(Tel, false, json!("+84 90 123 4567")), t("+84 90 123 4567"));
+        assert_eq!(
+            one(Tel, false, json!("+84 90 123 4567")),
+            t("+84 90 123 4567")
+        );
         assert!(one(Tel, false, json!("call me")).is_err());
         assert_eq!(one(Url, false, json!("acme.com")), t("https://acme.com"));
         assert!(one(Url, false, json!("not a site")).is_err());
@@ -622,12 +639,24 @@ mod tests {
             one(Select, false, json!("Huge")),
             Err("must be one of the form's options".into())
         );
-        assert_eq!(one(Checkbox, false, json!("on")), Ok(Some(Answer::Yes(true))));
-        assert_eq!(one(Checkbox, false, Value::Null), Ok(Some(Answer::Yes(false))));
-        assert_eq!(one(Checkbox, true, Value::Null), Err("must be ticked".into()));
+        assert_eq!(
+            one(Checkbox, false, json!("on")),
+            Ok(Some(Answer::Yes(true)))
+        );
+        assert_eq!(
+            one(Checkbox, false, Value::Null),
+            Ok(Some(Answer::Yes(false)))
+        );
+        assert_eq!(
+            one(Checkbox, true, Value::Null),
+            Err("must be ticked".into())
+        );
         assert!(one(Checkbox, false, json!("maybe")).is_err());
         assert_eq!(one(Text, true, json!("  ")), Err("is required".into()));
         assert_eq!(one(Text, false, Value::Null), Ok(None));
-        assert_eq!(one(Text, false, json!(["a"])), Err("must be a string".into()));
+        assert_eq!(
+            one(Text, false, json!(["a"])),
+            Err("must be a string".into())
+        );
     }
 }

@@ -110,6 +110,8 @@ pub fn list(conn: &Connection, workspace_id: &str) -> Result<Vec<Form>, ApiError
 /// How many live forms a workspace has.
 pub fn count(conn: &Connection, workspace_id: &str) -> Result<i64, ApiError> {
     Ok(conn
-        .prepare_cached("SELECT count(*) FROM forms WHERE workspace_id = ?1 AND deleted_at IS NULL")?
+        .prepare_cached(
+            "SELECT count(*) FROM forms WHERE workspace_id = ?1 AND deleted_at IS NULL",
+        )?
         .query_row([workspace_id], |r| r.get(0))?)
 }

@@ -104,9 +104,8 @@ pub fn load(conn: &Connection, workspace_id: &str) -> Result<Model, ApiError> {
     ))? {
         (m.spam, m.ham) = (s, h);
     }
-    let mut stmt = conn.prepare_cached(
-        "SELECT word, spam, ham FROM spam_words WHERE workspace_id = ?1",
-    )?;
+    let mut stmt =
+        conn.prepare_cached("SELECT word, spam, ham FROM spam_words WHERE workspace_id = ?1")?;
     let rows = stmt.query_map([workspace_id], |r| {
         Ok((r.get::<_, String>(0)?, (r.get(1)?, r.get(2)?)))
     })?;

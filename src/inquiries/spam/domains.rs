@@ -107,8 +107,14 @@ mod tests {
     fn listed_domains_and_their_subdomains_are_found() {
         let d = Disposable::new(None);
         assert!(embedded().len() > 5_000);
-        assert_eq!(d.listed("mailinator.com").as_deref(), Some("mailinator.com"));
-        assert_eq!(d.listed("A.Mailinator.COM").as_deref(), Some("mailinator.com"));
+        assert_eq!(
+            d.listed("mailinator.com").as_deref(),
+            Some("mailinator.com")
+        );
+        assert_eq!(
+            d.listed("A.Mailinator.COM").as_deref(),
+            Some("mailinator.com")
+        );
         assert_eq!(d.listed("gmail.com"), None);
         assert_eq!(d.listed("example.vn"), None);
     }
@@ -121,7 +127,10 @@ mod tests {
         assert_eq!(d.listed("burner.example"), None);
         std::fs::write(dir.join(FILE), "# mine\nburner.example\n").unwrap();
         d.extra.write().unwrap().checked = None; // as if a minute had passed
-        assert_eq!(d.listed("x.burner.example").as_deref(), Some("burner.example"));
+        assert_eq!(
+            d.listed("x.burner.example").as_deref(),
+            Some("burner.example")
+        );
         std::fs::remove_dir_all(dir).ok();
     }
 }

@@ -75,7 +75,10 @@ pub fn markup(text: &str) -> Option<&'static str> {
         .any(|m| lower.contains(m))
     {
         Some("HTML")
-    } else if ["[url", "[link", "[/url]", "[img]"].iter().any(|m| lower.contains(m)) {
+    } else if ["[url", "[link", "[/url]", "[img]"]
+        .iter()
+        .any(|m| lower.contains(m))
+    {
         Some("BBCode")
     } else {
         None
@@ -225,7 +228,9 @@ pub fn offline(
     if let Some(s) = script_mismatch(l.text, l.locale) {
         out.push(Reason::new("script_mismatch", SCRIPT, Some(s.into())));
     }
-    let before = guard.recent.seen_before(workspace_id, l.text, super::now_ms());
+    let before = guard
+        .recent
+        .seen_before(workspace_id, l.text, super::now_ms());
     let word = repeated_word(l.text);
     let repeat = repeat_weight(before);
     if repeat > 0 || word.is_some() {
@@ -250,7 +255,10 @@ mod tests {
 
     #[test]
     fn links_are_counted_once_each() {
-        assert_eq!(links("see https://a.com and www.b.com and https://www.c.com"), 3);
+        assert_eq!(
+            links("see https://a.com and www.b.com and https://www.c.com"),
+            3
+        );
         assert_eq!(links("no links here, just www"), 0);
         assert_eq!(links_weight(1), 10);
         assert_eq!(links_weight(7), 40);
@@ -265,10 +273,16 @@ mod tests {
 
     #[test]
     fn vietnamese_and_english_are_the_forms_own_script() {
-        assert_eq!(script_mismatch("Xin chào, tôi muốn báo giá cho đội ngũ", Locale::Vi), None);
+        assert_eq!(
+            script_mismatch("Xin chào, tôi muốn báo giá cho đội ngũ", Locale::Vi),
+            None
+        );
         assert_eq!(script_mismatch("We would like a demo", Locale::En), None);
         assert_eq!(
-            script_mismatch("Здравствуйте, предлагаем услуги продвижения сайта", Locale::En),
+            script_mismatch(
+                "Здравствуйте, предлагаем услуги продвижения сайта",
+                Locale::En
+            ),
             Some("Cyrillic")
         );
         assert_eq!(script_mismatch("Demo please 你好", Locale::En), None);
