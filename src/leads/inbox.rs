@@ -66,6 +66,10 @@ pub struct LeadsQuery {
     #[schemars(with = "Option<bool>")]
     #[serde(default)]
     overdue: One,
+    /// Only leads whose first touch came from this source (`google`, `bing.com`, `direct`).
+    #[schemars(length(min = 1, max = 100))]
+    #[serde(default)]
+    source: One,
 }
 
 /// The inbox's sort keys.
@@ -107,6 +111,8 @@ pub struct Inbox {
     pub ranked: bool,
     /// Only waiting leads past their `dueAt`.
     pub overdue: bool,
+    /// Only this first-touch source.
+    pub source: Option<String>,
     /// Paging.
     pub page: Page,
 }
@@ -126,6 +132,7 @@ impl Inbox {
             asc: false,
             ranked: false,
             overdue: false,
+            source: None,
             page: Page { page: 1, limit: 20 },
         }
     }
@@ -220,6 +227,7 @@ impl LeadsQuery {
             asc,
             ranked: self.sort_by.as_deref().is_none_or(|s| s.trim().is_empty()),
             overdue: paging::parse_flag("overdue", self.overdue.as_deref(), errs),
+            source: super::list::parse_source(self.source.as_deref(), errs),
             page,
         }
     }
@@ -419,6 +427,10 @@ fn where_of(kinds: &Registry, ws: &str, inbox: &Inbox, now: &str, turned: bool) 
         w.sql.push_str(" AND l.created_at < ?");
         w.args.push(Box::new(t.to_string()));
     }
+    if let Some(src) = inbox.source.as_deref() {
+        w.sql.push_str(" AND l.source = ?");
+        w.args.push(Box::new(src.to_string()));
+    }
     if inbox.overdue || inbox.column == "due_at" {
         // Waiting leads with a running clock (past due, for the overdue filter).
         w.sql.push_str(
@@ -458,7 +470,12 @@ fn total(
     now: &str,
     turned: bool,
 ) -> Result<i64, ApiError> {
-    if inbox.from.is_some() || inbox.to.is_some() || inbox.overdue || inbox.column == "due_at" {
+    if inbox.from.is_some()
+        || inbox.to.is_some()
+        || inbox.overdue
+        || inbox.column == "due_at"
+        || inbox.source.is_some()
+    {
         // A date range is counted over the index (a range of one of its orders), the due
         // filters over the waiting leads' clocks.
         let w = where_of(kinds, ws, inbox, now, turned);
