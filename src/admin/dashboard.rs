@@ -25,6 +25,8 @@ pub struct Stats {
     pub created_30d: i64,
     /// Of those, converted.
     pub converted_30d: i64,
+    /// Per first-touch source over the last 30 days: (source, leads, won), largest first.
+    pub sources: Vec<(String, i64, i64)>,
 }
 
 /// `(kind = 'a' AND status IN (…)) OR …`: the won statuses of every kind. Our own constants.
@@ -161,7 +163,18 @@ pub fn load(
         rusqlite::params![workspace_id, month_ago],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT source, COUNT(*), SUM(stage = 'won') FROM lead_index
+         WHERE workspace_id = ?1 AND hidden = 0 AND source IS NOT NULL AND created_at >= ?2
+         GROUP BY source ORDER BY 2 DESC, 1 LIMIT 10",
+    )?;
+    let sources = stmt
+        .query_map(rusqlite::params![workspace_id, month_ago], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<Result<_, _>>()?;
     Ok(Stats {
+        sources,
         volume: per_day.into_iter().collect(),
         median_reply_seconds,
         created_30d,

@@ -610,6 +610,11 @@ pub struct Strings {
     pub type_checkbox: &'static str,
     pub question_n: &'static str,
     pub optional: &'static str,
+    pub spam_threshold_label: &'static str,
+    pub sources_title: &'static str,
+    pub sources_leads: &'static str,
+    pub sources_won: &'static str,
+    pub no_sources: &'static str,
 }
 
 /// English.
@@ -1218,6 +1223,11 @@ pub const EN: Strings = Strings {
     type_checkbox: "Checkbox",
     question_n: "Question",
     optional: "optional",
+    spam_threshold_label: "Spam threshold (0–100): inquiries scoring above it go to the spam folder",
+    sources_title: "Where leads came from (30 days)",
+    sources_leads: "leads",
+    sources_won: "won",
+    no_sources: "No lead with attribution yet: add the embed script to your site's pages.",
 };
 
 /// Vietnamese.
@@ -1826,6 +1836,11 @@ pub const VI: Strings = Strings {
     type_checkbox: "Ô đánh dấu",
     question_n: "Câu hỏi",
     optional: "không bắt buộc",
+    spam_threshold_label: "Ngưỡng thư rác (0–100): yêu cầu có điểm cao hơn sẽ vào thư mục thư rác",
+    sources_title: "Nguồn khách hàng tiềm năng (30 ngày)",
+    sources_leads: "khách hàng tiềm năng",
+    sources_won: "thành công",
+    no_sources: "Chưa có khách hàng tiềm năng nào có nguồn: hãy thêm đoạn mã nhúng vào các trang của website.",
 };
 
 /// The catalogue of a language.
@@ -2147,6 +2162,7 @@ pub fn field(t: &Strings, key: &str) -> String {
             "addOns" => t.add_ons,
             "otherId" => t.person_merge_with,
             "retentionDays" => t.retention_days,
+            "spamThreshold" => t.spam_threshold_label,
             "mode" => t.assignment_mode,
             "memberIds" => t.assignment_members,
             "kinds" => t.assignment_kinds,

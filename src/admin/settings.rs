@@ -86,6 +86,7 @@ struct Values {
     gst_rate: String,
     currency: String,
     retention_days: String,
+    spam_threshold: String,
     plans: Vec<PlanRow>,
     add_ons: Vec<AddOnRow>,
     rl_public_ip: String,
@@ -150,6 +151,7 @@ fn values_of(page: &Page) -> Values {
         gst_rate: number(w.gst_rate_bp),
         currency: w.currency.clone(),
         retention_days: w.retention_days.to_string(),
+        spam_threshold: w.spam_threshold.to_string(),
         plans,
         add_ons,
         rl_public_ip: w.rate_limits.public_per_ip_per_minute.to_string(),
@@ -230,6 +232,7 @@ struct SettingsForm {
     gst_rate: Option<String>,
     currency: Option<String>,
     retention_days: Option<String>,
+    spam_threshold: Option<String>,
     /// Set by the catalogue section: its rows below replace the catalogue.
     catalogue: Option<String>,
     plan_code: Vec<String>,
@@ -396,6 +399,14 @@ fn patch_of(
             ),
         }
     }
+    if let Some(d) = &f.spam_threshold {
+        match d.trim().parse::<i64>() {
+            Ok(n) => {
+                m.insert("spamThreshold".into(), json!(n));
+            }
+            Err(_) => errs.add("spamThreshold", "must be a whole number from 0 to 100"),
+        }
+    }
     if let Some(g) = &f.gst_rate {
         match g.trim().parse::<f64>() {
             Ok(n) => {
@@ -452,6 +463,7 @@ fn typed(page: &Page, f: &SettingsForm) -> Values {
     keep(&mut v.gst_rate, &f.gst_rate);
     keep(&mut v.currency, &f.currency);
     keep(&mut v.retention_days, &f.retention_days);
+    keep(&mut v.spam_threshold, &f.spam_threshold);
     keep(&mut v.rl_public_ip, &f.rl_public_ip);
     keep(&mut v.rl_public_ws, &f.rl_public_ws);
     keep(&mut v.rl_contact_user, &f.rl_contact_user);

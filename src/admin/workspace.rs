@@ -57,6 +57,8 @@ struct HomePage {
     legend: Vec<(&'static str, &'static str)>,
     median_reply: String,
     conversion: String,
+    /// (source, leads, won) over the last 30 days.
+    sources: Vec<(String, i64, i64)>,
     notify_rate: String,
     channels: Vec<(&'static str, i64, i64, i64)>,
     /// `(week, "in time / decided", percent)`, newest first.
@@ -213,6 +215,7 @@ async fn home(
             .median_reply_seconds
             .map(super::dashboard::human_duration)
             .unwrap_or_else(|| t.no_data.into()),
+        sources: stats.sources.clone(),
         conversion: if stats.created_30d == 0 {
             t.no_data.into()
         } else {

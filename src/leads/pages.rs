@@ -80,6 +80,7 @@ struct InboxPage {
     can_bulk: bool,
     overdue: bool,
     due_sort: bool,
+    source: String,
 }
 
 /// Page sizes a list offers.
@@ -105,6 +106,9 @@ fn query_of(inbox: &inbox::Inbox) -> String {
     }
     if inbox.overdue {
         qs.push("overdue=true".into());
+    }
+    if let Some(s) = &inbox.source {
+        qs.push(format!("source={}", util::urlencode(s)));
     }
     if inbox.column == "due_at" {
         qs.push("sortBy=dueAt".into());
@@ -166,6 +170,7 @@ async fn inbox_page(
         })
         .collect();
     render(&InboxPage {
+        source: inbox.source.clone().unwrap_or_default(),
         overdue: inbox.overdue,
         due_sort: inbox.column == "due_at",
         rows,
