@@ -372,6 +372,36 @@ async fn every_page_in_vietnamese_shows_no_english() {
         .unwrap();
     pages.push("/admin/people".into());
     pages.push("/admin/routing".into());
+    // A form of its own, and a lead held in quarantine with answers and attribution.
+    let (_, form) = app
+        .post_json(
+            "/api/v1/forms",
+            Some(&owner),
+            serde_json::json!({"name": "Demo", "fields": [
+                {"key": "budget", "label": {"en": "Budget", "vi": "Ngân sách"}, "type": "select", "options": ["Nhỏ", "Lớn"]},
+                {"key": "consent", "label": {"en": "I agree", "vi": "Tôi đồng ý"}, "type": "checkbox"}]}),
+        )
+        .await;
+    let form_id = form["data"]["id"].as_str().unwrap().to_string();
+    let form_key = form["data"]["publicKey"].as_str().unwrap().to_string();
+    let held = app
+        .client
+        .post(format!("/api/public/forms/{form_key}/inquiries"))
+        .header(ContentType::JSON)
+        .header(Header::new("Origin", "https://chua-cho-phep.test"))
+        .body(
+            serde_json::json!({"name": "Lê Văn Tám", "email": "tam@example.com", "message": "Cho tôi xin báo giá.",
+                "budget": "Lớn", "consent": true, "attribution": {"firstTouch": {"utm_source": "google"}}})
+            .to_string(),
+        )
+        .dispatch()
+        .await;
+    let held: serde_json::Value = serde_json::from_str(&held.into_string().await.unwrap()).unwrap();
+    pages.push("/admin/forms".into());
+    pages.push("/admin/forms/new".into());
+    pages.push(format!("/admin/forms/{form_id}"));
+    pages.push("/admin/inquiries?quarantined=true".into());
+    pages.push(format!("/admin/inquiries/{}", held["data"]["id"].as_str().unwrap()));
     pages.push("/admin/people?q=nguyen".into());
     pages.push("/admin/leads?q=nguyen".into());
     // A refused merge and a refused split leave their messages on the person's page.

@@ -52,6 +52,19 @@ before(async () => {
     method: "POST", headers: { "content-type": "application/json" },
     body: JSON.stringify({ name: "Nguyễn Thị Minh Khai with a rather long name", email: "minh.khai.with.a.long.address@example-company.test", businessName: "Công ty TNHH Thương mại Dịch vụ", message: "Xin chào, chúng tôi muốn biết thêm." }),
   })).json()).data;
+  // A form of the workspace's own, and a lead to it from a site not allowed yet (held in
+  // quarantine, with answers and where the visitor came from).
+  const form = (await (await fetch(`${server.base}/api/v1/forms`, {
+    method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: JSON.stringify({ name: "Yêu cầu demo cho đội ngũ bán hàng khu vực miền Nam", allowedOrigins: ["https://www.example-company.test"],
+      fields: [{ key: "budget", label: { en: "Budget for the first year", vi: "Ngân sách cho năm đầu tiên" }, type: "select", options: ["Dưới 10 triệu", "Trên 10 triệu"], required: true },
+        { key: "consent", label: { en: "I agree to be contacted", vi: "Tôi đồng ý được liên hệ" }, type: "checkbox" }] }),
+  })).json()).data;
+  const held = (await (await fetch(`${server.base}/api/public/forms/${form.publicKey}/inquiries`, {
+    method: "POST", headers: { "content-type": "application/json", origin: "https://a-very-long-subdomain.not-allowed-yet.example-company.test" },
+    body: JSON.stringify({ name: "Lê Văn Tám", email: "tam@example-company.test", message: "Cho tôi xin báo giá.", budget: "Trên 10 triệu", consent: true,
+      attribution: { firstTouch: { utm_source: "google", utm_campaign: "mua-he-2026", landing_page: "https://www.example-company.test/a/very/long/landing/page?utm_source=google&utm_campaign=mua-he-2026" } } }),
+  })).json()).data;
   const hook = (await (await fetch(`${server.base}/api/v1/webhooks`, {
     method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
     body: JSON.stringify({ url: "https://hooks.example-company.test/a/very/long/path/for/leadbox/webhooks", topics: ["*"] }),
@@ -79,6 +92,7 @@ before(async () => {
     "/admin/settings", "/admin/settings/form", "/admin/settings/contact", "/admin/settings/catalogue",
     "/admin/settings/limits", "/admin/settings/tokens", "/admin/members", "/admin/tokens", "/admin/embed",
     "/admin/webhooks", `/admin/webhooks/${hook.id}`, "/admin/account", "/admin/backups", "/admin/routing",
+    "/admin/forms", "/admin/forms/new", `/admin/forms/${form.id}`, "/admin/inquiries?quarantined=true", `/admin/inquiries/${held.id}`,
     "/admin/people", `/admin/people/${(await (await fetch(`${server.base}/api/v1/leads/${lead.id}`, { headers: { authorization: `Bearer ${token}` } })).json()).data.personId}`];
 });
 
