@@ -43,6 +43,10 @@ leadbox_round() {
   c1="$(cpu_ticks "$pid")"; sleep 1
   echo "server_cpu_s_during_load=$(awk -v a="$c0" -v b="$c1" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", (b-a)/hz}')"
   echo "rss_after_kB=$(rss "$pid" VmRSS) rss_peak_kB=$(rss "$pid" VmHWM) threads=$(rss "$pid" Threads)"
+  # The same binary's HTTP ceiling under the same wrk settings: GET /healthz.
+  local hz
+  hz="$(wrk -t"${THREADS:-2}" -c"${CONNS:-64}" -d"${DURATION:-10s}" --latency "$base/healthz" | awk '/Requests\/sec/ {print $2}')"
+  echo "healthz_rps=$hz"
   local rows ok
   rows="$(curl -fsS "$base/api/v1/inquiries/count" -H "authorization: Bearer $token" | jq -r .data.count)"
   ok="$(sed -n 's/.* ok_2xx=\([0-9]*\).*/\1/p' "$wrk_out")"
@@ -78,6 +82,9 @@ for b in blocks[1:]:
     if not (s and a):
         continue
     kv = dict(x.split("=") for x in s.group(0).split()[1:])
+    hz = re.search(r"healthz_rps=([0-9.]+)", b)
+    if hz:
+        res.setdefault("healthz", []).append(float(hz.group(1)))
     res[who].append({"ok_rps": float(kv["ok_rps"]), "non_2xx": int(kv["non_2xx"]),
                      "p50": float(kv["p50_ms"]), "p99": float(kv["p99_ms"]),
                      "rss_after": int(a.group(1)) / 1024, "rss_peak": int(a.group(2)) / 1024})
@@ -90,5 +97,8 @@ for k, label, fmt in [("ok_rps", "2xx per second", "{:.0f}"), ("p50", "p50 laten
     ratio = (l / p) if p else float("nan")
     print(f"| {label} | {fmt.format(l)} | {fmt.format(p)} | {ratio:.2f}× |")
 print(f"\n(medians of {len(res['leadbox'])} leadbox and {len(res['pocketbase'])} PocketBase rounds)")
+if res.get("healthz"):
+    hz = statistics.median(res["healthz"])
+    print(f"leadbox GET /healthz: {hz:.0f} req/s; capture is {med('leadbox', 'ok_rps') / hz * 100:.0f} % of it")
 PY
 echo "transcript: $LOG"

@@ -28,8 +28,9 @@ struct Sample {
 }
 
 fn fnv(s: &str) -> u64 {
-    s.bytes()
-        .fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3))
+    s.bytes().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100000001b3)
+    })
 }
 
 /// A raw message as a form lead: (from address, subject + body).
@@ -87,7 +88,11 @@ fn samples(path: &Path) -> Vec<Sample> {
                 spam: s("label") == "spam",
                 email: s("email"),
                 text: format!("{} {}", s("subject"), s("message")),
-                locale: if s("locale") == "vi" { Locale::Vi } else { Locale::En },
+                locale: if s("locale") == "vi" {
+                    Locale::Vi
+                } else {
+                    Locale::En
+                },
                 bot: match v["bot"].as_str() {
                     Some("honeypot") => Some(HONEYPOT),
                     Some("too_fast") => Some(TOO_FAST),
@@ -118,7 +123,11 @@ impl Tally {
     fn line(&self, name: &str) -> String {
         let p = self.tp as f64 / (self.tp + self.fp).max(1) as f64;
         let r = self.tp as f64 / (self.tp + self.fn_).max(1) as f64;
-        let f1 = if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 };
+        let f1 = if p + r > 0.0 {
+            2.0 * p * r / (p + r)
+        } else {
+            0.0
+        };
         format!(
             "| {name} | {:.3} | {:.3} | {:.3} | {} | {} | {} | {} |",
             p, r, f1, self.tp, self.fp, self.tn, self.fn_
@@ -148,7 +157,8 @@ fn run(name: &str, data: &[Sample], threshold: i64) {
         }
     }
     let guard = SpamGuard::new("bench", None);
-    let (mut defences, mut offline, mut full) = (Tally::default(), Tally::default(), Tally::default());
+    let (mut defences, mut offline, mut full) =
+        (Tally::default(), Tally::default(), Tally::default());
     let mut fired: HashMap<String, u32> = HashMap::new();
     for s in &test {
         let text = format!("{} {}", s.text, s.email.rsplit('@').next().unwrap_or(""));
@@ -198,17 +208,27 @@ fn run(name: &str, data: &[Sample], threshold: i64) {
     f.sort();
     println!(
         "\nsignals fired on the test half: {}",
-        f.iter().map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(", ")
+        f.iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
 }
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let threshold: i64 = std::env::var("THRESHOLD").ok().and_then(|t| t.parse().ok()).unwrap_or(70);
+    let threshold: i64 = std::env::var("THRESHOLD")
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(70);
     let dir = std::env::var("SPAM_CORPUS_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|_| root.join("bench/.cache/spam-assassin/package/data"));
     println!("# spam quality (leadbox {})", env!("CARGO_PKG_VERSION"));
     run("SpamAssassin public corpus", &corpus(&dir), threshold);
-    run("form-shaped samples (bench/spam-samples.jsonl)", &samples(&root.join("bench/spam-samples.jsonl")), threshold);
+    run(
+        "form-shaped samples (bench/spam-samples.jsonl)",
+        &samples(&root.join("bench/spam-samples.jsonl")),
+        threshold,
+    );
 }

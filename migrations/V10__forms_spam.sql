@@ -63,3 +63,16 @@ CREATE TABLE spam_words (
 ALTER TABLE lead_index ADD COLUMN source TEXT;
 CREATE INDEX idx_lead_index_source ON lead_index(workspace_id, hidden, source, created_at, rid)
     WHERE source IS NOT NULL;
+
+-- The search table without per-row column sizes: ranking reads which columns matched
+-- (`highlight`), never bm25, so the sizes were a write on every capture that nothing read.
+-- It is filled again at start: every lead kind's index is rebuilt when its state is gone.
+DROP TABLE IF EXISTS lead_fts_terms;
+DROP TABLE lead_fts;
+CREATE VIRTUAL TABLE lead_fts USING fts5(
+    name, email, company, body, notes,
+    tokenize = 'unicode61 remove_diacritics 2',
+    columnsize = 0
+);
+INSERT INTO lead_fts (lead_fts, rank) VALUES ('secure-delete', 1);
+DELETE FROM lead_index_state;

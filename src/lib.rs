@@ -173,7 +173,7 @@ async fn start(
     let forms = Arc::new(inquiries::forms::cache::FormCache::default());
     // Told of each commit, in this order: what the capture path keeps in memory first, so a
     // socket that hears of a change never sees the old settings again.
-    let listeners = store::Listeners(vec![forms.clone(), spam.models.clone(), hub.clone()]);
+    let listeners = store::Listeners(vec![forms.clone(), spam.models.clone()], hub.clone());
     let store = Store::open(
         &config.data_dir,
         config.writer_max_batch,

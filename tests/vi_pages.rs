@@ -401,7 +401,10 @@ async fn every_page_in_vietnamese_shows_no_english() {
     pages.push("/admin/forms/new".into());
     pages.push(format!("/admin/forms/{form_id}"));
     pages.push("/admin/inquiries?quarantined=true".into());
-    pages.push(format!("/admin/inquiries/{}", held["data"]["id"].as_str().unwrap()));
+    pages.push(format!(
+        "/admin/inquiries/{}",
+        held["data"]["id"].as_str().unwrap()
+    ));
     pages.push("/admin/people?q=nguyen".into());
     pages.push("/admin/leads?q=nguyen".into());
     // A refused merge and a refused split leave their messages on the person's page.

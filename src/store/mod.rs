@@ -26,17 +26,22 @@ pub trait OnCommit: Send + Sync + 'static {
     fn committed(&self, event: Event);
 }
 
-/// Several listeners, each told in turn.
-pub struct Listeners(pub Vec<Arc<dyn OnCommit>>);
+/// Told of every committed event by reference, before the event is handed on (what keeps a
+/// cache of settings in step with the database).
+pub trait OnChange: Send + Sync + 'static {
+    /// One committed event.
+    fn changed(&self, event: &Event);
+}
+
+/// Caches told first, in order, then the one listener that takes the event.
+pub struct Listeners(pub Vec<Arc<dyn OnChange>>, pub Arc<dyn OnCommit>);
 
 impl OnCommit for Listeners {
     fn committed(&self, event: Event) {
-        if let Some((last, rest)) = self.0.split_last() {
-            for l in rest {
-                l.committed(event.clone());
-            }
-            last.committed(event);
+        for l in &self.0 {
+            l.changed(&event);
         }
+        self.1.committed(event);
     }
 }
 

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use super::Form;
-use crate::store::{Event, OnCommit};
+use crate::store::{Event, OnChange};
 use crate::workspaces::model::Workspace;
 
 /// Most public keys kept; past that the cache starts again (keys are few in practice).
@@ -106,8 +106,8 @@ fn changes_forms(topic: &str) -> bool {
     topic.starts_with("workspace/") || topic.starts_with(super::api::TOPIC_PREFIX)
 }
 
-impl OnCommit for FormCache {
-    fn committed(&self, event: Event) {
+impl OnChange for FormCache {
+    fn changed(&self, event: &Event) {
         if changes_forms(&event.topic) {
             self.clear();
         }
@@ -142,7 +142,7 @@ mod tests {
             }),
         );
         assert!(c.get("pk_a").is_some());
-        c.committed(Event {
+        c.changed(&Event {
             id: 1,
             workspace_id: None,
             topic: "workspace/settings/updated".into(),

@@ -10,7 +10,7 @@ use std::sync::{Arc, RwLock};
 use rusqlite::{params, Connection};
 
 use crate::error::ApiError;
-use crate::store::{Event, OnCommit};
+use crate::store::{Event, OnChange};
 
 /// Verdicts of each side the model needs before it says anything.
 pub const MIN_VERDICTS: i64 = 3;
@@ -184,8 +184,8 @@ impl Models {
     }
 }
 
-impl OnCommit for Models {
-    fn committed(&self, event: Event) {
+impl OnChange for Models {
+    fn changed(&self, event: &Event) {
         let change = event.data.get("change").and_then(|c| c.as_str());
         if change.is_some_and(|c| VERDICT_CHANGES.contains(&c)) {
             if let Some(ws) = &event.workspace_id {

@@ -58,7 +58,10 @@ pub fn links_weight(n: usize) -> i64 {
 
 /// How many links the text has (`http://`, `https://`, or `www.` on its own).
 pub fn links(text: &str) -> usize {
-    let lower = text.to_lowercase();
+    links_in(&text.to_lowercase())
+}
+
+fn links_in(lower: &str) -> usize {
     let schemes = lower.matches("http://").count() + lower.matches("https://").count();
     let bare = lower
         .match_indices("www.")
@@ -69,7 +72,10 @@ pub fn links(text: &str) -> usize {
 
 /// Which markup the text carries, if any.
 pub fn markup(text: &str) -> Option<&'static str> {
-    let lower = text.to_lowercase();
+    markup_in(&text.to_lowercase())
+}
+
+fn markup_in(lower: &str) -> Option<&'static str> {
     if ["<a ", "<a>", "href=", "</", "<script", "<img", "<iframe"]
         .iter()
         .any(|m| lower.contains(m))
@@ -106,38 +112,63 @@ fn script_of(c: char) -> Option<&'static str> {
 /// The script most of the letters are in, when it is not the Latin script both of the form
 /// languages (English and Vietnamese) are written in.
 pub fn script_mismatch(text: &str, _form: Locale) -> Option<&'static str> {
-    let mut counts: HashMap<&'static str, usize> = HashMap::new();
+    const SCRIPTS: [&str; 11] = [
+        "Latin",
+        "Greek",
+        "Cyrillic",
+        "Hebrew",
+        "Arabic",
+        "Devanagari",
+        "Thai",
+        "Japanese",
+        "Han",
+        "Hangul",
+        "other",
+    ];
+    let mut counts = [0usize; SCRIPTS.len()];
     let mut letters = 0usize;
-    for c in text.chars().filter(|c| c.is_alphabetic()) {
+    for c in text.chars() {
+        if c.is_ascii() {
+            letters += c.is_ascii_alphabetic() as usize;
+            counts[0] += c.is_ascii_alphabetic() as usize;
+            continue;
+        }
         if let Some(s) = script_of(c) {
-            *counts.entry(s).or_default() += 1;
-            letters += 1;
+            if let Some(i) = SCRIPTS.iter().position(|x| *x == s) {
+                counts[i] += 1;
+                letters += 1;
+            }
         }
     }
-    let latin = counts.remove("Latin").unwrap_or(0);
-    let foreign = letters - latin;
+    let foreign = letters - counts[0];
     if foreign < 10 || foreign * 10 < letters * 3 {
         return None;
     }
-    counts.into_iter().max_by_key(|(_, n)| *n).map(|(s, _)| s)
+    (1..SCRIPTS.len())
+        .max_by_key(|i| counts[*i])
+        .map(|i| SCRIPTS[i])
 }
 
 /// One word making up more than a quarter of a long message: (word, times).
 pub fn repeated_word(text: &str) -> Option<(String, usize)> {
-    let words: Vec<String> = text
+    repeated_in(&text.to_lowercase())
+}
+
+fn repeated_in(lower: &str) -> Option<(String, usize)> {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    let mut total = 0;
+    for w in lower
         .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 4)
-        .map(str::to_lowercase)
-        .collect();
-    if words.len() < 20 {
+        .filter(|w| w.len() >= 4)
+    {
+        *counts.entry(w).or_default() += 1;
+        total += 1;
+    }
+    if total < 20 {
         return None;
     }
-    let mut counts: HashMap<&str, usize> = HashMap::new();
-    for w in &words {
-        *counts.entry(w).or_default() += 1;
-    }
     let (w, n) = counts.into_iter().max_by_key(|(_, n)| *n)?;
-    (n * 4 > words.len()).then(|| (w.to_string(), n))
+    (n * 4 > total).then(|| (w.to_string(), n))
 }
 
 /// Weight of a message already seen `before` times in the last day.
@@ -169,16 +200,21 @@ const MAX_RECENT: usize = 100_000;
 impl Recent {
     /// Counts this message and says how many times it came before in the last day.
     pub fn seen_before(&self, workspace_id: &str, text: &str, now_ms: i64) -> usize {
-        let normal: String = text
-            .split_whitespace()
-            .map(str::to_lowercase)
-            .collect::<Vec<_>>()
-            .join(" ");
-        if normal.chars().count() < 20 {
+        // The words, lower case, spaces folded: hashed as they are read, never built.
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        workspace_id.hash(&mut h);
+        let mut n = 0usize;
+        for w in text.split_whitespace() {
+            for c in w.chars().flat_map(char::to_lowercase) {
+                c.hash(&mut h);
+                n += 1;
+            }
+            ' '.hash(&mut h);
+            n += 1;
+        }
+        if n < 21 {
             return 0; // "hi", "call me": short messages repeat innocently
         }
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        (workspace_id, normal).hash(&mut h);
         let key = h.finish();
         let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
         if seen.len() >= MAX_RECENT {
@@ -218,11 +254,12 @@ pub fn offline(
     if let Some(d) = guard.disposable.listed(l.email_domain) {
         out.push(Reason::new("disposable_email", DISPOSABLE, Some(d)));
     }
-    let n = links(l.text);
+    let lower = l.text.to_lowercase();
+    let n = links_in(&lower);
     if n > 0 {
         out.push(Reason::new("links", links_weight(n), Some(n.to_string())));
     }
-    if let Some(m) = markup(l.text) {
+    if let Some(m) = markup_in(&lower) {
         out.push(Reason::new("markup", MARKUP, Some(m.into())));
     }
     if let Some(s) = script_mismatch(l.text, l.locale) {
@@ -231,7 +268,7 @@ pub fn offline(
     let before = guard
         .recent
         .seen_before(workspace_id, l.text, super::now_ms());
-    let word = repeated_word(l.text);
+    let word = repeated_in(&lower);
     let repeat = repeat_weight(before);
     if repeat > 0 || word.is_some() {
         let (weight, detail) = match word {
@@ -240,6 +277,7 @@ pub fn offline(
         };
         out.push(Reason::new("repeated_content", weight, Some(detail)));
     }
+    let model = model.filter(|m| m.ready());
     if let Some(j) = model.and_then(|m| m.judge(&super::bayes::words(l.text))) {
         let w = model_weight(j.log_odds);
         if w != 0 {
