@@ -138,7 +138,7 @@ impl Tally {
 fn run(name: &str, data: &[Sample], threshold: i64) {
     // Train on half of each class (by a hash of the text, so the split is the same every run).
     let (train, test): (Vec<&Sample>, Vec<&Sample>) =
-        data.iter().partition(|s| fnv(&s.text) % 2 == 0);
+        data.iter().partition(|s| fnv(&s.text).is_multiple_of(2));
     let mut model = Model::default();
     for s in &train {
         let text = format!("{} {}", s.text, s.email.rsplit('@').next().unwrap_or(""));
