@@ -76,3 +76,6 @@ CREATE VIRTUAL TABLE lead_fts USING fts5(
 );
 INSERT INTO lead_fts (lead_fts, rank) VALUES ('secure-delete', 1);
 DELETE FROM lead_index_state;
+-- Merge segments eight at a time instead of four: fewer, larger merges on the capture path,
+-- a few more segments for a search to read.
+INSERT INTO lead_fts (lead_fts, rank) VALUES ('automerge', 8);

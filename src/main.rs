@@ -15,11 +15,6 @@ use leadbox::ops::metrics::Metrics;
 use leadbox::store::{self, Store};
 use leadbox::workspaces::queries;
 
-/// mimalloc serves the many small allocations of a request quickly and returns big freed
-/// blocks to the system (an idle server does not keep a password hash's 19 MB).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(
     name = "leadbox",

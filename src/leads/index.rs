@@ -156,7 +156,8 @@ CREATE TRIGGER lx_note_insert AFTER INSERT ON lead_notes BEGIN
     WHERE rowid = (SELECT rid FROM lead_index WHERE id = NEW.lead_id);
 END;
 CREATE TRIGGER lx_reply_insert AFTER INSERT ON events
-WHEN json_extract(NEW.data, '$.change') = 'replied' AND json_extract(NEW.data, '$.body') IS NOT NULL
+WHEN instr(NEW.data, '\"replied\"') > 0 AND json_extract(NEW.data, '$.change') = 'replied'
+    AND json_extract(NEW.data, '$.body') IS NOT NULL
 BEGIN
     UPDATE lead_fts SET notes = notes || ' '
         || replace(replace(json_extract(NEW.data, '$.body'), 'đ', 'd'), 'Đ', 'D')

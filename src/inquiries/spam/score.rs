@@ -2,7 +2,6 @@
 //! read; the total, from 0 to 100, is spam above the workspace's threshold.
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
 
 use super::bayes::Model;
@@ -200,22 +199,32 @@ const MAX_RECENT: usize = 100_000;
 impl Recent {
     /// Counts this message and says how many times it came before in the last day.
     pub fn seen_before(&self, workspace_id: &str, text: &str, now_ms: i64) -> usize {
-        // The words, lower case, spaces folded: hashed as they are read, never built.
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        workspace_id.hash(&mut h);
+        // The words, lower case, spaces folded: hashed (FNV-1a) as they are read, never built.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut eat = |b: u32| {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        };
+        for b in workspace_id.bytes() {
+            eat(b as u32);
+        }
         let mut n = 0usize;
         for w in text.split_whitespace() {
-            for c in w.chars().flat_map(char::to_lowercase) {
-                c.hash(&mut h);
+            for c in w.chars() {
+                if c.is_ascii() {
+                    eat(c.to_ascii_lowercase() as u32);
+                } else {
+                    c.to_lowercase().for_each(|l| eat(l as u32));
+                }
                 n += 1;
             }
-            ' '.hash(&mut h);
+            eat(b' ' as u32);
             n += 1;
         }
         if n < 21 {
             return 0; // "hi", "call me": short messages repeat innocently
         }
-        let key = h.finish();
+        let key = h;
         let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
         if seen.len() >= MAX_RECENT {
             seen.retain(|_, (_, at)| now_ms - *at < DAY_MS);
