@@ -1854,6 +1854,48 @@ pub fn strings(locale: Locale) -> &'static Strings {
 /// Validation and error messages of the shared checks (written in English for the API), as
 /// `(pattern, vi)`: digits in a message are matched as `{n}` and put back in order.
 const MESSAGES_VI: &[(&str, &str)] = &[
+    ("must be ticked", "cần được đánh dấu"),
+    (
+        "must be one of the form's options",
+        "phải là một trong các lựa chọn của biểu mẫu",
+    ),
+    ("is a built-in field's name", "là tên của một trường có sẵn"),
+    (
+        "must start with a lowercase letter and have only letters and digits (at most 40)",
+        "phải bắt đầu bằng chữ thường và chỉ có chữ cái, chữ số (tối đa 40)",
+    ),
+    (
+        "must be one of text, email, tel, url, textarea, select, checkbox",
+        "phải là một trong text, email, tel, url, textarea, select, checkbox",
+    ),
+    (
+        "must list at least one option for a select",
+        "phải có ít nhất một lựa chọn cho ô chọn",
+    ),
+    ("are only for a select", "chỉ dành cho ô chọn"),
+    ("must have at most 30 fields", "tối đa 30 câu hỏi"),
+    ("must have at most 50 options", "tối đa 50 lựa chọn"),
+    ("must be a list of fields", "phải là danh sách câu hỏi"),
+    (
+        "is not a form setting",
+        "không phải là thiết lập của biểu mẫu",
+    ),
+    (
+        "is not a form of this workspace",
+        "không phải là biểu mẫu của không gian làm việc này",
+    ),
+    (
+        "must be a whole number from 0 to 100",
+        "phải là số nguyên từ 0 đến 100",
+    ),
+    (
+        "must be an object {firstTouch, lastTouch}",
+        "phải là đối tượng {firstTouch, lastTouch}",
+    ),
+    (
+        "This workspace already has 100 forms; delete one first",
+        "Không gian làm việc đã có 100 biểu mẫu; hãy xóa bớt một biểu mẫu",
+    ),
     ("is listed twice", "bị liệt kê hai lần"),
     ("must be at least {n}", "phải từ {n} trở lên"),
     (

@@ -130,6 +130,12 @@ pub fn localize(locale: Locale, message: &str) -> String {
             "must not contain control characters",
             "không được chứa ký tự điều khiển",
         ),
+        ("must be ticked", "cần được đánh dấu"),
+        (
+            "must be one of the form's options",
+            "phải là một trong các lựa chọn",
+        ),
+        ("must be true or false", "không hợp lệ"),
     ];
     if let Some(max) = message
         .strip_prefix("must be at most ")

@@ -262,6 +262,7 @@ async fn allow(app: &State<App>, ctx: Ctx, body: Body<Value>) -> ApiResult {
     };
     let form_id = match o.get("formId") {
         None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s.trim().is_empty() => None,
         Some(Value::String(s)) => Some(s.clone()),
         Some(_) => return Err(ApiError::validation("formId", "must be a string")),
     };

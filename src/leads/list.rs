@@ -43,7 +43,7 @@ pub struct ListQuery {
     #[serde(default)]
     quarantined: One,
     /// Only inquiries whose first touch came from this source (`google`, `bing.com`, `direct`).
-    #[schemars(length(min = 1, max = 100))]
+    #[schemars(length(min = 1, max = 100), pattern(crate::domain::TEXT))]
     #[serde(default)]
     source: One,
     /// Created at or after: `YYYY-MM-DD` or RFC 3339.
@@ -174,8 +174,12 @@ impl ListQuery {
 /// A source filter: trimmed, lower case, at most 100 characters.
 pub fn parse_source(v: Option<&str>, errs: &mut FieldErrors) -> Option<String> {
     let s = v.map(str::trim).filter(|s| !s.is_empty())?;
-    if s.chars().count() > 100 || s.chars().any(char::is_control) {
+    if s.chars().count() > 100 {
         errs.add("source", "must be at most 100 characters");
+        return None;
+    }
+    if s.chars().any(char::is_control) {
+        errs.add("source", "must not contain control characters");
         return None;
     }
     Some(s.to_lowercase())

@@ -79,11 +79,19 @@ impl FieldType {
 /// A question's label in both languages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FieldLabel {
-    /// English.
+    /// English (1–200 characters).
+    #[schemars(length(min = 1, max = 200), pattern(crate::domain::TEXT))]
     pub en: String,
-    /// Vietnamese.
+    /// Vietnamese (the English one when left out).
+    #[schemars(length(min = 1, max = 200), pattern(crate::domain::TEXT))]
     pub vi: String,
 }
+
+/// The documented shape of an option.
+#[derive(schemars::JsonSchema)]
+#[schemars(transparent)]
+#[allow(dead_code)]
+struct OptionDoc(#[schemars(length(min = 1, max = 100), pattern(crate::domain::TEXT))] String);
 
 /// One question of a form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -99,8 +107,10 @@ pub struct Field {
     /// Must be answered.
     #[serde(default)]
     pub required: bool,
-    /// The choices of a select.
+    /// The choices of a select (required for one, refused for the others), each 1–100
+    /// characters, none twice.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 50), with = "Vec<OptionDoc>")]
     pub options: Vec<String>,
 }
 
@@ -207,10 +217,12 @@ pub struct FormInput {
     #[serde(default)]
     #[schemars(length(max = 30))]
     fields: Vec<Field>,
-    /// Thank-you page of a plain form post (`https://…`).
+    /// Thank-you page of a plain form post (`https://…`; "" or null for none).
+    #[schemars(with = "Option<crate::workspaces::model::UrlDoc>")]
     thank_you_url: Option<String>,
     /// Allowed origins besides the workspace's (`https://host[:port]`).
     #[serde(default)]
+    #[schemars(length(max = 50), with = "Vec<crate::workspaces::model::OriginDoc>")]
     allowed_origins: Vec<String>,
 }
 
