@@ -114,8 +114,9 @@ pub struct Field {
     pub options: Vec<String>,
 }
 
-/// A form as stored.
-#[derive(Debug, Clone, PartialEq)]
+/// A form, as stored and as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct Form {
     /// `form_…`.
     pub id: String,
@@ -123,7 +124,7 @@ pub struct Form {
     pub workspace_id: String,
     /// What staff call it.
     pub name: String,
-    /// Identifies it publicly (`pk_…`).
+    /// Posts go to `/api/public/forms/{publicKey}/inquiries`; the hosted page is `/f/{publicKey}`.
     pub public_key: String,
     /// Its own questions, after the built-in name, email and message.
     pub fields: Vec<Field>,
@@ -137,44 +138,13 @@ pub struct Form {
     pub updated_at: String,
 }
 
-/// A form as the API shows it.
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct FormView {
-    /// `form_…`.
-    pub id: String,
-    /// Owner workspace.
-    pub workspace_id: String,
-    /// What staff call it.
-    pub name: String,
-    /// Posts go to `/api/public/forms/{publicKey}/inquiries`; the hosted page is `/f/{publicKey}`.
-    pub public_key: String,
-    /// Its questions.
-    pub fields: Vec<Field>,
-    /// Thank-you page of a plain form post.
-    pub thank_you_url: Option<String>,
-    /// Allowed origins besides the workspace's.
-    pub allowed_origins: Vec<String>,
-    /// Created.
-    pub created_at: String,
-    /// Last changed.
-    pub updated_at: String,
-}
+/// A form as the API shows it: the stored form itself.
+pub type FormView = Form;
 
 impl Form {
     /// The API representation.
     pub fn view(&self) -> FormView {
-        FormView {
-            id: self.id.clone(),
-            workspace_id: self.workspace_id.clone(),
-            name: self.name.clone(),
-            public_key: self.public_key.clone(),
-            fields: self.fields.clone(),
-            thank_you_url: self.thank_you_url.clone(),
-            allowed_origins: self.allowed_origins.clone(),
-            created_at: self.created_at.clone(),
-            updated_at: self.updated_at.clone(),
-        }
+        self.clone()
     }
 }
 
