@@ -12,8 +12,9 @@ use crate::error::ApiError;
 /// How a kind's rows feed the index: a `SELECT` over its table (aliased so that `key` names
 /// its rowid) giving, in this order, the columns `id, workspace_id, hidden, status, turns_at,
 /// turns_to, name, email, company, created_at, updated_at, assignee_id, end_user_id,
-/// person_id, body` (`hidden` is 1 for spam and deleted rows, `body` the free text search
-/// looks in besides names, emails and companies). The table has a `person_id TEXT` column
+/// person_id, body, source` (`hidden` is 1 for spam, quarantined and deleted rows, `body` the
+/// free text search looks in besides names, emails and companies, `source` where the lead came
+/// from, or NULL). The table has a `person_id TEXT` column
 /// that the kind fills at capture with [`crate::leads::people::resolve`] and that merge and
 /// split update.
 #[derive(Debug, Clone, Copy)]
