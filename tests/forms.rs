@@ -461,6 +461,25 @@ async fn an_unlisted_origin_is_held_and_allowing_it_releases_its_leads() {
             .is_some_and(|t| t.ends_with("inquiry/submitted"))),
         "a held lead is not notified"
     );
+    // A held lead cannot be worked before its origin is allowed.
+    let held_id = held["data"]["items"][0]["id"].as_str().unwrap().to_string();
+    let me: String = app
+        .db()
+        .query_row(
+            "SELECT id FROM users WHERE email = ?1",
+            [OWNER_EMAIL],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let (s, b) = app
+        .post_json(
+            &format!("/api/v1/inquiries/{held_id}/assign"),
+            Some(&owner),
+            json!({"assigneeId": me}),
+        )
+        .await;
+    assert_eq!(s, Status::Conflict, "{b}");
+    assert_error(&b, "INVALID_TRANSITION", None);
     // The owner is offered the origin with the count, and allowing it releases them.
     app.sign_in(OWNER_EMAIL, OWNER_PASSWORD).await;
     let (_, page) = app.page("/admin/inquiries").await;

@@ -1854,6 +1854,10 @@ pub fn strings(locale: Locale) -> &'static Strings {
 /// Validation and error messages of the shared checks (written in English for the API), as
 /// `(pattern, vi)`: digits in a message are matched as `{n}` and put back in order.
 const MESSAGES_VI: &[(&str, &str)] = &[
+    (
+        "This inquiry is held in quarantine; allow its origin first",
+        "Yêu cầu này đang bị cách ly; hãy cho phép nguồn gốc của nó trước",
+    ),
     ("must be ticked", "cần được đánh dấu"),
     (
         "must be one of the form's options",

@@ -215,6 +215,12 @@ impl LeadKind for Inquiries {
                 "This inquiry is in the spam folder; mark it not spam first",
             ));
         }
+        if inq.quarantined && matches!(step, Step::Move(_)) {
+            return Err(ApiError::conflict(
+                "INVALID_TRANSITION",
+                "This inquiry is held in quarantine; allow its origin first",
+            ));
+        }
         Ok(())
     }
     fn find_json(

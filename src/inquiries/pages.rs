@@ -404,9 +404,10 @@ async fn detail_page(
     let members = page.members(app).await?;
     let t = page.t();
     let deleted = inq.deleted_at.is_some();
-    let a = Allowed::of(page.role, &Inquiries, inq.status, !inq.spam, deleted);
+    let held = inq.spam || inq.quarantined;
+    let a = Allowed::of(page.role, &Inquiries, inq.status, !held, deleted);
     let not_spam = inq.spam && !deleted && page.role.can(perm(A::Update));
-    let mark_spam = !inq.spam && !deleted && page.role.can(perm(A::Update));
+    let mark_spam = !held && !deleted && page.role.can(perm(A::Update));
     let allow_origin = inq.quarantined && page.role.can(Perm::WorkspaceUpdate);
     let (ws, fid) = (page.workspace.id.clone(), inq.form_id.clone());
     let form = match fid {

@@ -202,6 +202,12 @@ fn apply_in_tx(
             "marked_not_spam"
         }
         Step::MarkSpam => {
+            if inq.quarantined {
+                return Err(ApiError::conflict(
+                    "INVALID_TRANSITION",
+                    "This inquiry is held in quarantine; allow its origin first",
+                ));
+            }
             if inq.spam {
                 return Err(ApiError::conflict(
                     "INVALID_TRANSITION",
