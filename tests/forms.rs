@@ -558,6 +558,16 @@ async fn an_unlisted_origin_is_held_and_allowing_it_releases_its_leads() {
     );
     assert_eq!(held["data"]["items"][0]["formId"], Value::Null);
 
+    // `Origin: null` names no site that could be allowed: judged like a post without one.
+    let (s, cors, b) = post_from(&app, &key, Some("null"), inquiry()).await;
+    assert_eq!((s, cors), (Status::Created, None));
+    let id = b["data"]["id"].as_str().unwrap();
+    let (_, lead) = app
+        .get(&format!("/api/v1/inquiries/{id}"), Some(&owner))
+        .await;
+    assert_eq!(lead["data"]["quarantined"], false);
+    assert_eq!(lead["data"]["origin"], Value::Null);
+
     // Bad allows are named.
     for (body, field) in [
         (json!({}), "origin"),

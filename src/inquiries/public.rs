@@ -115,7 +115,13 @@ enum Origin {
 
 impl Caller {
     fn origin(&self, t: &Target) -> Origin {
-        let Some(origin) = self.origin.as_deref() else {
+        // `Origin: null` (a page with `Referrer-Policy: no-referrer`, a sandboxed frame) names
+        // no site that could ever be allowed, so it is judged like a post without one.
+        let Some(origin) = self
+            .origin
+            .as_deref()
+            .filter(|o| !o.eq_ignore_ascii_case("null"))
+        else {
             return Origin::Own;
         };
         let authority = origin.split_once("://").map(|(_, a)| a);
@@ -614,6 +620,7 @@ async fn submit(app: &State<App>, key: &str, caller: Caller, sub: Submission) ->
     new.origin = caller
         .origin
         .as_ref()
+        .filter(|o| !o.eq_ignore_ascii_case("null"))
         .map(|o| o.trim_end_matches('/').to_ascii_lowercase());
     new.quarantined_from = held;
     let inquiry = match service::create(app, ws.id.clone(), new, "public_form", None).await {
