@@ -225,6 +225,15 @@ pub struct Page {
 }
 
 impl Page {
+    /// 403 unless the signed-in member's role holds `perm`.
+    pub fn allow(&self, perm: crate::auth::permissions::Perm) -> Result<(), Status> {
+        if self.role.can(perm) {
+            Ok(())
+        } else {
+            Err(Status::Forbidden)
+        }
+    }
+
     /// The viewer's strings.
     pub fn t(&self) -> &'static Strings {
         i18n::strings(self.staff.user.locale)

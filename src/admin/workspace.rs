@@ -35,14 +35,6 @@ pub fn routes() -> Vec<Route> {
 
 use crate::admin::flash;
 
-fn allowed(page: &Page, perm: Perm) -> Result<(), Status> {
-    if page.role.can(perm) {
-        Ok(())
-    } else {
-        Err(Status::Forbidden)
-    }
-}
-
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {
@@ -74,7 +66,7 @@ async fn home(
     page: Page,
     f: Option<FlashMessage<'_>>,
 ) -> Result<RawHtml<String>, Status> {
-    allowed(&page, Perm::WorkspaceRead)?;
+    page.allow(Perm::WorkspaceRead)?;
     let ws = page.workspace.id.clone();
     let since = crate::util::rfc3339(crate::util::now() - time::Duration::days(30));
     let (kinds, scope, me) = (app.kinds.clone(), app.scope(), page.staff.user.id.clone());
@@ -338,7 +330,7 @@ async fn members_page(
     page: Page,
     f: Option<FlashMessage<'_>>,
 ) -> Result<(Status, RawHtml<String>), Status> {
-    allowed(&page, Perm::MemberFind)?;
+    page.allow(Perm::MemberFind)?;
     members_html(
         app,
         &page,
@@ -378,7 +370,7 @@ async fn add_member(
     form: Form<AddMemberForm>,
 ) -> Result<Either<Flash<Redirect>, (Status, RawHtml<String>)>, Status> {
     page.check_csrf(form.csrf.as_deref())?;
-    allowed(&page, Perm::MemberManage)?;
+    page.allow(Perm::MemberManage)?;
     let f = form.into_inner();
     let mut errs = FieldErrors::default();
     let email = errs.take(
@@ -544,7 +536,7 @@ async fn change_role(
     form: Form<RoleForm>,
 ) -> Result<Flash<Redirect>, Status> {
     page.check_csrf(form.csrf.as_deref())?;
-    allowed(&page, Perm::MemberManage)?;
+    page.allow(Perm::MemberManage)?;
     let role = Role::parse(form.role.as_deref().unwrap_or("")).map_err(|_| Status::BadRequest)?;
     let back = Redirect::to("/admin/members");
     Ok(
@@ -608,7 +600,7 @@ async fn revoke_invitation(
     form: Form<CsrfForm>,
 ) -> Result<Flash<Redirect>, Status> {
     page.check_csrf(form.csrf.as_deref())?;
-    allowed(&page, Perm::MemberManage)?;
+    page.allow(Perm::MemberManage)?;
     let (ws, id) = (page.workspace.id.clone(), id.to_string());
     let done = app
         .store
@@ -633,7 +625,7 @@ async fn remove_member(
     form: Form<RoleForm>,
 ) -> Result<Flash<Redirect>, Status> {
     page.check_csrf(form.csrf.as_deref())?;
-    allowed(&page, Perm::MemberManage)?;
+    page.allow(Perm::MemberManage)?;
     let back = Redirect::to("/admin/members");
     Ok(match change_membership(app, &page, user_id, None).await {
         Ok(()) => Flash::success(back, page.t().member_removed),
@@ -680,7 +672,7 @@ async fn tokens_page(
     page: Page,
     f: Option<FlashMessage<'_>>,
 ) -> Result<(Status, RawHtml<String>), Status> {
-    allowed(&page, Perm::TokenManage)?;
+    page.allow(Perm::TokenManage)?;
     tokens_html(app, &page, Status::Ok, None, None, flash(f)).await
 }
 
@@ -699,7 +691,7 @@ async fn create_token(
     form: Form<TokenForm>,
 ) -> Result<(Status, RawHtml<String>), Status> {
     page.check_csrf(form.csrf.as_deref())?;
-    allowed(&page, Perm::TokenManage)?;
+    page.allow(Perm::TokenManage)?;
     let name = match domain::required_text(form.name.as_deref(), 100) {
         Ok(n) => n,
         Err(m) => {
@@ -725,7 +717,7 @@ async fn revoke_token(
     form: Form<CsrfForm>,
 ) -> Result<Flash<Redirect>, Status> {
     page.check_csrf(form.csrf.as_deref())?;
-    allowed(&page, Perm::TokenManage)?;
+    page.allow(Perm::TokenManage)?;
     let (uid, tid) = (page.staff.user.id.clone(), id.to_string());
     let done = app
         .store

@@ -36,14 +36,6 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-fn allowed(page: &Page, perm: Perm) -> Result<(), Status> {
-    if page.role.can(perm) {
-        Ok(())
-    } else {
-        Err(Status::Forbidden)
-    }
-}
-
 fn status_label(page: &Page, s: LeadStatus) -> &'static str {
     s.label().get(page.t().lang)
 }
@@ -133,7 +125,7 @@ async fn list_page(
     query: ListQuery,
     f: Option<FlashMessage<'_>>,
 ) -> Result<RawHtml<String>, Status> {
-    allowed(&page, perm(A::Find))?;
+    page.allow(perm(A::Find))?;
     let mut errs = FieldErrors::default();
     let filter = query.filter(&TYPES, &mut errs);
     let (paging, sort) = query.page_and_sort(&mut errs);
@@ -254,7 +246,7 @@ async fn allow_origin(
     form: Form<AllowForm>,
 ) -> Result<Flash<Redirect>, Status> {
     page.check_csrf(form.csrf.as_deref())?;
-    allowed(&page, Perm::WorkspaceUpdate)?;
+    page.allow(Perm::WorkspaceUpdate)?;
     let back = Redirect::to("/admin/inquiries");
     let t = page.t();
     let origin = match crate::domain::parse_origin(&form.origin) {
@@ -281,7 +273,7 @@ async fn allow_origin(
 /// `GET /admin/inquiries.csv` — LeadPermissions.Export: the filtered list as CSV.
 #[get("/admin/inquiries.csv?<query..>")]
 async fn export_csv(app: &State<App>, page: Page, query: ListQuery) -> Result<CsvFile, Status> {
-    allowed(&page, Perm::LeadExport)?;
+    page.allow(Perm::LeadExport)?;
     let mut errs = FieldErrors::default();
     let filter = query.filter(&TYPES, &mut errs);
     if !errs.is_empty() {
@@ -397,7 +389,7 @@ async fn detail_page(
     id: &str,
     f: Option<FlashMessage<'_>>,
 ) -> Result<RawHtml<String>, Status> {
-    allowed(&page, perm(A::FindById))?;
+    page.allow(perm(A::FindById))?;
     let (inq, timeline) = service::find(app, page.workspace.id.clone(), id.to_string())
         .await
         .map_err(|e| e.status)?;
@@ -559,7 +551,7 @@ async fn verdict(
     step: Step,
 ) -> Result<Flash<Redirect>, Status> {
     page.check_csrf(form.csrf.as_deref())?;
-    allowed(&page, perm(A::Update))?;
+    page.allow(perm(A::Update))?;
     let back = Redirect::to(format!("/admin/inquiries/{id}"));
     match service::apply(
         app,
@@ -643,7 +635,7 @@ async fn embed_page(
     page: Page,
     origin: BaseUrl,
 ) -> Result<RawHtml<String>, Status> {
-    allowed(&page, Perm::WorkspaceRead)?;
+    page.allow(Perm::WorkspaceRead)?;
     let ws = page.workspace.id.clone();
     let w = ws.clone();
     let seen = app

@@ -8,18 +8,17 @@ use serde_json::{json, Value};
 
 use super::forms::queries as forms;
 use super::queries;
-use super::service::{SUBMITTED, UPDATED};
+use super::service::UPDATED;
 use crate::app::App;
 use crate::auth::permissions::Perm;
 use crate::domain;
 use crate::error::ApiError;
 use crate::json::{ok, ApiResult, Body};
-use crate::leads::routing;
 use crate::ops::openapi::Operation;
 use crate::store::{NewEvent, Tx};
 use crate::util;
 use crate::workspaces::guard::Ctx;
-use crate::workspaces::model::Workspace;
+use crate::workspaces::model::{SettingsPatch, Workspace};
 use crate::workspaces::queries as workspaces;
 use crate::workspaces::Items;
 
@@ -100,20 +99,22 @@ pub fn release(
                 }),
             })?;
             if !inq.spam && inq.deleted_at.is_none() {
-                tx.append(NewEvent {
-                    workspace_id: Some(workspace_id.into()),
-                    topic: SUBMITTED.into(),
-                    subject_id: Some(id.clone()),
-                    actor_id: actor.map(str::to_string),
-                    data: inq.submitted_data(),
-                })?;
-                let kind = &super::kind::Inquiries;
-                routing::assign::captured(tx, kind, (workspace_id, &id), false, &inq.updated_at)?;
+                super::service::admit(tx, &inq, actor)?;
             }
             released += 1;
         }
     }
     Ok(released)
+}
+
+/// How many leads `origin` sent that are held (to any form).
+fn count_held(conn: &Connection, workspace_id: &str, origin: &str) -> Result<usize, ApiError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*) FROM inquiries WHERE workspace_id = ?1 AND quarantined = 1
+             AND origin = ?2",
+        )?
+        .query_row([workspace_id, origin], |r| r.get::<_, i64>(0))? as usize)
 }
 
 fn added(before: &[String], after: &[String]) -> Vec<String> {
@@ -194,6 +195,7 @@ pub async fn allow_origin(
     form_id: Option<String>,
     actor: String,
 ) -> Result<Allowed, ApiError> {
+    let hooks = app.settings_hooks.clone();
     app.store
         .write(move |tx| {
             let released = match &form_id {
@@ -217,22 +219,26 @@ pub async fn allow_origin(
                     release(tx, &workspace_id, one, Some(fid), Some(&actor))?
                 }
                 None => {
-                    let mut ws = workspaces::by_id_or_slug(tx, &workspace_id)?
+                    let ws = workspaces::by_id_or_slug(tx, &workspace_id)?
                         .ok_or_else(ApiError::not_found)?;
-                    if !ws.allowed_origins.contains(&origin) {
-                        ws.allowed_origins.push(origin.clone());
-                        ws.updated_at = util::now_str();
-                        workspaces::update(tx, &ws)?;
-                        tx.append(NewEvent {
-                            workspace_id: Some(workspace_id.clone()),
-                            topic: "workspace/settings/updated".into(),
-                            subject_id: Some(workspace_id.clone()),
-                            actor_id: Some(actor.clone()),
-                            data: json!({ "changed": ["allowedOrigins"] }),
-                        })?;
-                    }
                     let one = std::slice::from_ref(&origin);
-                    release(tx, &workspace_id, one, None, Some(&actor))?
+                    if ws.allowed_origins.contains(&origin) {
+                        release(tx, &workspace_id, one, None, Some(&actor))?
+                    } else {
+                        // Through the settings, whose hook (`ReleaseOnAllow`) releases them.
+                        let held = count_held(tx, &workspace_id, &origin)?;
+                        let mut list = ws.allowed_origins.clone();
+                        list.push(origin.clone());
+                        let patch = SettingsPatch::origins(list);
+                        crate::workspaces::apply_settings(
+                            tx,
+                            &workspace_id,
+                            patch,
+                            &actor,
+                            &hooks,
+                        )?;
+                        held
+                    }
                 }
             };
             Ok(Allowed {

@@ -232,18 +232,24 @@ fn apply_in_tx(
         data,
     })?;
     if change == "marked_not_spam" {
-        // Released into the inbox: it is submitted now, and notified like any new lead.
-        tx.append(NewEvent {
-            workspace_id: Some(workspace_id.into()),
-            topic: SUBMITTED.into(),
-            subject_id: Some(inq.id.clone()),
-            actor_id: Some(actor.into()),
-            data: inq.submitted_data(),
-        })?;
-        let kind = &super::kind::Inquiries;
-        routing::assign::captured(tx, kind, (workspace_id, id), false, &inq.updated_at)?;
+        admit(tx, &inq, Some(actor))?;
     }
     Ok(inq)
+}
+
+/// A held inquiry (out of the spam folder, out of quarantine) enters the inbox: it is
+/// submitted now, notified and routed like any new lead.
+pub fn admit(tx: &mut Tx<'_>, inq: &Inquiry, actor: Option<&str>) -> Result<(), ApiError> {
+    tx.append(NewEvent {
+        workspace_id: Some(inq.workspace_id.clone()),
+        topic: SUBMITTED.into(),
+        subject_id: Some(inq.id.clone()),
+        actor_id: actor.map(str::to_string),
+        data: inq.submitted_data(),
+    })?;
+    let kind = &super::kind::Inquiries;
+    let at = (inq.workspace_id.as_str(), inq.id.as_str());
+    routing::assign::captured(tx, kind, at, false, &inq.updated_at)
 }
 
 /// Applies a staff change; 404 for another workspace's inquiry, 409 for a refused transition.

@@ -206,25 +206,35 @@ pub async fn update_settings(
     errs.finish()?;
     let hooks = app.settings_hooks.clone();
     app.store
-        .write(move |tx| {
-            let mut ws = queries::by_id_or_slug(tx, &key)?.ok_or_else(ApiError::not_found)?;
-            let before = ws.clone();
-            let changed = ws.apply(patch);
-            if !changed.is_empty() {
-                ws.updated_at = util::now_str();
-                queries::update(tx, &ws)?;
-                tx.append(NewEvent {
-                    workspace_id: Some(ws.id.clone()),
-                    topic: "workspace/settings/updated".into(),
-                    subject_id: Some(ws.id.clone()),
-                    actor_id: Some(user_id),
-                    data: json!({ "changed": changed }),
-                })?;
-                for h in &hooks {
-                    h.changed(tx, &before, &ws)?;
-                }
-            }
-            Ok((ws, changed))
-        })
+        .write(move |tx| apply_settings(tx, &key, patch, &user_id, &hooks))
         .await
+}
+
+/// Applies a settings patch inside a writer job: the row, its `workspace/settings/updated`
+/// event and every hook's consequences commit together. Returns the workspace and what changed.
+pub fn apply_settings(
+    tx: &mut Tx<'_>,
+    key: &str,
+    patch: SettingsPatch,
+    actor: &str,
+    hooks: &[std::sync::Arc<dyn SettingsHook>],
+) -> Result<(Workspace, Vec<&'static str>), ApiError> {
+    let mut ws = queries::by_id_or_slug(tx, key)?.ok_or_else(ApiError::not_found)?;
+    let before = ws.clone();
+    let changed = ws.apply(patch);
+    if !changed.is_empty() {
+        ws.updated_at = util::now_str();
+        queries::update(tx, &ws)?;
+        tx.append(NewEvent {
+            workspace_id: Some(ws.id.clone()),
+            topic: "workspace/settings/updated".into(),
+            subject_id: Some(ws.id.clone()),
+            actor_id: Some(actor.to_string()),
+            data: json!({ "changed": changed }),
+        })?;
+        for h in hooks {
+            h.changed(tx, &before, &ws)?;
+        }
+    }
+    Ok((ws, changed))
 }

@@ -493,6 +493,45 @@ pub struct SettingsPatch {
     rate_limits: Option<RateLimitsPatch>,
 }
 
+/// An `allowedOrigins` list (null clears it): at most 50 origins, each named when bad,
+/// duplicates dropped. Shared by the workspace settings and the forms of `inquiries`.
+pub fn parse_origins(v: &Value, errs: &mut FieldErrors) -> Option<Vec<String>> {
+    match v {
+        Value::Null => Some(vec![]),
+        Value::Array(items) if items.len() <= 50 => {
+            let mut list = vec![];
+            for (i, item) in items.iter().enumerate() {
+                let field = format!("allowedOrigins[{i}]");
+                if let Some(o) = errs.take(&field, as_str(item).and_then(domain::parse_origin)) {
+                    if !list.contains(&o) {
+                        list.push(o);
+                    }
+                }
+            }
+            Some(list)
+        }
+        Value::Array(_) => {
+            errs.add("allowedOrigins", "must have at most 50 origins");
+            None
+        }
+        _ => {
+            errs.add("allowedOrigins", "must be a list of origins");
+            None
+        }
+    }
+}
+
+/// A patch that sets only the allowed origins.
+impl SettingsPatch {
+    /// Sets the allowed origins to `origins`.
+    pub fn origins(origins: Vec<String>) -> SettingsPatch {
+        SettingsPatch {
+            allowed_origins: Some(origins),
+            ..SettingsPatch::default()
+        }
+    }
+}
+
 fn as_str(v: &Value) -> Result<&str, String> {
     v.as_str().ok_or_else(|| "must be a string".to_string())
 }
@@ -672,25 +711,7 @@ impl SettingsPatch {
             );
         }
         if let Some(v) = body.get("allowedOrigins") {
-            match v {
-                Value::Null => p.allowed_origins = Some(vec![]),
-                Value::Array(items) if items.len() <= 50 => {
-                    let mut list = vec![];
-                    for (i, item) in items.iter().enumerate() {
-                        let field = format!("allowedOrigins[{i}]");
-                        if let Some(o) =
-                            errs.take(&field, as_str(item).and_then(domain::parse_origin))
-                        {
-                            if !list.contains(&o) {
-                                list.push(o);
-                            }
-                        }
-                    }
-                    p.allowed_origins = Some(list);
-                }
-                Value::Array(_) => errs.add("allowedOrigins", "must have at most 50 origins"),
-                _ => errs.add("allowedOrigins", "must be a list of origins"),
-            }
+            p.allowed_origins = parse_origins(v, errs);
         }
         if let Some(v) = body.get("salesEmail") {
             p.sales_email = errs.take(

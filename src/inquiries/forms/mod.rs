@@ -378,27 +378,8 @@ impl FormPatch {
             }
             Some(_) => errs.add("thankYouUrl", "must be a string or null"),
         }
-        match body.get("allowedOrigins") {
-            None => {}
-            Some(Value::Null) => p.allowed_origins = Some(vec![]),
-            Some(Value::Array(items)) if items.len() <= 50 => {
-                let mut list = vec![];
-                for (i, item) in items.iter().enumerate() {
-                    let field = format!("allowedOrigins[{i}]");
-                    let parsed = item
-                        .as_str()
-                        .ok_or_else(|| "must be a string".to_string())
-                        .and_then(domain::parse_origin);
-                    if let Some(o) = errs.take(&field, parsed) {
-                        if !list.contains(&o) {
-                            list.push(o);
-                        }
-                    }
-                }
-                p.allowed_origins = Some(list);
-            }
-            Some(Value::Array(_)) => errs.add("allowedOrigins", "must have at most 50 origins"),
-            Some(_) => errs.add("allowedOrigins", "must be a list of origins"),
+        if let Some(v) = body.get("allowedOrigins") {
+            p.allowed_origins = crate::workspaces::model::parse_origins(v, errs);
         }
         for k in body.keys() {
             if !["name", "fields", "thankYouUrl", "allowedOrigins"].contains(&k.as_str()) {

@@ -25,14 +25,6 @@ pub fn routes() -> Vec<Route> {
     routes![list_page, new_page, edit_page, create, save, remove]
 }
 
-fn allowed(page: &Page, perm: Perm) -> Result<(), Status> {
-    if page.role.can(perm) {
-        Ok(())
-    } else {
-        Err(Status::Forbidden)
-    }
-}
-
 struct Listed {
     id: String,
     name: String,
@@ -56,7 +48,7 @@ async fn list_page(
     page: Page,
     f: Option<FlashMessage<'_>>,
 ) -> Result<RawHtml<String>, Status> {
-    allowed(&page, Perm::WorkspaceRead)?;
+    page.allow(Perm::WorkspaceRead)?;
     let ws = page.workspace.id.clone();
     let forms = app
         .store
@@ -189,7 +181,7 @@ fn editor(page: &Page, base: &str, form: Option<&Form>) -> EditPage {
 /// `GET /admin/forms/new` — WorkspacePermissions.Update.
 #[get("/admin/forms/new")]
 async fn new_page(page: Page, base: BaseUrl) -> Result<RawHtml<String>, Status> {
-    allowed(&page, Perm::WorkspaceUpdate)?;
+    page.allow(Perm::WorkspaceUpdate)?;
     render(&editor(&page, &base.0, None))
 }
 
@@ -202,7 +194,7 @@ async fn edit_page(
     id: &str,
     f: Option<FlashMessage<'_>>,
 ) -> Result<RawHtml<String>, Status> {
-    allowed(&page, Perm::WorkspaceRead)?;
+    page.allow(Perm::WorkspaceRead)?;
     let (ws, fid) = (page.workspace.id.clone(), id.to_string());
     let form = app
         .store
@@ -354,7 +346,7 @@ async fn create(
     form: WebForm<HashMap<String, String>>,
 ) -> Result<Result<Flash<Redirect>, (Status, RawHtml<String>)>, Status> {
     page.check_csrf(form.get("_csrf").map(String::as_str))?;
-    allowed(&page, Perm::WorkspaceUpdate)?;
+    page.allow(Perm::WorkspaceUpdate)?;
     let mut errs = FieldErrors::default();
     let patch = FormPatch::parse(&body_of(&form), true, &mut errs);
     if !errs.is_empty() {
@@ -384,7 +376,7 @@ async fn save(
     form: WebForm<HashMap<String, String>>,
 ) -> Result<Result<Flash<Redirect>, (Status, RawHtml<String>)>, Status> {
     page.check_csrf(form.get("_csrf").map(String::as_str))?;
-    allowed(&page, Perm::WorkspaceUpdate)?;
+    page.allow(Perm::WorkspaceUpdate)?;
     let mut errs = FieldErrors::default();
     let patch = FormPatch::parse(&body_of(&form), true, &mut errs);
     if !errs.is_empty() {
@@ -422,7 +414,7 @@ async fn remove(
     form: WebForm<Plain>,
 ) -> Result<Flash<Redirect>, Status> {
     page.check_csrf(form.csrf.as_deref())?;
-    allowed(&page, Perm::WorkspaceUpdate)?;
+    page.allow(Perm::WorkspaceUpdate)?;
     let (ws, user) = (page.workspace.id.clone(), page.staff.user.id.clone());
     match api::delete_form(app, ws, id.to_string(), user).await {
         Err(e) if e.status == Status::NotFound => return Err(Status::NotFound),
