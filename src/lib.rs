@@ -204,6 +204,8 @@ async fn start(
     if rebuilt > 0 {
         tracing::info!(kinds = rebuilt, "lead index built");
     }
+    // New leads are indexed by the writer many at a time (captures defer it).
+    store.defer_to(Arc::new(leads::index::Indexer::new(&kinds)));
     let base = base_url(&config, &figment);
     let courier = Arc::new(delivery::Courier::new(&config, &base, metrics.clone())?);
     let outcome = bootstrap::run(

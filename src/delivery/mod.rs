@@ -172,10 +172,10 @@ impl Courier {
         let mut digest_checked: Option<std::time::Instant> = None;
         rocket::tokio::pin!(shutdown);
         loop {
-            while store.read(fanout::behind).await.unwrap_or(true) {
+            while store.read_behind(fanout::behind).await.unwrap_or(true) {
                 let k = kinds.clone();
                 match store
-                    .write(move |tx| fanout::step(tx, &k, email, FANOUT_BATCH))
+                    .write_deferring(move |tx| fanout::step(tx, &k, email, FANOUT_BATCH))
                     .await
                 {
                     Ok(0) => break,
@@ -250,7 +250,7 @@ impl Courier {
                 .retain(|_, at| *at >= read_started);
             let now = outbox::now_ms();
             let due = store
-                .read(move |c| outbox::due(c, now, PER_TARGET as i64, 4 * TOTAL as i64))
+                .read_behind(move |c| outbox::due(c, now, PER_TARGET as i64, 4 * TOTAL as i64))
                 .await
                 .unwrap_or_else(|e| {
                     tracing::warn!(error = %e, "reading due deliveries failed");
@@ -320,7 +320,7 @@ impl Courier {
         let ok = outcome.status == "succeeded";
         let notify_owners = self.email_enabled();
         let result = store
-            .write(move |tx| {
+            .write_deferring(move |tx| {
                 outbox::record(tx, seq, &outcome)?;
                 if channel == "webhook" {
                     webhook_health(tx, &ws, &target, ok, notify_owners)?;

@@ -108,7 +108,7 @@ pub async fn create(
         person_id: None,
     };
     app.store
-        .write(move |tx| {
+        .write_deferring(move |tx| {
             queries::insert(tx, &mut inquiry)?;
             let (topic, data) = if inquiry.quarantined {
                 (

@@ -68,40 +68,17 @@ fn stage_case(kind: &dyn LeadKind) -> String {
 /// No statement relies on a conflict clause (`OR REPLACE`, `ON CONFLICT`): in a trigger, the
 /// conflict policy of the statement that fired it would take their place.
 fn upsert(kind: &dyn LeadKind, ix: &IndexSql, cond: &str, fresh: bool) -> String {
+    let insert = insert(kind, ix, cond, fresh, "''");
+    if fresh {
+        return insert;
+    }
     let src = format!("(SELECT {COLUMNS} FROM ({} WHERE {cond}))", ix.select);
-    let kid = kind.id().replace('\'', "");
     let (name, email, company, body) = (
         fold("s.name"),
         fold("s.email"),
         fold("s.company"),
         fold("s.body"),
     );
-    let insert = format!(
-        "INSERT INTO lead_index (id, kind, workspace_id, hidden, status, stage, turns_at, turns_to,
-             name, email, company, created_at, updated_at, assignee_id, end_user_id, person_id,
-             source)
-         SELECT s.id, '{kid}', s.workspace_id, s.hidden, s.status, {stage}, s.turns_at, s.turns_to,
-             s.name, s.email, s.company, s.created_at, s.updated_at, s.assignee_id, s.end_user_id,
-             s.person_id, s.source
-         FROM {src} s{missing};
-         INSERT INTO lead_fts (rowid, name, email, company, body, notes)
-         SELECT l.rid, {name}, {email}, {company}, {body}, ''
-         FROM {src} s JOIN lead_index l ON l.id = s.id{missing_fts};",
-        stage = stage_case(kind),
-        missing = if fresh {
-            ""
-        } else {
-            " WHERE NOT EXISTS (SELECT 1 FROM lead_index x WHERE x.id = s.id)"
-        },
-        missing_fts = if fresh {
-            ""
-        } else {
-            " WHERE NOT EXISTS (SELECT 1 FROM lead_fts f WHERE f.rowid = l.rid)"
-        },
-    );
-    if fresh {
-        return insert;
-    }
     format!(
         "UPDATE lead_index SET (hidden, status, stage, turns_at, turns_to, name, email, company,
                  created_at, updated_at, assignee_id, end_user_id, person_id, source) =
@@ -122,6 +99,44 @@ fn upsert(kind: &dyn LeadKind, ix: &IndexSql, cond: &str, fresh: bool) -> String
     )
 }
 
+/// The statements that insert the index rows of the kind's rows matching `cond`, with `notes`
+/// (an expression over the new index row `l`) as their search table's notes. `fresh`: the
+/// rows are known to be new to the index; else rows already there are skipped.
+fn insert(kind: &dyn LeadKind, ix: &IndexSql, cond: &str, fresh: bool, notes: &str) -> String {
+    let src = format!("(SELECT {COLUMNS} FROM ({} WHERE {cond}))", ix.select);
+    let kid = kind.id().replace('\'', "");
+    let (name, email, company, body) = (
+        fold("s.name"),
+        fold("s.email"),
+        fold("s.company"),
+        fold("s.body"),
+    );
+    let insert = format!(
+        "INSERT INTO lead_index (id, kind, workspace_id, hidden, status, stage, turns_at, turns_to,
+             name, email, company, created_at, updated_at, assignee_id, end_user_id, person_id,
+             source)
+         SELECT s.id, '{kid}', s.workspace_id, s.hidden, s.status, {stage}, s.turns_at, s.turns_to,
+             s.name, s.email, s.company, s.created_at, s.updated_at, s.assignee_id, s.end_user_id,
+             s.person_id, s.source
+         FROM {src} s{missing};
+         INSERT INTO lead_fts (rowid, name, email, company, body, notes)
+         SELECT l.rid, {name}, {email}, {company}, {body}, {notes}
+         FROM {src} s JOIN lead_index l ON l.id = s.id{missing_fts};",
+        stage = stage_case(kind),
+        missing = if fresh {
+            ""
+        } else {
+            " WHERE NOT EXISTS (SELECT 1 FROM lead_index x WHERE x.id = s.id)"
+        },
+        missing_fts = if fresh {
+            ""
+        } else {
+            " WHERE NOT EXISTS (SELECT 1 FROM lead_fts f WHERE f.rowid = l.rid)"
+        },
+    );
+    insert
+}
+
 /// The kind's triggers (dropped and created again at every start).
 fn triggers(kind: &dyn LeadKind, ix: &IndexSql) -> String {
     let kid = kind
@@ -129,9 +144,13 @@ fn triggers(kind: &dyn LeadKind, ix: &IndexSql) -> String {
         .replace(|c: char| !c.is_ascii_alphanumeric() && c != '_', "");
     let t = ix.table;
     let key = format!("{} = NEW.rowid", ix.key);
-    let (new_row, row) = (upsert(kind, ix, &key, true), upsert(kind, ix, &key, false));
+    let row = upsert(kind, ix, &key, false);
+    let id = kind.id().replace('\'', "");
+    // A new row is only noted: the writer indexes what is noted many rows at a time.
     let mut sql = format!(
-        "CREATE TRIGGER lx_{kid}_insert AFTER INSERT ON {t} BEGIN {new_row} END;
+        "CREATE TRIGGER lx_{kid}_insert AFTER INSERT ON {t} BEGIN
+             INSERT INTO lead_pending (kind, key) VALUES ('{id}', NEW.rowid);
+         END;
          CREATE TRIGGER lx_{kid}_update AFTER UPDATE ON {t} BEGIN {row} END;
          CREATE TRIGGER lx_{kid}_delete AFTER DELETE ON {t} BEGIN
              DELETE FROM lead_fts WHERE rowid = (SELECT rid FROM lead_index WHERE id = OLD.id);
@@ -148,6 +167,69 @@ fn triggers(kind: &dyn LeadKind, ix: &IndexSql) -> String {
         ));
     }
     sql
+}
+
+/// A new index row's notes and replies (added before it was indexed), as the search table's
+/// `notes` text: the expression over `l` that [`Indexer`] gives [`insert`].
+const NOTES_OF_NEW: &str = "(SELECT replace(replace(COALESCE(group_concat(b, ' '), ''), 'đ', 'd'),
+        'Đ', 'D') FROM (
+    SELECT n.body AS b FROM lead_notes n WHERE n.workspace_id = l.workspace_id AND n.lead_id = l.id
+    UNION ALL
+    SELECT json_extract(e.data, '$.body') FROM events e
+    WHERE e.subject_id = l.id AND instr(e.data, '\"replied\"') > 0
+        AND json_extract(e.data, '$.change') = 'replied'))";
+
+/// The writer's backlog of new leads (`lead_pending`, noted by each kind's insert trigger):
+/// indexed in one statement per kind and table, so a search-table segment holds every lead
+/// of a catch-up instead of one commit's.
+pub struct Indexer {
+    /// Each statement, and whether what it changes counts as indexed leads.
+    statements: Vec<(String, bool)>,
+}
+
+impl Indexer {
+    /// The catch-up statements of every registered kind.
+    pub fn new(kinds: &Registry) -> Indexer {
+        let mut statements = vec![];
+        for kind in kinds.all() {
+            let ix = kind.index();
+            let id = kind.id().replace('\'', "");
+            let cond = format!(
+                "{} IN (SELECT key FROM lead_pending WHERE kind = '{id}')",
+                ix.key
+            );
+            let sql = insert(kind.as_ref(), &ix, &cond, false, NOTES_OF_NEW);
+            let parts = sql
+                .split(";\n")
+                .map(|s| s.trim().trim_end_matches(';').to_string())
+                .filter(|s| !s.is_empty());
+            statements.extend(parts.map(|s| {
+                let rows = s.starts_with("INSERT INTO lead_index ");
+                (s, rows)
+            }));
+        }
+        statements.push(("DELETE FROM lead_pending".into(), false));
+        Indexer { statements }
+    }
+}
+
+impl crate::store::Backlog for Indexer {
+    fn pending(&self, conn: &Connection) -> Result<bool, ApiError> {
+        Ok(conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM lead_pending)")?
+            .query_row([], |r| r.get(0))?)
+    }
+
+    fn catch_up(&self, conn: &Connection) -> Result<usize, ApiError> {
+        let mut n = 0;
+        for (sql, rows) in &self.statements {
+            let changed = conn.prepare_cached(sql)?.execute([])?;
+            if *rows {
+                n += changed;
+            }
+        }
+        Ok(n)
+    }
 }
 
 /// Notes and replies feed the `notes` column of the lead they belong to.
@@ -212,6 +294,7 @@ pub fn install(conn: &Connection, kinds: &Registry) -> Result<usize, ApiError> {
             conn.execute("DELETE FROM lead_index WHERE kind = ?1", [kind.id()])?;
             conn.execute_batch(&upsert(kind.as_ref(), &ix, "1", true))?;
             conn.execute(NOTES_OF_ALL, [kind.id()])?;
+            conn.execute("DELETE FROM lead_pending WHERE kind = ?1", [kind.id()])?;
             conn.execute(
                 "INSERT INTO lead_index_state (kind, signature) VALUES (?1, ?2)
                  ON CONFLICT (kind) DO UPDATE SET signature = excluded.signature",
@@ -226,6 +309,8 @@ pub fn install(conn: &Connection, kinds: &Registry) -> Result<usize, ApiError> {
     conn.execute_batch(
         "CREATE VIRTUAL TABLE IF NOT EXISTS lead_fts_terms USING fts5vocab(lead_fts, instance);",
     )?;
+    // Leads noted but not indexed when the last run stopped.
+    crate::store::Backlog::catch_up(&Indexer::new(kinds), conn)?;
     conn.execute("DELETE FROM lead_counts WHERE n = 0", [])?;
     Ok(rebuilt)
 }

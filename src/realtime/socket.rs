@@ -305,7 +305,7 @@ impl Socket {
         // the replay covers what came before, and ids dedupe the overlap.
         let start = match last {
             Some(n) => n,
-            None => self.store.read(head).await.unwrap_or(0),
+            None => self.store.read_behind(head).await.unwrap_or(0),
         };
         let key = (topic.clone(), room.clone());
         self.subs.insert(key.clone(), start);

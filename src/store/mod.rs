@@ -17,7 +17,7 @@ use crate::error::ApiError;
 use crate::ops::metrics::Metrics;
 pub use events::{Event, NewEvent};
 pub use guard::FileGuard;
-pub use writer::{Tx, Writer};
+pub use writer::{Backlog, Tx, Writer};
 
 /// Told about every committed event, in log order, right after its commit: the writer's only
 /// way up. `lib.rs` wires it to the realtime hub; the store knows nothing of what listens.
@@ -73,6 +73,9 @@ pub struct Store {
 /// free pages or free space inside a page.
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(Duration::from_secs(5))?;
+    // The writer runs a few dozen statements in turn (a capture's, its triggers' catch-up,
+    // every staff step); parsing one again is slower than running it.
+    conn.set_prepared_statement_cache_capacity(256);
     conn.execute_batch(
         "PRAGMA foreign_keys = ON;
          PRAGMA synchronous = FULL;
@@ -166,8 +169,20 @@ impl Store {
         })
     }
 
-    /// Runs a read on a pooled connection off the async workers.
+    /// Runs a read on a pooled connection off the async workers. It sees every write
+    /// answered before it began, the writer's backlog included (caught up first if behind).
     pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+    {
+        self.writer.catch_up().await?;
+        self.read_behind(f).await
+    }
+
+    /// A read of tables the writer's backlog does not derive (the event log, the outbox):
+    /// it does not wait for a catch-up.
+    pub async fn read_behind<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
@@ -191,6 +206,22 @@ impl Store {
         F: FnOnce(&mut Tx<'_>) -> Result<T, ApiError> + Send + 'static,
     {
         self.writer.exec(f).await
+    }
+
+    /// A write that may run with the writer's backlog behind and leave more of it (a
+    /// capture, which only adds rows; the fan-out, which reads only the log): many captures
+    /// share one catch-up. A job that then needs the backlog done calls [`Tx::catch_up`].
+    pub async fn write_deferring<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<T, ApiError> + Send + 'static,
+    {
+        self.writer.exec_deferring(f).await
+    }
+
+    /// Gives the writer the work it may defer and batch (once, at start).
+    pub fn defer_to(&self, backlog: Arc<dyn Backlog>) {
+        self.writer.defer_to(backlog);
     }
 
     /// The database file.

@@ -118,6 +118,8 @@ pub fn captured(
     if !applies(&s.assignment, kind) {
         return Ok(());
     }
+    // Capacity counts open leads in the index: the captures before this one first.
+    tx.catch_up()?;
     if let Some(member) = next(tx, ws, &s.assignment, now)? {
         let reason = (s.assignment.mode.as_str(), false);
         crate::leads::lifecycle::assign_by_rule(tx, kind, (ws, id), &member, reason, now)?;
