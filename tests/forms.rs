@@ -480,13 +480,37 @@ async fn an_unlisted_origin_is_held_and_allowing_it_releases_its_leads() {
         .await;
     assert_eq!(s, Status::Conflict, "{b}");
     assert_error(&b, "INVALID_TRANSITION", None);
+    // Nor marked spam: the model would learn from a lead nobody has judged yet.
+    let (s, b) = app
+        .post_json(
+            &format!("/api/v1/inquiries/{held_id}/spam"),
+            Some(&owner),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, Status::Conflict, "{b}");
+    assert_error(&b, "INVALID_TRANSITION", None);
     // The owner is offered the origin with the count, and allowing it releases them.
-    app.sign_in(OWNER_EMAIL, OWNER_PASSWORD).await;
+    let csrf = app.sign_in(OWNER_EMAIL, OWNER_PASSWORD).await;
     let (_, page) = app.page("/admin/inquiries").await;
     assert!(
         page.contains(&format!("A form on {site} sent 3 leads")),
         "{page}"
     );
+    // A bad origin typed into the admin's allow form is named, and nothing is released.
+    let (s, to, _) = app
+        .post_form(
+            "/admin/quarantine/allow",
+            &[("_csrf", &csrf), ("origin", "ftp://nope")],
+        )
+        .await;
+    assert_eq!(
+        (s, to.as_deref()),
+        (Status::SeeOther, Some("/admin/inquiries"))
+    );
+    let (_, page) = app.page("/admin/inquiries").await;
+    assert!(page.contains("must use http or https"), "{page}");
+    assert!(page.contains(&format!("A form on {site} sent 3 leads")));
     let (s, b) = app
         .post_json(
             "/api/v1/quarantine/allow",
@@ -510,6 +534,41 @@ async fn an_unlisted_origin_is_held_and_allowing_it_releases_its_leads() {
             == 3
     })
     .await;
+    // Released, it can be judged: once, and a second verdict the same way is refused.
+    let (s, b) = app
+        .post_json(
+            &format!("/api/v1/inquiries/{held_id}/spam"),
+            Some(&owner),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, Status::Ok, "{b}");
+    let (s, b) = app
+        .post_json(
+            &format!("/api/v1/inquiries/{held_id}/spam"),
+            Some(&owner),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, Status::Conflict, "{b}");
+    assert_error(&b, "INVALID_TRANSITION", None);
+    let (s, b) = app
+        .post_json(
+            &format!("/api/v1/inquiries/{held_id}/not-spam"),
+            Some(&owner),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, Status::Ok, "{b}");
+    let (s, b) = app
+        .post_json(
+            &format!("/api/v1/inquiries/{held_id}/not-spam"),
+            Some(&owner),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, Status::Conflict, "{b}");
+    assert_error(&b, "INVALID_TRANSITION", None);
     // The origin is allowed now: the next post is answered with CORS and goes to the inbox.
     let (s, cors, _) = post_from(&app, &key, Some(site), inquiry()).await;
     assert_eq!((s, cors.as_deref()), (Status::Created, Some(site)));

@@ -618,3 +618,44 @@ async fn the_hosted_form_is_framable_only_by_allowed_origins() {
     let res = app.client.get("/embed.js").dispatch().await;
     assert_eq!(res.content_type(), Some(ContentType::JavaScript));
 }
+
+/// A capture leaves its lead-index row to the writer's backlog; whatever reads next — the
+/// inbox, search, the lead's page — sees the lead at once, however many came together.
+#[rocket::async_test]
+async fn captures_together_are_in_the_inbox_and_search_at_once() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner_token().await;
+    let body = |n: usize| {
+        let mut b = inquiry();
+        b["email"] = json!(format!("buyer{n}@example.com"));
+        b["message"] = json!(format!("Forty seats for our team, ticket zebra{n}"));
+        b
+    };
+    for round in 0..5 {
+        let n = round * 4;
+        let (a, b, c, d) = rocket::tokio::join!(
+            app.submit(body(n)),
+            app.submit(body(n + 1)),
+            app.submit(body(n + 2)),
+            app.submit(body(n + 3)),
+        );
+        for (s, b) in [a, b, c, d] {
+            assert_eq!(s, Status::Created, "{b}");
+        }
+        let (_, found) = app
+            .get(&format!("/api/v1/leads?q=zebra{}", n + 3), Some(&owner))
+            .await;
+        assert_eq!(found["data"]["pagination"]["totalItems"], 1, "{found}");
+        let (_, all) = app.get("/api/v1/leads", Some(&owner)).await;
+        assert_eq!(all["data"]["pagination"]["totalItems"], n + 4, "{all}");
+    }
+    let (_, one) = app.get("/api/v1/leads?q=zebra7", Some(&owner)).await;
+    let id = one["data"]["items"][0]["id"].as_str().unwrap().to_string();
+    let (s, lead) = app.get(&format!("/api/v1/leads/{id}"), Some(&owner)).await;
+    assert_eq!(s, Status::Ok, "{lead}");
+    let pending: i64 = app
+        .db()
+        .query_row("SELECT COUNT(*) FROM lead_pending", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(pending, 0, "every read caught the backlog up");
+}

@@ -35,7 +35,7 @@ pub trait Backlog: Send + Sync + 'static {
 }
 
 /// Longest a backlog waits under steady load before a batch catches it up.
-pub const CATCH_UP_AFTER: Duration = Duration::from_millis(200);
+pub const CATCH_UP_AFTER: Duration = Duration::from_millis(20);
 /// How long the queue stays quiet before the writer catches up on its own.
 const QUIET: Duration = Duration::from_millis(5);
 
@@ -291,17 +291,30 @@ impl Thread {
     }
 }
 
+/// Runs one transaction-control statement (`SAVEPOINT job`, `COMMIT`, …) from the statement
+/// cache: the writer runs a handful of them per job, and parsing them again each time showed
+/// in its profile.
+fn sql(conn: &Connection, statement: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(statement)?.raw_execute().map(|_| ())
+}
+
+/// Rolls back to a savepoint and closes it.
+fn undo(conn: &Connection, savepoint: &str) {
+    let _ = sql(conn, &format!("ROLLBACK TO {savepoint}"));
+    let _ = sql(conn, &format!("RELEASE {savepoint}"));
+}
+
 /// Catches the backlog up inside the open transaction, in a savepoint of its own: a failure
 /// leaves it behind (and logged) without failing the jobs around it.
 fn catch_up(conn: &Connection, backlog: &dyn Backlog) -> bool {
-    if conn.execute_batch("SAVEPOINT backlog").is_err() {
+    if sql(conn, "SAVEPOINT backlog").is_err() {
         return false;
     }
     match backlog.catch_up(conn) {
-        Ok(_) => conn.execute_batch("RELEASE backlog").is_ok(),
+        Ok(_) => sql(conn, "RELEASE backlog").is_ok(),
         Err(e) => {
             tracing::error!(cause = %e, "catching up the backlog failed; it stays behind");
-            let _ = conn.execute_batch("ROLLBACK TO backlog; RELEASE backlog");
+            undo(conn, "backlog");
             false
         }
     }
@@ -318,7 +331,7 @@ fn commit_batch(
     now: bool,
 ) -> (Vec<Finish>, Vec<Event>, Result<(), ApiError>) {
     let mut finishers: Vec<Finish> = Vec::with_capacity(batch.len());
-    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+    if let Err(e) = sql(conn, "BEGIN IMMEDIATE") {
         // Dropping the jobs unanswered tells each caller its write did not happen.
         batch.clear();
         return (finishers, vec![], Err(ApiError::from(e)));
@@ -336,25 +349,25 @@ fn commit_batch(
             maybe = !catch_up(conn, b);
         }
         let mark = tx.events.len();
-        if let Err(e) = conn.execute_batch("SAVEPOINT job") {
+        if let Err(e) = sql(conn, "SAVEPOINT job") {
             tracing::error!(cause = %e, "savepoint failed; job dropped");
             continue;
         }
         maybe = true;
         match catch_unwind(AssertUnwindSafe(|| (job.run)(&mut tx))) {
             Ok((true, finish)) => {
-                let _ = conn.execute_batch("RELEASE job");
+                let _ = sql(conn, "RELEASE job");
                 finishers.push(finish);
             }
             Ok((false, finish)) => {
-                let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
+                undo(conn, "job");
                 tx.events.truncate(mark);
                 finishers.push(finish);
             }
             Err(_) => {
                 // The job's answer channel went down with it; its caller sees the failure.
                 tracing::error!("a write job panicked; rolled back to its savepoint");
-                let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
+                undo(conn, "job");
                 tx.events.truncate(mark);
             }
         }
@@ -374,13 +387,13 @@ fn commit_batch(
         }
     }
     let events = std::mem::take(&mut tx.events);
-    match conn.execute_batch("COMMIT") {
+    match sql(conn, "COMMIT") {
         Ok(()) => {
             behind.since = since;
             (finishers, events, Ok(()))
         }
         Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK");
+            let _ = sql(conn, "ROLLBACK");
             (finishers, vec![], Err(ApiError::from(e)))
         }
     }
