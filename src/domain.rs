@@ -16,6 +16,10 @@ pub fn required_text(v: Option<&str>, max: usize) -> Result<String, String> {
 /// control characters but tab and line breaks.
 pub const TEXT: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$";
 
+/// The documented shape of a one-line value (a filter such as a source): something besides
+/// white space and no control characters at all, line breaks included.
+pub const LINE: &str = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$";
+
 /// Free text that may also be empty (an empty optional field is left out).
 pub const TEXT_OR_EMPTY: &str = r"^$|^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$";
 

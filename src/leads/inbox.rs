@@ -67,7 +67,7 @@ pub struct LeadsQuery {
     #[serde(default)]
     overdue: One,
     /// Only leads whose first touch came from this source (`google`, `bing.com`, `direct`).
-    #[schemars(length(min = 1, max = 100), pattern(crate::domain::TEXT))]
+    #[schemars(length(min = 1, max = 100), pattern(crate::domain::LINE))]
     #[serde(default)]
     source: One,
 }

@@ -43,7 +43,7 @@ pub struct ListQuery {
     #[serde(default)]
     quarantined: One,
     /// Only inquiries whose first touch came from this source (`google`, `bing.com`, `direct`).
-    #[schemars(length(min = 1, max = 100), pattern(crate::domain::TEXT))]
+    #[schemars(length(min = 1, max = 100), pattern(crate::domain::LINE))]
     #[serde(default)]
     source: One,
     /// Created at or after: `YYYY-MM-DD` or RFC 3339.
