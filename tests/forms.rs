@@ -481,13 +481,7 @@ async fn an_unlisted_origin_is_held_and_allowing_it_releases_its_leads() {
     assert_eq!(s, Status::Conflict, "{b}");
     assert_error(&b, "INVALID_TRANSITION", None);
     // Nor marked spam: the model would learn from a lead nobody has judged yet.
-    let (s, b) = app
-        .post_json(
-            &format!("/api/v1/inquiries/{held_id}/spam"),
-            Some(&owner),
-            json!({}),
-        )
-        .await;
+    let (s, b) = app.judge(&owner, &held_id, "spam").await;
     assert_eq!(s, Status::Conflict, "{b}");
     assert_error(&b, "INVALID_TRANSITION", None);
     // The owner is offered the origin with the count, and allowing it releases them.
@@ -535,40 +529,13 @@ async fn an_unlisted_origin_is_held_and_allowing_it_releases_its_leads() {
     })
     .await;
     // Released, it can be judged: once, and a second verdict the same way is refused.
-    let (s, b) = app
-        .post_json(
-            &format!("/api/v1/inquiries/{held_id}/spam"),
-            Some(&owner),
-            json!({}),
-        )
-        .await;
-    assert_eq!(s, Status::Ok, "{b}");
-    let (s, b) = app
-        .post_json(
-            &format!("/api/v1/inquiries/{held_id}/spam"),
-            Some(&owner),
-            json!({}),
-        )
-        .await;
-    assert_eq!(s, Status::Conflict, "{b}");
-    assert_error(&b, "INVALID_TRANSITION", None);
-    let (s, b) = app
-        .post_json(
-            &format!("/api/v1/inquiries/{held_id}/not-spam"),
-            Some(&owner),
-            json!({}),
-        )
-        .await;
-    assert_eq!(s, Status::Ok, "{b}");
-    let (s, b) = app
-        .post_json(
-            &format!("/api/v1/inquiries/{held_id}/not-spam"),
-            Some(&owner),
-            json!({}),
-        )
-        .await;
-    assert_eq!(s, Status::Conflict, "{b}");
-    assert_error(&b, "INVALID_TRANSITION", None);
+    for verdict in ["spam", "not-spam"] {
+        let (s, b) = app.judge(&owner, &held_id, verdict).await;
+        assert_eq!(s, Status::Ok, "{b}");
+        let (s, b) = app.judge(&owner, &held_id, verdict).await;
+        assert_eq!(s, Status::Conflict, "{b}");
+        assert_error(&b, "INVALID_TRANSITION", None);
+    }
     // The origin is allowed now: the next post is answered with CORS and goes to the inbox.
     let (s, cors, _) = post_from(&app, &key, Some(site), inquiry()).await;
     assert_eq!((s, cors.as_deref()), (Status::Created, Some(site)));

@@ -245,22 +245,10 @@ async fn the_model_learns_from_ten_verdicts_and_moves_a_similar_leads_score() {
         let path = if is_spam { "spam" } else { "not-spam" };
         if !is_spam {
             // Staff mark it spam first, then change their mind: the model must end up at "kept".
-            let (s, b) = app
-                .post_json(
-                    &format!("/api/v1/inquiries/{id}/spam"),
-                    Some(&owner),
-                    json!({}),
-                )
-                .await;
+            let (s, b) = app.judge(&owner, id, "spam").await;
             assert_eq!(s, Status::Ok, "{b}");
         }
-        let (s, b) = app
-            .post_json(
-                &format!("/api/v1/inquiries/{id}/{path}"),
-                Some(&owner),
-                json!({}),
-            )
-            .await;
+        let (s, b) = app.judge(&owner, id, path).await;
         assert_eq!(s, Status::Ok, "{b}");
     }
     let (s, b) = app

@@ -370,6 +370,12 @@ impl TestApp {
         self.post_json(&uri, None, body).await
     }
 
+    /// Staff's verdict on an inquiry: `verdict` is `spam` or `not-spam`.
+    pub async fn judge(&self, token: &str, id: &str, verdict: &str) -> (Status, Value) {
+        let uri = format!("/api/v1/inquiries/{id}/{verdict}");
+        self.post_json(&uri, Some(token), json!({})).await
+    }
+
     /// Submits a valid inquiry and returns its id.
     pub async fn new_inquiry(&self, name: &str) -> String {
         let (s, b) = self
