@@ -151,9 +151,18 @@ impl Store {
                     | OpenFlags::SQLITE_OPEN_URI,
             )
             .with_init(|c: &mut Connection| configure(c));
+        // One thread opens and reaps pooled connections (r2d2 would start three, each keeping
+        // its own stack and allocator arena for the life of the process).
+        let upkeep = Arc::new(
+            scheduled_thread_pool::ScheduledThreadPool::builder()
+                .num_threads(1)
+                .thread_name_pattern("leadbox-pool")
+                .build(),
+        );
         let pool = Pool::builder()
             .max_size(8)
             .min_idle(Some(1))
+            .thread_pool(upkeep)
             .connection_timeout(Duration::from_secs(5))
             .build(manager)
             .map_err(|e| format!("database pool: {e}"))?;
