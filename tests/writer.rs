@@ -233,3 +233,57 @@ fn events_are_published_only_after_their_commit() {
         assert!(rx.try_recv().is_err());
     });
 }
+
+/// `(log pages, pages copied back)` of the WAL as a fresh connection sees them, without
+/// checkpointing anything itself.
+fn wal_progress(dir: &TempDir) -> (i64, i64) {
+    rusqlite::Connection::open(dir.path().join("leadbox.db"))
+        .unwrap()
+        .query_row("PRAGMA wal_checkpoint(NOOP)", [], |r| {
+            Ok((r.get(1)?, r.get(2)?))
+        })
+        .unwrap()
+}
+
+#[test]
+fn the_log_is_checkpointed_in_the_background_while_the_writer_goes_on() {
+    let dir = TempDir::new();
+    let (store, _) = open(&dir, 512);
+    let rt = rocket::tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        // Far fewer pages than the writer's own checkpoint mark.
+        for n in 0..60i64 {
+            store
+                .write(move |tx| Ok(tx.execute("INSERT INTO t (n) VALUES (?1)", [n])?))
+                .await
+                .unwrap();
+        }
+    });
+    let (log, _) = wal_progress(&dir);
+    assert!(
+        log > 0 && log < 4000,
+        "the writes are in the log: {log} pages"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let (log, copied) = wal_progress(&dir);
+        if log > 0 && copied == log {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the log was not copied back: {copied} of {log} pages"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // The copy reached the database file: a connection that ignores the log sees the rows.
+    let file = dir.path().join("leadbox.db");
+    let copy = dir.path().join("copy.db");
+    std::fs::copy(&file, &copy).unwrap();
+    let n: i64 = rusqlite::Connection::open(&copy)
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 60);
+    assert_eq!(rows(&dir), 60);
+}

@@ -1,6 +1,7 @@
 //! Storage: SQLite in WAL mode with `synchronous=FULL`, a read pool, the single group-commit
 //! writer, embedded migrations, the event log and online backup.
 
+pub mod checkpoint;
 pub mod events;
 pub mod guard;
 pub mod writer;
@@ -168,8 +169,17 @@ impl Store {
             .map_err(|e| format!("database pool: {e}"))?;
         let conn = Connection::open(&path).map_err(|e| format!("writer connection: {e}"))?;
         configure(&conn).map_err(|e| e.to_string())?;
+        conn.pragma_update(
+            None,
+            "wal_autocheckpoint",
+            checkpoint::WRITER_AUTOCHECKPOINT,
+        )
+        .map_err(|e| e.to_string())?;
+        let ckpt = Connection::open(&path).map_err(|e| format!("checkpoint connection: {e}"))?;
+        configure(&ckpt).map_err(|e| e.to_string())?;
+        let poke = checkpoint::start(ckpt)?;
         let guard = Arc::new(FileGuard::new(&path)?);
-        let writer = Writer::start(conn, max_batch, metrics, on_commit, guard.clone());
+        let writer = Writer::start(conn, max_batch, metrics, on_commit, guard.clone(), poke);
         Ok(Store {
             pool,
             writer,

@@ -104,6 +104,7 @@ impl Writer {
         metrics: Arc<Metrics>,
         on_commit: Arc<dyn OnCommit>,
         guard: Arc<FileGuard>,
+        checkpoint: super::checkpoint::Poke,
     ) -> Writer {
         let (tx, rx) = mpsc::channel::<Job>(8192);
         let g = guard.clone();
@@ -117,6 +118,7 @@ impl Writer {
             guard: g,
             backlog: backlog.clone(),
             behind: behind.clone(),
+            checkpoint,
         };
         std::thread::Builder::new()
             .name("leadbox-writer".into())
@@ -203,6 +205,8 @@ struct Thread {
     guard: Arc<FileGuard>,
     backlog: BacklogSlot,
     behind: Arc<AtomicBool>,
+    /// Told after each commit: the log has grown.
+    checkpoint: super::checkpoint::Poke,
 }
 
 /// Where the backlog stands between batches.
@@ -280,6 +284,7 @@ impl Thread {
         // Before any answer: a caller told "done" that reads next sees it is behind.
         self.behind.store(behind.since.is_some(), Ordering::SeqCst);
         if outcome.is_ok() {
+            self.checkpoint.committed();
             // Only after the commit: a notification never announces an unsaved lead.
             for ev in events {
                 self.on_commit.committed(ev);
