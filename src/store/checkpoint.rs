@@ -50,14 +50,8 @@ fn run(conn: &Connection, pokes: &Receiver<()>) {
         std::thread::sleep(PAUSE);
         // Whatever came in while this pass waits is covered by it.
         while pokes.try_recv().is_ok() {}
-        let pass = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?,
-            ))
-        });
-        match pass {
+        // A busy pass (another checkpoint under way) answers a row all the same.
+        match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
             Ok(_) => warned = false,
             // Logged once per run of failures: the writer's own checkpoint still bounds the log.
             Err(e) if !warned => {

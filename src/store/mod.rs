@@ -1,5 +1,5 @@
 //! Storage: SQLite in WAL mode with `synchronous=FULL`, a read pool, the single group-commit
-//! writer, embedded migrations, the event log and online backup.
+//! writer and its background checkpoint, embedded migrations, the event log and online backup.
 
 pub mod checkpoint;
 pub mod events;
@@ -85,6 +85,14 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     )
 }
 
+/// A connection of its own (the writer's, the checkpointer's) with every connection's settings;
+/// `what` names it in the error.
+fn open_configured(path: &Path, what: &str) -> Result<Connection, String> {
+    let conn = Connection::open(path).map_err(|e| format!("{what} connection: {e}"))?;
+    configure(&conn).map_err(|e| e.to_string())?;
+    Ok(conn)
+}
+
 /// Opens the database file, switches it to WAL and applies pending migrations.
 ///
 /// Done on one plain connection before any pool exists: switching a brand-new file to WAL from
@@ -167,17 +175,14 @@ impl Store {
             .connection_timeout(Duration::from_secs(5))
             .build(manager)
             .map_err(|e| format!("database pool: {e}"))?;
-        let conn = Connection::open(&path).map_err(|e| format!("writer connection: {e}"))?;
-        configure(&conn).map_err(|e| e.to_string())?;
+        let conn = open_configured(&path, "writer")?;
         conn.pragma_update(
             None,
             "wal_autocheckpoint",
             checkpoint::WRITER_AUTOCHECKPOINT,
         )
         .map_err(|e| e.to_string())?;
-        let ckpt = Connection::open(&path).map_err(|e| format!("checkpoint connection: {e}"))?;
-        configure(&ckpt).map_err(|e| e.to_string())?;
-        let poke = checkpoint::start(ckpt)?;
+        let poke = checkpoint::start(open_configured(&path, "checkpoint")?)?;
         let guard = Arc::new(FileGuard::new(&path)?);
         let writer = Writer::start(conn, max_batch, metrics, on_commit, guard.clone(), poke);
         Ok(Store {
