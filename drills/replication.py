@@ -1,7 +1,7 @@
 """Replication drill: Litestream (the real binary) as a sidecar replicating leadbox's database
 to a file replica; leads submitted; leadbox and Litestream killed with SIGKILL; the database
-restored from the replica with `litestream restore`; every lead acknowledged more than the sync
-interval before the kill is present, and the restored file serves.
+restored from the replica with `litestream restore`; every lead acknowledged more than the
+replication window before the kill is present, and the restored file serves.
 
 With `s3`, the replica is S3-compatible storage (a local moto server) instead of a file.
 
@@ -20,6 +20,11 @@ from common import Leadbox, Load, free_port, request  # noqa: E402
 SYNC_SECONDS = 1
 # Litestream's own look at the WAL, before each sync (packaging/litestream.yml).
 MONITOR_SECONDS = 0.25
+# Litestream's turn at the write lock it needs for its own bookkeeping: under this drill's load
+# leadbox's writer holds the lock almost all the time, and Litestream waits for it up to its
+# busy timeout (1 s by default). Its syncs were measured 0.5-0.7 s apart here, once 1.4 s.
+LOCK_WAIT_SECONDS = 1.0
+WINDOW_SECONDS = SYNC_SECONDS + MONITOR_SECONDS + LOCK_WAIT_SECONDS
 
 
 def s3_config(data, log):
@@ -81,9 +86,9 @@ def main(binary, litestream, target="file"):
     sidecar.kill()
     sidecar.wait()
     load.stop()
-    safe = load.acked_before(killed_at - SYNC_SECONDS - MONITOR_SECONDS)
+    safe = load.acked_before(killed_at - WINDOW_SECONDS)
     print(f"replication drill ({target}): {len(load.acked)} leads acknowledged, {len(safe)} more than "
-          f"{SYNC_SECONDS} s before the kill")
+          f"{WINDOW_SECONDS} s before the kill")
     assert len(safe) > 100, "the drill needs a real load"
 
     restored = os.path.join(work, "restored", "leadbox.db")
@@ -96,7 +101,7 @@ def main(binary, litestream, target="file"):
     present = {r[0] for r in db.execute("SELECT id FROM inquiries")}
     db.close()
     missing = [i for i in safe if i not in present]
-    assert not missing, f"{len(missing)} leads acknowledged before the sync interval are not in the replica"
+    assert not missing, f"{len(missing)} leads acknowledged more than {WINDOW_SECONDS} s before the kill are not in the replica"
     # The restored file is a working data folder.
     again = Leadbox(binary, os.path.dirname(restored), log)
     token = again.token()
