@@ -524,3 +524,75 @@ async fn spam_cannot_be_worked_until_released() {
     assert_eq!(s, Status::Conflict);
     assert_error(&b, "INVALID_TRANSITION", None);
 }
+
+/// `submitted` events in the log for one inquiry.
+fn announcements(app: &TestApp, id: &str) -> i64 {
+    app.db()
+        .query_row(
+            "SELECT COUNT(*) FROM events WHERE subject_id = ?1 AND topic LIKE '%/inquiry/submitted'",
+            [id],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+#[rocket::async_test]
+async fn a_lead_taken_back_from_spam_returns_as_it_was_and_a_held_one_is_announced_once() {
+    let app = TestApp::spawn().await;
+    let token = app.owner_token().await;
+    let me = owner_id(&app).await;
+    // A lead in the inbox, worked, then marked spam by mistake and taken back.
+    let worked = app.new_inquiry("Worked").await;
+    let (s, b) = act(&app, &token, &worked, "assign", json!({ "assigneeId": me })).await;
+    assert_eq!(s, Status::Ok, "{b}");
+    let (s, b) = act(
+        &app,
+        &token,
+        &worked,
+        "reply",
+        json!({ "body": "Prices attached." }),
+    )
+    .await;
+    assert_eq!(s, Status::Ok, "{b}");
+    assert_eq!(b["data"]["status"], "REPLIED");
+    assert_eq!(announcements(&app, &worked), 1);
+    let (s, b) = app.judge(&token, &worked, "spam").await;
+    assert_eq!(s, Status::Ok, "{b}");
+    let (s, b) = app.judge(&token, &worked, "not-spam").await;
+    assert_eq!(s, Status::Ok, "{b}");
+    assert_eq!(
+        (
+            b["data"]["status"].clone(),
+            b["data"]["assigneeId"].clone(),
+            b["data"]["spam"].clone()
+        ),
+        (json!("REPLIED"), json!(me), json!(false)),
+        "it goes back where it was"
+    );
+    assert_eq!(
+        announcements(&app, &worked),
+        1,
+        "and is not announced as new again"
+    );
+
+    // A lead held as spam since its capture is new, and announced, when released.
+    let mut body = inquiry();
+    body["_gotcha"] = json!("bot");
+    let (_, b) = app.submit(body).await;
+    let held = b["data"]["id"].as_str().unwrap().to_string();
+    assert_eq!(announcements(&app, &held), 0);
+    let (s, b) = app.judge(&token, &held, "not-spam").await;
+    assert_eq!(s, Status::Ok, "{b}");
+    assert_eq!(b["data"]["status"], "NEW");
+    assert_eq!(announcements(&app, &held), 1);
+    // Spam again and back again: still one announcement.
+    for verdict in ["spam", "not-spam"] {
+        let (s, b) = app.judge(&token, &held, verdict).await;
+        assert_eq!(s, Status::Ok, "{b}");
+    }
+    assert_eq!(announcements(&app, &held), 1);
+    let (_, b) = app
+        .get(&format!("/api/v1/inquiries/{held}"), Some(&token))
+        .await;
+    assert_eq!(b["data"]["status"], "NEW");
+}

@@ -104,7 +104,8 @@ async fn step(app: &App, ctx: &Ctx, id: &str, step: Step) -> ApiResult {
     Ok(ok(inq.view()))
 }
 
-/// `POST /api/v1/inquiries/<id>/not-spam` — InquiryPermissions.Update: releases it as NEW.
+/// `POST /api/v1/inquiries/<id>/not-spam` — InquiryPermissions.Update: out of the spam folder,
+/// as NEW when it was held since its capture, as it was when staff had marked it spam.
 #[post("/api/v1/inquiries/<id>/not-spam")]
 async fn not_spam(app: &State<App>, ctx: Ctx, id: &str) -> ApiResult {
     step(app, &ctx, id, Step::NotSpam).await

@@ -290,7 +290,7 @@ impl LeadKind for Inquiries {
             Operation::new(
                 "post",
                 "/api/v1/inquiries/{id}/not-spam",
-                "Release from the spam folder into the inbox as NEW",
+                "Release from the spam folder into the inbox: as NEW if held since its capture, else as it was",
                 &p(LeadAction::Update),
             )
             .ok::<InquiryView>(200, "The inquiry, now in the inbox"),

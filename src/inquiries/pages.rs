@@ -531,7 +531,7 @@ async fn mark_spam(
     verdict(app, page, id, form, Step::MarkSpam).await
 }
 
-/// `POST /admin/inquiries/<id>/not-spam` — InquiryPermissions.Update: releases it as NEW.
+/// `POST /admin/inquiries/<id>/not-spam` — InquiryPermissions.Update: releases it into the inbox.
 /// (Its lifecycle actions are the shared ones of `leads::pages`.)
 #[post("/admin/inquiries/<id>/not-spam", data = "<form>")]
 async fn not_spam(

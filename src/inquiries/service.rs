@@ -29,7 +29,8 @@ pub const QUARANTINED: &str = "observation/outreach/inquiry/quarantined";
 pub enum Step {
     /// Edit contact and business fields.
     Edit(Fields),
-    /// Release from the spam folder into the inbox as NEW; the model learns it is kept.
+    /// Release from the spam folder into the inbox (as NEW if held since its capture, else as it
+    /// was); the model learns it is kept.
     NotSpam,
     /// Move to the spam folder; the model learns it is spam.
     MarkSpam,
@@ -172,6 +173,8 @@ fn apply_in_tx(
     if inq.deleted_at.is_some() {
         return Err(ApiError::not_found());
     }
+    // Set for a lead that enters the inbox for the first time by this step.
+    let mut admitted = false;
     let change = match step {
         Step::Edit(fields) => {
             crate::leads::people::refuse_if_erased(tx, inq.person_id.as_deref())?;
@@ -197,7 +200,12 @@ fn apply_in_tx(
                 ));
             }
             inq.spam = false;
-            inq.status = Status::New;
+            // Held since its capture, it is new now; one taken back after a mistaken "spam"
+            // goes back where it was, with its status, and is not announced again.
+            if !announced(tx, &inq.id)? {
+                inq.status = Status::New;
+                admitted = true;
+            }
             verdict(tx, &mut inq, false)?;
             "marked_not_spam"
         }
@@ -231,10 +239,19 @@ fn apply_in_tx(
         actor_id: Some(actor.into()),
         data,
     })?;
-    if change == "marked_not_spam" {
+    if admitted {
         admit(tx, &inq, Some(actor))?;
     }
     Ok(inq)
+}
+
+/// Whether the inquiry has been announced as submitted: it entered the inbox once already.
+fn announced(tx: &Tx<'_>, id: &str) -> Result<bool, ApiError> {
+    Ok(tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM events WHERE subject_id = ?1 AND topic = ?2)",
+        [id, SUBMITTED],
+        |r| r.get(0),
+    )?)
 }
 
 /// A held inquiry (out of the spam folder, out of quarantine) enters the inbox: it is
