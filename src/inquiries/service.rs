@@ -12,7 +12,7 @@ use crate::leads::lifecycle::Status;
 use crate::leads::list::{Filter, Sort};
 use crate::leads::routing;
 use crate::leads::timeline::{self, Entry};
-use crate::store::{NewEvent, Tx};
+use crate::store::{events, NewEvent, Tx};
 use crate::util;
 
 /// Topic of a new inquiry that reached the inbox.
@@ -202,7 +202,7 @@ fn apply_in_tx(
             inq.spam = false;
             // Held since its capture, it is new now; one taken back after a mistaken "spam"
             // goes back where it was, with its status, and is not announced again.
-            if !announced(tx, &inq.id)? {
+            if !events::any_about(tx, &inq.workspace_id, &inq.id, SUBMITTED)? {
                 inq.status = Status::New;
                 admitted = true;
             }
@@ -243,15 +243,6 @@ fn apply_in_tx(
         admit(tx, &inq, Some(actor))?;
     }
     Ok(inq)
-}
-
-/// Whether the inquiry has been announced as submitted: it entered the inbox once already.
-fn announced(tx: &Tx<'_>, id: &str) -> Result<bool, ApiError> {
-    Ok(tx.query_row(
-        "SELECT EXISTS (SELECT 1 FROM events WHERE subject_id = ?1 AND topic = ?2)",
-        [id, SUBMITTED],
-        |r| r.get(0),
-    )?)
 }
 
 /// A held inquiry (out of the spam folder, out of quarantine) enters the inbox: it is

@@ -22,7 +22,6 @@ pub const WRITER_AUTOCHECKPOINT: i64 = 4000;
 const PAUSE: Duration = Duration::from_millis(100);
 
 /// The writer's side: a poke after each commit.
-#[derive(Clone)]
 pub struct Poke(SyncSender<()>);
 
 impl Poke {
@@ -34,7 +33,7 @@ impl Poke {
     }
 }
 
-/// Starts the checkpoint thread on `conn`; it ends when every [`Poke`] is gone.
+/// Starts the checkpoint thread on `conn`; it ends when the [`Poke`] is dropped.
 pub fn start(conn: Connection) -> Result<Poke, String> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<()>(1);
     std::thread::Builder::new()

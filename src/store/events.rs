@@ -88,6 +88,20 @@ pub fn from_row(row: &Row<'_>) -> rusqlite::Result<Event> {
 const FOR_SUBJECT: &str = "SELECT id, workspace_id, topic, subject_id, actor_id, data, created_at
      FROM events WHERE workspace_id = ?1 AND subject_id = ?2 ORDER BY id";
 
+/// Whether the log holds an event with `topic` about one record of the workspace.
+pub fn any_about(
+    conn: &Connection,
+    workspace_id: &str,
+    subject_id: &str,
+    topic: &str,
+) -> Result<bool, ApiError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM events
+         WHERE subject_id = ?2 AND workspace_id = ?1 AND topic = ?3)",
+    )?;
+    Ok(stmt.query_row(params![workspace_id, subject_id, topic], |r| r.get(0))?)
+}
+
 /// Every event about one record, oldest first (the timeline).
 pub fn for_subject(
     conn: &Connection,
