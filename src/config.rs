@@ -175,9 +175,14 @@ impl TrustedProxies {
 }
 
 /// The layered figment: defaults < `Rocket.toml` (or `LEADBOX_CONFIG`) < `LEADBOX_*` env.
+///
+/// Rocket's own logger is off unless configured: it writes every unmatched request's full URI,
+/// query string included, to standard output, whatever `log_filter` says — and a form left on
+/// `method="get"` puts a visitor's name and email there. leadbox logs what it needs through
+/// tracing (`log_filter`, `log_format`), without personal data.
 pub fn figment() -> Figment {
     defaults()
-        .merge(("log_level", "critical"))
+        .merge(("log_level", "off"))
         .merge(Toml::file(Env::var_or("LEADBOX_CONFIG", "Rocket.toml")).nested())
         .merge(
             Env::prefixed("LEADBOX_")

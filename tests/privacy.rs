@@ -184,3 +184,76 @@ async fn a_contact_sales_run_leaves_the_users_email_in_no_log_url_or_analytics_e
         .unwrap();
     assert_eq!(stored, canary);
 }
+
+/// A marketing site's form left on `method="get"` sends every field in the query string; so do
+/// scanners and mistyped links. Such requests match no route, and nothing about them — the
+/// query least of all — is written to the log, at any log level.
+#[rocket::async_test]
+async fn requests_that_match_no_route_leave_their_query_out_of_the_log() {
+    let dir = TempDir::new();
+    let log = dir.path().join("server.log");
+    let port = free_port();
+    let canary = format!("canary-{}@visitor.example", uuid::Uuid::new_v4().simple());
+    let mut server = Server::start_logging(
+        dir.path(),
+        port,
+        &[("LEADBOX_LOG_FILTER", "trace")],
+        Some(&log),
+    )
+    .await;
+    let json_h = ("Content-Type", "application/json");
+    let (_, _, t) = http_full(
+        port,
+        "POST",
+        "/api/v1/auth/token",
+        &[json_h],
+        &json!({ "email": OWNER_EMAIL, "password": OWNER_PASSWORD }).to_string(),
+    )
+    .await
+    .unwrap();
+    let staff = format!(
+        "Bearer {}",
+        serde_json::from_str::<Value>(&t).unwrap()["data"]["token"]
+            .as_str()
+            .unwrap()
+    );
+    let (_, _, ws) = http_full(
+        port,
+        "GET",
+        "/api/v1/workspaces",
+        &[("Authorization", &staff)],
+        "",
+    )
+    .await
+    .unwrap();
+    let key = serde_json::from_str::<Value>(&ws).unwrap()["data"]["items"][0]["publicKey"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let query = format!("name=Ann+Visitor&email={canary}&message=Hello");
+    let paths = [
+        format!("/api/public/forms/{key}/inquiries?{query}"),
+        format!("/api/v1/nowhere?{query}"),
+        format!("/nowhere?{query}"),
+        format!("/f/{key}/nowhere?{query}"),
+    ];
+    for path in &paths {
+        let (status, _, _) = http_full(port, "GET", path, &[], "").await.unwrap();
+        assert!(
+            (400..500).contains(&status),
+            "GET {path} is a client error, not {status}"
+        );
+    }
+    server.stop();
+    drop(server);
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.contains("leadbox is listening"),
+        "the log was written: {text}"
+    );
+    assert!(!text.contains(&canary), "the log carries the email: {text}");
+    assert!(
+        !text.contains("Ann+Visitor"),
+        "the log carries the name: {text}"
+    );
+}
