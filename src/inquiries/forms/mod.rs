@@ -299,6 +299,12 @@ fn parse_field(i: usize, v: &Value, errs: &mut FieldErrors) -> Option<Field> {
         }
     };
     let mut options = vec![];
+    // Options that were sent but refused are named one by one, not also as "none listed".
+    let sent = match o.get("options") {
+        Some(Value::Array(items)) => !items.is_empty(),
+        None | Some(Value::Null) => false,
+        Some(_) => true,
+    };
     match o.get("options") {
         None | Some(Value::Null) => {}
         Some(Value::Array(items)) if items.len() <= MAX_OPTIONS => {
@@ -322,7 +328,7 @@ fn parse_field(i: usize, v: &Value, errs: &mut FieldErrors) -> Option<Field> {
         Some(_) => errs.add(&at("options"), "must be a list of strings"),
     }
     match kind {
-        Some(FieldType::Select) if options.is_empty() => {
+        Some(FieldType::Select) if options.is_empty() && !sent => {
             errs.add(&at("options"), "must list at least one option for a select")
         }
         Some(k) if k != FieldType::Select && !options.is_empty() => {
@@ -550,6 +556,21 @@ mod tests {
         assert!(e.contains_key("fields[0].label.en"));
         let e = field(json!({"key": "a", "label": "A", "options": ["x"]})).unwrap_err();
         assert_eq!(e["fields[0].options"], "are only for a select");
+        // Options sent but refused are named each, without a second "none listed".
+        let e = field(json!({"key": "size", "label": "S", "type": "select", "options": [1, ""]}))
+            .unwrap_err();
+        assert_eq!(e["fields[0].options[0]"], "must be a string");
+        assert!(e.contains_key("fields[0].options[1]"));
+        assert!(!e.contains_key("fields[0].options"), "{e:?}");
+        let e = field(json!({"key": "size", "label": "S", "type": "select", "options": "a,b"}))
+            .unwrap_err();
+        assert_eq!(e["fields[0].options"], "must be a list of strings");
+        let e = field(json!({"key": "size", "label": "S", "type": "select", "options": []}))
+            .unwrap_err();
+        assert_eq!(
+            e["fields[0].options"],
+            "must list at least one option for a select"
+        );
     }
 
     fn one(kind: FieldType, required: bool, v: Value) -> Result<Option<Answer>, String> {
