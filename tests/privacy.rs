@@ -7,6 +7,21 @@ use common::server::{free_port, http_full, Server};
 use common::{contact_body, user_token, TempDir, OWNER_EMAIL, OWNER_PASSWORD};
 use serde_json::{json, Value};
 
+/// The owner's `Authorization` value on the server at `port`.
+async fn owner_bearer(port: u16) -> String {
+    let (_, _, t) = http_full(
+        port,
+        "POST",
+        "/api/v1/auth/token",
+        &[("Content-Type", "application/json")],
+        &json!({ "email": OWNER_EMAIL, "password": OWNER_PASSWORD }).to_string(),
+    )
+    .await
+    .unwrap();
+    let v: Value = serde_json::from_str(&t).unwrap();
+    format!("Bearer {}", v["data"]["token"].as_str().unwrap())
+}
+
 #[rocket::async_test]
 async fn a_contact_sales_run_leaves_the_users_email_in_no_log_url_or_analytics_event() {
     let dir = TempDir::new();
@@ -22,21 +37,7 @@ async fn a_contact_sales_run_leaves_the_users_email_in_no_log_url_or_analytics_e
     )
     .await;
     let json_h = ("Content-Type", "application/json");
-    let (_, _, t) = http_full(
-        port,
-        "POST",
-        "/api/v1/auth/token",
-        &[json_h],
-        &json!({ "email": OWNER_EMAIL, "password": OWNER_PASSWORD }).to_string(),
-    )
-    .await
-    .unwrap();
-    let staff = format!(
-        "Bearer {}",
-        serde_json::from_str::<Value>(&t).unwrap()["data"]["token"]
-            .as_str()
-            .unwrap()
-    );
+    let staff = owner_bearer(port).await;
     let settings = json!({ "userTokenSecret": common::USER_SECRET, "salesEmail": "sales@acme.test", "schedulerUrl": "https://cal.acme.test/x" });
     http_full(
         port,
@@ -201,22 +202,7 @@ async fn requests_that_match_no_route_leave_their_query_out_of_the_log() {
         Some(&log),
     )
     .await;
-    let json_h = ("Content-Type", "application/json");
-    let (_, _, t) = http_full(
-        port,
-        "POST",
-        "/api/v1/auth/token",
-        &[json_h],
-        &json!({ "email": OWNER_EMAIL, "password": OWNER_PASSWORD }).to_string(),
-    )
-    .await
-    .unwrap();
-    let staff = format!(
-        "Bearer {}",
-        serde_json::from_str::<Value>(&t).unwrap()["data"]["token"]
-            .as_str()
-            .unwrap()
-    );
+    let staff = owner_bearer(port).await;
     let (_, _, ws) = http_full(
         port,
         "GET",
