@@ -85,7 +85,7 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     )
 }
 
-/// A connection of its own (the writer's, the checkpointer's) with every connection's settings;
+/// A connection of its own (the writer's) with every connection's settings;
 /// `what` names it in the error.
 fn open_configured(path: &Path, what: &str) -> Result<Connection, String> {
     let conn = Connection::open(path).map_err(|e| format!("{what} connection: {e}"))?;
@@ -182,7 +182,7 @@ impl Store {
             checkpoint::WRITER_AUTOCHECKPOINT,
         )
         .map_err(|e| e.to_string())?;
-        let poke = checkpoint::start(open_configured(&path, "checkpoint")?)?;
+        let poke = checkpoint::start(pool.clone())?;
         let guard = Arc::new(FileGuard::new(&path)?);
         let writer = Writer::start(conn, max_batch, metrics, on_commit, guard.clone(), poke);
         Ok(Store {
