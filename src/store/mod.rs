@@ -4,6 +4,7 @@
 pub mod checkpoint;
 pub mod events;
 pub mod guard;
+pub mod migrations;
 pub mod writer;
 
 use std::path::{Path, PathBuf};
@@ -51,10 +52,6 @@ pub struct Nobody;
 
 impl OnCommit for Nobody {
     fn committed(&self, _: Event) {}
-}
-
-mod embedded {
-    refinery::embed_migrations!("migrations");
 }
 
 /// The database file's name inside the data folder.
@@ -108,37 +105,24 @@ pub fn migrate(path: &Path) -> Result<usize, String> {
         return Err(format!("the database refused WAL mode (got {mode})"));
     }
     configure(&conn).map_err(|e| e.to_string())?;
-    let report = embedded::migrations::runner()
-        .run(&mut conn)
-        .map_err(|e| format!("migrations: {e}"))?;
-    Ok(report.applied_migrations().len())
+    migrations::run(&mut conn).map_err(|e| format!("migrations: {e}"))
 }
 
 /// Migrations compiled into this binary and not yet applied to `path` (all of them for a
 /// database that does not exist yet).
 pub fn pending_migrations(path: &Path) -> Result<usize, String> {
     if !path.exists() {
-        return Ok(embedded::migrations::runner().get_migrations().len());
+        return Ok(migrations::ALL.len());
     }
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| format!("open {}: {e}", path.display()))?;
-    let applied: i64 = conn
-        .query_row("SELECT COUNT(*) FROM refinery_schema_history", [], |r| {
-            r.get(0)
-        })
-        .unwrap_or(0);
-    let all = embedded::migrations::runner().get_migrations().len();
-    Ok(all.saturating_sub(applied as usize))
+    let applied = usize::try_from(migrations::applied_count(&conn)).unwrap_or(0);
+    Ok(migrations::ALL.len().saturating_sub(applied))
 }
 
 /// The newest migration version compiled into this binary.
 pub fn latest_migration() -> i64 {
-    embedded::migrations::runner()
-        .get_migrations()
-        .iter()
-        .map(|m| m.version() as i64)
-        .max()
-        .unwrap_or(0)
+    migrations::latest()
 }
 
 impl Store {
