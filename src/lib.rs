@@ -194,8 +194,8 @@ async fn start(
     let registry = kinds.clone();
     let rebuilt = store
         .write(move |tx| {
-            let rebuilt = leads::index::install(tx, &registry)?;
-            leads::routing::sla::install(tx, &registry)?;
+            let sla = leads::routing::sla::triggers(&registry);
+            let rebuilt = leads::index::install(tx, &registry, &sla)?;
             leads::people::backfill(tx, &registry)?;
             Ok(rebuilt)
         })

@@ -966,3 +966,86 @@ async fn retention_erases_leads_closed_longer_ago_than_the_workspace_keeps_them(
         .await;
     assert_eq!(b["data"]["email"], "open@example.com");
 }
+
+/// The `lx_` triggers and the database's schema version (which every open connection checks
+/// before it runs a statement, parsing the whole schema again when it moved).
+fn index_triggers(app: &TestApp) -> (Vec<String>, i64) {
+    let db = app.db();
+    let names = db
+        .prepare("SELECT name || ':' || sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'lx\\_%' ESCAPE '\\' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let version = db
+        .query_row("PRAGMA schema_version", [], |r| r.get(0))
+        .unwrap();
+    (names, version)
+}
+
+/// Searches for `word` and answers how many leads match.
+async fn found(app: &TestApp, owner: &str, word: &str) -> Value {
+    let (s, b) = app
+        .get(&format!("/api/v1/leads?q={word}"), Some(owner))
+        .await;
+    assert_eq!(s, Status::Ok, "{b}");
+    b["data"]["pagination"]["totalItems"].clone()
+}
+
+#[rocket::async_test]
+async fn a_restart_keeps_unchanged_index_triggers_and_makes_missing_ones_again() {
+    let dir = common::TempDir::new();
+    let first = {
+        let app = TestApp::spawn_in(dir.path()).await;
+        let owner = app.owner_token().await;
+        let (s, b) = app
+            .submit(
+                json!({ "name": "Quill Before", "email": "before@example.com",
+                "message": "walrus tusks" }),
+            )
+            .await;
+        assert_eq!(s, Status::Created, "{b}");
+        assert_eq!(found(&app, &owner, "walrus").await, 1);
+        index_triggers(&app)
+    };
+    assert!(first.0.len() >= 10, "{:?}", first.0);
+    // Nothing changed: the second start leaves the schema as it was, and capture, search and
+    // the response clock still work through the triggers the first start made.
+    {
+        let app = TestApp::spawn_in(dir.path()).await;
+        assert_eq!(index_triggers(&app), first);
+        let owner = app.owner_token().await;
+        let (s, b) = app
+            .submit(json!({ "name": "Quill After", "email": "after@example.com",
+                "message": "walrus again" }))
+            .await;
+        assert_eq!(s, Status::Created, "{b}");
+        assert_eq!(found(&app, &owner, "walrus").await, 2);
+        assert_eq!(found(&app, &owner, "again").await, 1);
+        // A note reaches the search through its trigger.
+        let id = b["data"]["id"].as_str().unwrap().to_string();
+        app.sign_in(common::OWNER_EMAIL, common::OWNER_PASSWORD)
+            .await;
+        note(&app, &id, "inquiries", "narwhal horns").await;
+        assert_eq!(found(&app, &owner, "narwhal").await, 1);
+    }
+    // A trigger gone missing (dropped by hand) is made again at the next start, with the rest.
+    {
+        let db = rusqlite::Connection::open(dir.path().join("leadbox.db")).unwrap();
+        let name = first.0.iter().find(|t| t.contains("_insert")).unwrap();
+        let name = name.split(':').next().unwrap();
+        db.execute_batch(&format!("DROP TRIGGER {name};")).unwrap();
+    }
+    let app = TestApp::spawn_in(dir.path()).await;
+    let (names, version) = index_triggers(&app);
+    assert_eq!(names, first.0);
+    assert!(version > first.1);
+    let owner = app.owner_token().await;
+    let (s, b) = app
+        .submit(json!({ "name": "Quill Third", "email": "third@example.com",
+            "message": "walrus thrice" }))
+        .await;
+    assert_eq!(s, Status::Created, "{b}");
+    assert_eq!(found(&app, &owner, "walrus").await, 3);
+}

@@ -137,7 +137,7 @@ fn insert(kind: &dyn LeadKind, ix: &IndexSql, cond: &str, fresh: bool, notes: &s
     insert
 }
 
-/// The kind's triggers (dropped and created again at every start).
+/// The kind's triggers (made again at a start that finds them changed or missing).
 fn triggers(kind: &dyn LeadKind, ix: &IndexSql) -> String {
     let kid = kind
         .id()
@@ -265,46 +265,94 @@ fn signature(ddl: &str) -> String {
     crate::util::sha256_hex(ddl)
 }
 
-/// Creates the index triggers of every registered kind and rebuilds the index of any kind
-/// whose definition changed since the last start (or that was never indexed). Runs in one
-/// transaction of the writer at start.
-pub fn install(conn: &Connection, kinds: &Registry) -> Result<usize, ApiError> {
-    let old: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'lx\\_%' ESCAPE '\\'")?
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    for name in old {
-        conn.execute_batch(&format!("DROP TRIGGER IF EXISTS \"{name}\";"))?;
-    }
-    let mut rebuilt = 0;
+/// The row of `lead_index_state` that fingerprints the installed triggers (beside the
+/// kinds' index signatures).
+const TRIGGERS_STATE: &str = "#triggers";
+
+/// A fingerprint of the `lx_` triggers the database holds now.
+fn installed_triggers(conn: &Connection) -> Result<String, ApiError> {
+    let all: String = conn.query_row(
+        "SELECT COALESCE(group_concat(name || char(10) || sql, char(10)), '') FROM (
+             SELECT name, sql FROM sqlite_master
+             WHERE type = 'trigger' AND name LIKE 'lx\\_%' ESCAPE '\\' ORDER BY name)",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(signature(&all))
+}
+
+/// Creates the index triggers of every registered kind (and `more_triggers`, other `lx_`
+/// triggers that read the index) and rebuilds the index of any kind whose definition changed
+/// since the last start (or that was never indexed). Runs in one transaction of the writer at
+/// start. When nothing changed, the triggers are left as they are: making them again changes
+/// the schema, and every open connection would then parse all of it again.
+pub fn install(
+    conn: &Connection,
+    kinds: &Registry,
+    more_triggers: &str,
+) -> Result<usize, ApiError> {
+    let state = |key: &str| -> Result<Option<String>, ApiError> {
+        Ok(rusqlite::OptionalExtension::optional(conn.query_row(
+            "SELECT signature FROM lead_index_state WHERE kind = ?1",
+            [key],
+            |r| r.get(0),
+        ))?)
+    };
+    let mut plan = vec![];
+    let mut wanted = String::new();
     for kind in kinds.all() {
         let ix = kind.index();
         let ddl = triggers(kind.as_ref(), &ix);
         let sig = signature(&format!("{ddl}{SHARED_TRIGGERS}"));
-        let known: Option<String> = rusqlite::OptionalExtension::optional(conn.query_row(
-            "SELECT signature FROM lead_index_state WHERE kind = ?1",
-            [kind.id()],
-            |r| r.get(0),
-        ))?;
-        if known.as_deref() != Some(sig.as_str()) {
-            conn.execute(
-                "DELETE FROM lead_fts WHERE rowid IN (SELECT rid FROM lead_index WHERE kind = ?1)",
-                [kind.id()],
-            )?;
-            conn.execute("DELETE FROM lead_index WHERE kind = ?1", [kind.id()])?;
-            conn.execute_batch(&upsert(kind.as_ref(), &ix, "1", true))?;
-            conn.execute(NOTES_OF_ALL, [kind.id()])?;
-            conn.execute("DELETE FROM lead_pending WHERE kind = ?1", [kind.id()])?;
-            conn.execute(
-                "INSERT INTO lead_index_state (kind, signature) VALUES (?1, ?2)
-                 ON CONFLICT (kind) DO UPDATE SET signature = excluded.signature",
-                [kind.id(), sig.as_str()],
-            )?;
-            rebuilt += 1;
-        }
-        conn.execute_batch(&ddl)?;
+        let stale = state(kind.id())?.as_deref() != Some(sig.as_str());
+        wanted.push_str(&ddl);
+        plan.push((kind, ix, ddl, sig, stale));
     }
-    conn.execute_batch(SHARED_TRIGGERS)?;
+    wanted.push_str(SHARED_TRIGGERS);
+    wanted.push_str(more_triggers);
+    let wanted = signature(&wanted);
+    let unchanged = state(TRIGGERS_STATE)?
+        == Some(format!("{wanted} {}", installed_triggers(conn)?))
+        && plan.iter().all(|p| !p.4);
+    let mut rebuilt = 0;
+    if !unchanged {
+        let old: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'lx\\_%' ESCAPE '\\'")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for name in old {
+            conn.execute_batch(&format!("DROP TRIGGER IF EXISTS \"{name}\";"))?;
+        }
+        for (kind, ix, ddl, sig, stale) in &plan {
+            if *stale {
+                conn.execute(
+                    "DELETE FROM lead_fts WHERE rowid IN (SELECT rid FROM lead_index WHERE kind = ?1)",
+                    [kind.id()],
+                )?;
+                conn.execute("DELETE FROM lead_index WHERE kind = ?1", [kind.id()])?;
+                conn.execute_batch(&upsert(kind.as_ref(), ix, "1", true))?;
+                conn.execute(NOTES_OF_ALL, [kind.id()])?;
+                conn.execute("DELETE FROM lead_pending WHERE kind = ?1", [kind.id()])?;
+                conn.execute(
+                    "INSERT INTO lead_index_state (kind, signature) VALUES (?1, ?2)
+                     ON CONFLICT (kind) DO UPDATE SET signature = excluded.signature",
+                    [kind.id(), sig.as_str()],
+                )?;
+                rebuilt += 1;
+            }
+            conn.execute_batch(ddl)?;
+        }
+        conn.execute_batch(SHARED_TRIGGERS)?;
+        conn.execute_batch(more_triggers)?;
+        conn.execute(
+            "INSERT INTO lead_index_state (kind, signature) VALUES (?1, ?2)
+             ON CONFLICT (kind) DO UPDATE SET signature = excluded.signature",
+            [
+                TRIGGERS_STATE,
+                &format!("{wanted} {}", installed_triggers(conn)?),
+            ],
+        )?;
+    }
     // The term list a half-typed word is widened from (a view of the index; it stores nothing).
     conn.execute_batch(
         "CREATE VIRTUAL TABLE IF NOT EXISTS lead_fts_terms USING fts5vocab(lead_fts, instance);",

@@ -114,9 +114,10 @@ pub fn waiting(kind: &dyn LeadKind) -> Vec<&'static str> {
 }
 
 /// The triggers that note a lead's first response: the index row of a lead leaving its
-/// waiting statuses stops its clock, with who held it then. Made again at every start,
-/// after the index's own (`lx_` triggers are dropped by `index::install`).
-pub fn install(conn: &Connection, kinds: &Registry) -> Result<(), ApiError> {
+/// waiting statuses stops its clock, with who held it then. `index::install` makes them with
+/// its own.
+pub fn triggers(kinds: &Registry) -> String {
+    let mut ddl = String::new();
     for kind in kinds.all() {
         let kid = kind
             .id()
@@ -127,16 +128,16 @@ pub fn install(conn: &Connection, kinds: &Registry) -> Result<(), ApiError> {
             .collect::<Vec<_>>()
             .join(", ");
         let list = if list.is_empty() { "''".into() } else { list };
-        conn.execute_batch(&format!(
+        ddl.push_str(&format!(
             "CREATE TRIGGER lx_sla_{kid} AFTER UPDATE OF status ON lead_index
              WHEN NEW.kind = '{kid}' AND NEW.status NOT IN ({list})
              BEGIN
                  UPDATE lead_sla SET responded_at = NEW.updated_at, responder_id = NEW.assignee_id
                  WHERE lead_id = NEW.id AND responded_at IS NULL;
              END;"
-        ))?;
+        ));
     }
-    Ok(())
+    ddl
 }
 
 /// `(l.kind = … AND l.status IN (…)) OR …`: the index rows still waiting for a response.
