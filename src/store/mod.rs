@@ -152,9 +152,12 @@ impl Store {
                 .thread_name_pattern("leadbox-pool")
                 .build(),
         );
+        // No connection opened before the writer's start-up work: the index triggers a fresh
+        // database gets then change the schema, and every connection already open would parse
+        // all of it again (keeping both copies in its allocator's memory).
         let pool = Pool::builder()
             .max_size(8)
-            .min_idle(Some(1))
+            .min_idle(Some(0))
             .thread_pool(upkeep)
             .connection_timeout(Duration::from_secs(5))
             .build(manager)
