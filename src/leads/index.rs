@@ -269,16 +269,19 @@ fn signature(ddl: &str) -> String {
 /// kinds' index signatures).
 const TRIGGERS_STATE: &str = "#triggers";
 
-/// A fingerprint of the `lx_` triggers the database holds now.
-fn installed_triggers(conn: &Connection) -> Result<String, ApiError> {
-    let all: String = conn.query_row(
-        "SELECT COALESCE(group_concat(name || char(10) || sql, char(10)), '') FROM (
-             SELECT name, sql FROM sqlite_master
-             WHERE type = 'trigger' AND name LIKE 'lx\\_%' ESCAPE '\\' ORDER BY name)",
-        [],
-        |r| r.get(0),
-    )?;
-    Ok(signature(&all))
+/// The `lx_` triggers the database holds now: their names, and a fingerprint of their names
+/// and SQL.
+fn installed_triggers(conn: &Connection) -> Result<(Vec<String>, String), ApiError> {
+    let rows: Vec<(String, String)> = conn
+        .prepare(
+            "SELECT name, sql FROM sqlite_master
+             WHERE type = 'trigger' AND name LIKE 'lx\\_%' ESCAPE '\\' ORDER BY name",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let all: Vec<String> = rows.iter().map(|(n, sql)| format!("{n}\n{sql}")).collect();
+    let names = rows.into_iter().map(|(n, _)| n).collect();
+    Ok((names, signature(&all.join("\n"))))
 }
 
 /// Creates the index triggers of every registered kind (and `more_triggers`, other `lx_`
@@ -298,6 +301,14 @@ pub fn install(
             |r| r.get(0),
         ))?)
     };
+    let set_state = |key: &str, value: &str| -> Result<(), ApiError> {
+        conn.execute(
+            "INSERT INTO lead_index_state (kind, signature) VALUES (?1, ?2)
+             ON CONFLICT (kind) DO UPDATE SET signature = excluded.signature",
+            [key, value],
+        )?;
+        Ok(())
+    };
     let mut plan = vec![];
     let mut wanted = String::new();
     for kind in kinds.all() {
@@ -311,15 +322,11 @@ pub fn install(
     wanted.push_str(SHARED_TRIGGERS);
     wanted.push_str(more_triggers);
     let wanted = signature(&wanted);
-    let unchanged = state(TRIGGERS_STATE)?
-        == Some(format!("{wanted} {}", installed_triggers(conn)?))
-        && plan.iter().all(|p| !p.4);
+    let (old, installed) = installed_triggers(conn)?;
+    let unchanged = state(TRIGGERS_STATE)? == Some(format!("{wanted} {installed}"))
+        && plan.iter().all(|(.., stale)| !stale);
     let mut rebuilt = 0;
     if !unchanged {
-        let old: Vec<String> = conn
-            .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'lx\\_%' ESCAPE '\\'")?
-            .query_map([], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
         for name in old {
             conn.execute_batch(&format!("DROP TRIGGER IF EXISTS \"{name}\";"))?;
         }
@@ -333,25 +340,15 @@ pub fn install(
                 conn.execute_batch(&upsert(kind.as_ref(), ix, "1", true))?;
                 conn.execute(NOTES_OF_ALL, [kind.id()])?;
                 conn.execute("DELETE FROM lead_pending WHERE kind = ?1", [kind.id()])?;
-                conn.execute(
-                    "INSERT INTO lead_index_state (kind, signature) VALUES (?1, ?2)
-                     ON CONFLICT (kind) DO UPDATE SET signature = excluded.signature",
-                    [kind.id(), sig.as_str()],
-                )?;
+                set_state(kind.id(), sig)?;
                 rebuilt += 1;
             }
             conn.execute_batch(ddl)?;
         }
         conn.execute_batch(SHARED_TRIGGERS)?;
         conn.execute_batch(more_triggers)?;
-        conn.execute(
-            "INSERT INTO lead_index_state (kind, signature) VALUES (?1, ?2)
-             ON CONFLICT (kind) DO UPDATE SET signature = excluded.signature",
-            [
-                TRIGGERS_STATE,
-                &format!("{wanted} {}", installed_triggers(conn)?),
-            ],
-        )?;
+        let (_, installed) = installed_triggers(conn)?;
+        set_state(TRIGGERS_STATE, &format!("{wanted} {installed}"))?;
     }
     // The term list a half-typed word is widened from (a view of the index; it stores nothing).
     conn.execute_batch(
