@@ -84,21 +84,25 @@ pub fn resolve(
     who: &Who<'_>,
     now: &str,
 ) -> Result<Option<String>, ApiError> {
-    let ekey = who.email.and_then(email_key);
-    let ukey = who.end_user_id.map(user_key);
+    let keys = [who.end_user_id.map(user_key), who.email.and_then(email_key)];
+    // The person, and which key found them (already theirs: not attached again).
     let mut found = None;
-    if let Some(k) = &ukey {
-        found = find_key(conn, ws, k)?;
-    }
-    if found.is_none() {
-        if let Some(k) = &ekey {
-            found = find_key(conn, ws, k)?;
+    for (i, k) in keys.iter().enumerate() {
+        if let Some(p) = k
+            .as_deref()
+            .map(|k| find_key(conn, ws, k))
+            .transpose()?
+            .flatten()
+        {
+            found = Some((p, i));
+            break;
         }
     }
+    let by = found.as_ref().map(|(_, i)| *i);
     let person = match found {
-        Some(p) => p,
+        Some((p, _)) => p,
         None => {
-            if ekey.is_none() && ukey.is_none() {
+            if keys.iter().all(Option::is_none) {
                 return Ok(None);
             }
             let id = crate::util::new_id(PREFIX);
@@ -109,8 +113,10 @@ pub fn resolve(
             id
         }
     };
-    for k in [ukey, ekey].into_iter().flatten() {
-        add_key(conn, ws, &k, &person)?;
+    for (i, k) in keys.iter().enumerate() {
+        if let (Some(k), false) = (k, by == Some(i)) {
+            add_key(conn, ws, k, &person)?;
+        }
     }
     Ok(Some(person))
 }
