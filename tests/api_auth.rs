@@ -182,6 +182,43 @@ async fn a_body_over_64_kib_is_413() {
 }
 
 #[rocket::async_test]
+async fn a_body_of_exactly_64_kib_is_read_and_one_byte_more_is_413() {
+    let app = TestApp::spawn().await;
+    // Pad a wrong password so the whole body is `len` bytes long.
+    let body = |len: usize| {
+        let shell = json!({ "email": OWNER_EMAIL, "password": "" }).to_string();
+        json!({ "email": OWNER_EMAIL, "password": "x".repeat(len - shell.len()) }).to_string()
+    };
+    let limit = 64 * 1024;
+    let fits = body(limit);
+    assert_eq!(fits.len(), limit);
+    let (s, b) = app
+        .send(
+            Method::Post,
+            "/api/v1/auth/token",
+            None,
+            &[],
+            Some((ContentType::JSON, fits)),
+        )
+        .await;
+    // Read whole and judged on its merits: the password is wrong (or too long), never 413.
+    assert_ne!(s, Status::PayloadTooLarge, "{b}");
+    assert!(s.code >= 400 && s.code < 500, "{s} {b}");
+    let over = body(limit + 1);
+    let (s, b) = app
+        .send(
+            Method::Post,
+            "/api/v1/auth/token",
+            None,
+            &[],
+            Some((ContentType::JSON, over)),
+        )
+        .await;
+    assert_eq!(s, Status::PayloadTooLarge);
+    assert_error(&b, "PAYLOAD_TOO_LARGE", None);
+}
+
+#[rocket::async_test]
 async fn repeated_failures_on_one_account_are_throttled_with_retry_after() {
     let app = TestApp::spawn().await;
     let mut last = Status::Ok;

@@ -65,7 +65,29 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Inquiry> {
 }
 
 /// Stores a new inquiry.
-pub fn insert(conn: &Connection, i: &mut Inquiry) -> Result<(), ApiError> {
+/// A new inquiry's JSON columns, written out before its writer job so that the single writer
+/// only binds them.
+pub struct JsonColumns {
+    spam_reasons: String,
+    answers: String,
+    attribution: Option<String>,
+}
+
+impl JsonColumns {
+    /// The columns of `i`.
+    pub fn of(i: &Inquiry) -> JsonColumns {
+        JsonColumns {
+            spam_reasons: serde_json::to_string(&i.spam_reasons).unwrap_or_else(|_| "[]".into()),
+            answers: super::forms::answers_json(&i.answers),
+            attribution: i
+                .attribution
+                .as_ref()
+                .and_then(|a| serde_json::to_string(a).ok()),
+        }
+    }
+}
+
+pub fn insert(conn: &Connection, i: &mut Inquiry, json: &JsonColumns) -> Result<(), ApiError> {
     let who = people::Who {
         email: Some(&i.contact.email),
         end_user_id: None,
@@ -96,16 +118,14 @@ pub fn insert(conn: &Connection, i: &mut Inquiry) -> Result<(), ApiError> {
         c.locale,
         i.status.as_str(),
         i.spam as i64,
-        serde_json::to_string(&i.spam_reasons).unwrap_or_else(|_| "[]".into()),
+        json.spam_reasons,
         i.source,
         i.created_at,
         i.person_id,
         i.spam_score,
         i.form_id,
-        super::forms::answers_json(&i.answers),
-        i.attribution
-            .as_ref()
-            .and_then(|a| serde_json::to_string(a).ok()),
+        json.answers,
+        json.attribution,
         i.attribution.as_ref().map(|a| a.source()),
         i.quarantined as i64,
         i.origin,

@@ -108,33 +108,37 @@ pub async fn create(
         deleted_at: None,
         person_id: None,
     };
+    // Everything that is only serialising happens here, not on the single writer.
+    let (topic, data) = if inquiry.quarantined {
+        (
+            QUARANTINED,
+            json!({ "id": inquiry.id, "origin": inquiry.origin, "formId": inquiry.form_id }),
+        )
+    } else if inquiry.spam {
+        (
+            SPAM_RECEIVED,
+            json!({
+                "id": inquiry.id,
+                "score": inquiry.spam_score,
+                "reasons": inquiry.spam_reasons,
+            }),
+        )
+    } else {
+        (SUBMITTED, inquiry.submitted_data())
+    };
+    let text = data.to_string();
+    let event = NewEvent {
+        workspace_id: Some(inquiry.workspace_id.clone()),
+        topic: topic.into(),
+        subject_id: Some(inquiry.id.clone()),
+        actor_id: actor,
+        data,
+    };
+    let columns = queries::JsonColumns::of(&inquiry);
     app.store
         .write_deferring(move |tx| {
-            queries::insert(tx, &mut inquiry)?;
-            let (topic, data) = if inquiry.quarantined {
-                (
-                    QUARANTINED,
-                    json!({ "id": inquiry.id, "origin": inquiry.origin, "formId": inquiry.form_id }),
-                )
-            } else if inquiry.spam {
-                (
-                    SPAM_RECEIVED,
-                    json!({
-                        "id": inquiry.id,
-                        "score": inquiry.spam_score,
-                        "reasons": inquiry.spam_reasons,
-                    }),
-                )
-            } else {
-                (SUBMITTED, inquiry.submitted_data())
-            };
-            tx.append(NewEvent {
-                workspace_id: Some(inquiry.workspace_id.clone()),
-                topic: topic.into(),
-                subject_id: Some(inquiry.id.clone()),
-                actor_id: actor,
-                data,
-            })?;
+            queries::insert(tx, &mut inquiry, &columns)?;
+            tx.append_text(event, &text)?;
             let at = (inquiry.workspace_id.as_str(), inquiry.id.as_str());
             let kind = &super::kind::Inquiries;
             let held = inquiry.spam || inquiry.quarantined;

@@ -48,13 +48,20 @@ const INSERT: &str =
 
 /// Appends `ev`; the caller's transaction makes it durable with the change.
 pub fn insert(conn: &Connection, ev: NewEvent) -> Result<Event, ApiError> {
+    let text = ev.data.to_string();
+    insert_text(conn, ev, &text)
+}
+
+/// Appends `ev` whose data the caller has already written out as `text` (outside the
+/// writer, for the capture path).
+pub fn insert_text(conn: &Connection, ev: NewEvent, text: &str) -> Result<Event, ApiError> {
     let created_at = util::now_str();
     conn.prepare_cached(INSERT)?.execute(params![
         ev.workspace_id,
         ev.topic,
         ev.subject_id,
         ev.actor_id,
-        ev.data.to_string(),
+        text,
         created_at
     ])?;
     Ok(Event {

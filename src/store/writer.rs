@@ -64,9 +64,20 @@ impl<'c> Tx<'c> {
     /// Appends an event to the durable log in this transaction; it is published after commit.
     pub fn append(&mut self, ev: NewEvent) -> Result<i64, ApiError> {
         let event = super::events::insert(self.conn, ev)?;
+        Ok(self.keep(event))
+    }
+
+    /// Like [`Tx::append`], for an event whose data was written out as `text` before the job
+    /// (so the single writer only binds it).
+    pub fn append_text(&mut self, ev: NewEvent, text: &str) -> Result<i64, ApiError> {
+        let event = super::events::insert_text(self.conn, ev, text)?;
+        Ok(self.keep(event))
+    }
+
+    fn keep(&mut self, event: Event) -> i64 {
         let id = event.id;
         self.events.push(event);
-        Ok(id)
+        id
     }
 }
 
