@@ -7,7 +7,8 @@ use std::sync::Arc;
 use common::TempDir;
 use leadbox::error::ApiError;
 use leadbox::ops::metrics::Metrics;
-use leadbox::store::{Event, NewEvent, OnCommit, Store};
+use leadbox::store::writer::CATCH_UP_CHUNK;
+use leadbox::store::{Backlog, Event, NewEvent, OnCommit, Store};
 use serde_json::json;
 
 /// Collects what the writer reports after each commit: the store needs no realtime hub.
@@ -286,4 +287,123 @@ fn the_log_is_checkpointed_in_the_background_while_the_writer_goes_on() {
         .unwrap();
     assert_eq!(n, 60);
     assert_eq!(rows(&dir), 60);
+}
+
+/// A backlog that moves rows from `noted` to `done`, oldest first, and records each catch-up:
+/// the most it was asked for and how much it did.
+#[derive(Default)]
+struct Moves {
+    calls: std::sync::Mutex<Vec<(Option<usize>, usize)>>,
+}
+
+impl Backlog for Moves {
+    fn pending(&self, conn: &rusqlite::Connection) -> Result<bool, ApiError> {
+        Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM noted)", [], |r| r.get(0))?)
+    }
+
+    fn catch_up(
+        &self,
+        conn: &rusqlite::Connection,
+        most: Option<usize>,
+    ) -> Result<usize, ApiError> {
+        let limit = most.map_or(-1, |m| m as i64);
+        let n = conn.execute(
+            "INSERT INTO done (n) SELECT n FROM noted ORDER BY n LIMIT ?1",
+            [limit],
+        )?;
+        conn.execute("DELETE FROM noted WHERE n <= (SELECT MAX(n) FROM done)", [])?;
+        self.calls.lock().unwrap().push((most, n));
+        Ok(n)
+    }
+}
+
+fn count(dir: &TempDir, table: &str) -> i64 {
+    rusqlite::Connection::open(dir.path().join("leadbox.db"))
+        .unwrap()
+        .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn under_load_the_backlog_is_caught_up_a_chunk_per_batch_and_whole_when_quiet_or_read() {
+    let dir = TempDir::new();
+    let (store, _) = open(&dir, 512);
+    rusqlite::Connection::open(dir.path().join("leadbox.db"))
+        .unwrap()
+        .execute_batch(
+            "CREATE TABLE noted (n INTEGER PRIMARY KEY); CREATE TABLE done (n INTEGER PRIMARY KEY);",
+        )
+        .unwrap();
+    let moves = Arc::new(Moves::default());
+    store.defer_to(moves.clone());
+    let rt = rocket::tokio::runtime::Runtime::new().unwrap();
+    let next = Arc::new(std::sync::atomic::AtomicI64::new(0));
+    // Sixteen writers that each leave twenty notes per job, for 400 ms: the backlog grows
+    // past a chunk between catch-ups.
+    let load = |ms: u64| {
+        let until = std::time::Instant::now() + std::time::Duration::from_millis(ms);
+        rt.block_on(async {
+            let mut tasks = vec![];
+            for _ in 0..16 {
+                let (s, next) = (store.clone(), next.clone());
+                tasks.push(rocket::tokio::spawn(async move {
+                    while std::time::Instant::now() < until {
+                        let base = next.fetch_add(20, std::sync::atomic::Ordering::SeqCst);
+                        s.write_deferring(move |tx| {
+                            for n in base..base + 20 {
+                                tx.execute("INSERT INTO noted (n) VALUES (?1)", [n])?;
+                            }
+                            Ok(())
+                        })
+                        .await
+                        .unwrap();
+                    }
+                }));
+            }
+            for t in tasks {
+                t.await.unwrap();
+            }
+        })
+    };
+    load(400);
+    let chunked: Vec<(Option<usize>, usize)> = moves
+        .calls
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(most, _)| most.is_some())
+        .copied()
+        .collect();
+    assert!(
+        !chunked.is_empty(),
+        "under steady load no batch caught the backlog up by the chunk"
+    );
+    assert!(
+        chunked
+            .iter()
+            .all(|&(most, n)| most == Some(CATCH_UP_CHUNK) && n <= CATCH_UP_CHUNK),
+        "a batch under load caught up more than a chunk: {chunked:?}"
+    );
+    assert!(
+        chunked.iter().any(|&(_, n)| n == CATCH_UP_CHUNK),
+        "the backlog never outgrew a chunk, so nothing was left to the next batch: {chunked:?}"
+    );
+    // Once the queue is quiet the writer catches up the rest on its own.
+    let total = next.load(std::sync::atomic::Ordering::SeqCst);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while count(&dir, "noted") > 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!((count(&dir, "noted"), count(&dir, "done")), (0, total));
+    // A job that may not run behind the backlog finds all of it done, however much was left.
+    load(150);
+    let total = next.load(std::sync::atomic::Ordering::SeqCst);
+    let seen = rt
+        .block_on(store.write(|tx| {
+            let left: i64 = tx.query_row("SELECT COUNT(*) FROM noted", [], |r| r.get(0))?;
+            let done: i64 = tx.query_row("SELECT COUNT(*) FROM done", [], |r| r.get(0))?;
+            Ok((left, done))
+        }))
+        .unwrap();
+    assert_eq!(seen, (0, total));
 }

@@ -195,7 +195,7 @@ impl Indexer {
             let ix = kind.index();
             let id = kind.id().replace('\'', "");
             let cond = format!(
-                "{} IN (SELECT key FROM lead_pending WHERE kind = '{id}')",
+                "{} IN (SELECT key FROM lead_pending WHERE kind = '{id}' AND seq <= :upto)",
                 ix.key
             );
             let sql = insert(kind.as_ref(), &ix, &cond, false, NOTES_OF_NEW);
@@ -208,7 +208,7 @@ impl Indexer {
                 (s, rows)
             }));
         }
-        statements.push(("DELETE FROM lead_pending".into(), false));
+        statements.push(("DELETE FROM lead_pending WHERE seq <= :upto".into(), false));
         Indexer { statements }
     }
 }
@@ -220,10 +220,24 @@ impl crate::store::Backlog for Indexer {
             .query_row([], |r| r.get(0))?)
     }
 
-    fn catch_up(&self, conn: &Connection) -> Result<usize, ApiError> {
+    fn catch_up(&self, conn: &Connection, most: Option<usize>) -> Result<usize, ApiError> {
+        // The oldest `most` notes (their last sequence number), or every one.
+        let upto = match most {
+            Some(m) => conn
+                .prepare_cached("SELECT seq FROM lead_pending ORDER BY seq LIMIT 1 OFFSET ?1")?
+                .query_row(
+                    [i64::try_from(m.saturating_sub(1)).unwrap_or(i64::MAX)],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .unwrap_or(i64::MAX),
+            None => i64::MAX,
+        };
         let mut n = 0;
         for (sql, rows) in &self.statements {
-            let changed = conn.prepare_cached(sql)?.execute([])?;
+            let changed = conn
+                .prepare_cached(sql)?
+                .execute(rusqlite::named_params! { ":upto": upto })?;
             if *rows {
                 n += changed;
             }
@@ -355,7 +369,7 @@ pub fn install(
         "CREATE VIRTUAL TABLE IF NOT EXISTS lead_fts_terms USING fts5vocab(lead_fts, instance);",
     )?;
     // Leads noted but not indexed when the last run stopped.
-    crate::store::Backlog::catch_up(&Indexer::new(kinds), conn)?;
+    crate::store::Backlog::catch_up(&Indexer::new(kinds), conn, None)?;
     conn.execute("DELETE FROM lead_counts WHERE n = 0", [])?;
     Ok(rebuilt)
 }

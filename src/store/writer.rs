@@ -8,8 +8,10 @@
 //!
 //! Work derived from what jobs wrote (the lead index) can be left to a [`Backlog`]: a job sent
 //! with [`Writer::exec_deferring`] leaves it behind; the writer catches it up before any other
-//! job, inside the batch that has waited [`CATCH_UP_AFTER`], when the queue goes quiet, and
-//! when a reader asks ([`Writer::catch_up`]) — so hundreds of captures share one catch-up.
+//! job, when the queue goes quiet, and when a reader asks ([`Writer::catch_up`]) — so hundreds
+//! of captures share one catch-up. Under steady load, once the backlog has waited
+//! [`CATCH_UP_AFTER`], each batch catches up at most [`CATCH_UP_CHUNK`] of it, oldest first,
+//! so no batch (and no job queued behind it) waits for the whole of it.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -30,12 +32,17 @@ use crate::ops::metrics::Metrics;
 pub trait Backlog: Send + Sync + 'static {
     /// True when something is noted and not yet done.
     fn pending(&self, conn: &Connection) -> Result<bool, ApiError>;
-    /// Does everything noted; answers how much.
-    fn catch_up(&self, conn: &Connection) -> Result<usize, ApiError>;
+    /// Does what is noted, oldest first: at most `most` notes, or all of them; answers how
+    /// much.
+    fn catch_up(&self, conn: &Connection, most: Option<usize>) -> Result<usize, ApiError>;
 }
 
-/// Longest a backlog waits under steady load before a batch catches it up.
+/// Longest a backlog waits under steady load before batches start catching it up.
 pub const CATCH_UP_AFTER: Duration = Duration::from_millis(20);
+/// Most notes one batch catches up under load; an older backlog is caught up over the batches
+/// that follow. Every job queued behind a batch waits for its catch-up, so a whole backlog at
+/// once (a few hundred leads at full load, 5-15 ms) made the slowest answers.
+pub const CATCH_UP_CHUNK: usize = 128;
 /// How long the queue stays quiet before the writer catches up on its own.
 const QUIET: Duration = Duration::from_millis(5);
 
@@ -55,7 +62,7 @@ impl<'c> Tx<'c> {
     pub fn catch_up(&self) -> Result<(), ApiError> {
         if let Some(b) = self.backlog {
             if b.pending(self.conn)? {
-                b.catch_up(self.conn)?;
+                b.catch_up(self.conn, None)?;
             }
         }
         Ok(())
@@ -320,13 +327,14 @@ fn undo(conn: &Connection, savepoint: &str) {
     let _ = sql(conn, &format!("RELEASE {savepoint}"));
 }
 
-/// Catches the backlog up inside the open transaction, in a savepoint of its own: a failure
-/// leaves it behind (and logged) without failing the jobs around it.
-fn catch_up(conn: &Connection, backlog: &dyn Backlog) -> bool {
+/// Catches the backlog up (at most `most` notes of it) inside the open transaction, in a
+/// savepoint of its own: a failure leaves it behind (and logged) without failing the jobs
+/// around it.
+fn catch_up(conn: &Connection, backlog: &dyn Backlog, most: Option<usize>) -> bool {
     if sql(conn, "SAVEPOINT backlog").is_err() {
         return false;
     }
-    match backlog.catch_up(conn) {
+    match backlog.catch_up(conn, most) {
         Ok(_) => sql(conn, "RELEASE backlog").is_ok(),
         Err(e) => {
             tracing::error!(cause = %e, "catching up the backlog failed; it stays behind");
@@ -338,7 +346,8 @@ fn catch_up(conn: &Connection, backlog: &dyn Backlog) -> bool {
 
 /// Runs one batch in one transaction; returns each job's finisher, the committed events and
 /// whether the commit itself succeeded. The backlog is caught up before every job that may
-/// not run behind it, and at the end when it has waited long enough (or `now`).
+/// not run behind it, and at the end when it has waited long enough: a chunk of it per batch
+/// under load, all of it when `now` (the queue is quiet).
 fn commit_batch(
     conn: &Connection,
     batch: &mut Vec<Job>,
@@ -362,7 +371,7 @@ fn commit_batch(
     let mut maybe = was.is_some();
     for job in batch.drain(..) {
         if let (Some(b), false, true) = (backlog, job.defer, maybe) {
-            maybe = !catch_up(conn, b);
+            maybe = !catch_up(conn, b, None);
         }
         let mark = tx.events.len();
         if let Err(e) = sql(conn, "SAVEPOINT job") {
@@ -394,8 +403,12 @@ fn commit_batch(
             Ok(false) => {}
             Ok(true) => {
                 let first = was.unwrap_or_else(Instant::now);
-                let caught = (now || first.elapsed() >= CATCH_UP_AFTER) && catch_up(conn, b);
+                let most = (!now).then_some(CATCH_UP_CHUNK);
+                let caught = (now || first.elapsed() >= CATCH_UP_AFTER)
+                    && catch_up(conn, b, most)
+                    && (most.is_none() || !b.pending(conn).unwrap_or(true));
                 if !caught {
+                    // What is left has waited since then: the next batch goes on with it.
                     since = Some(first);
                 }
             }
