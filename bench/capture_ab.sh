@@ -16,6 +16,8 @@ PORT="${LEADBOX_BENCH_PORT:-8131}"
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 command -v jq >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq >/dev/null; }
 
+. "$ROOT/bench/lib.sh"
+
 ticks() { awk '{print $14 + $15}' "$1"; }
 writer_stat() {
   local t
@@ -25,18 +27,9 @@ writer_stat() {
 }
 
 round() {
-  local bin="$1" label="$2" data pid token key base="http://127.0.0.1:$PORT"
-  data="$(mktemp -d /tmp/leadbox-ab-XXXXXX)"
-  LEADBOX_DATA_DIR="$data" LEADBOX_PORT="$PORT" LEADBOX_LOG_FILTER=warn \
-    LEADBOX_BOOTSTRAP_EMAIL=bench@example.com LEADBOX_BOOTSTRAP_PASSWORD=bench-password-1 \
-    "$bin" >"$data/serve.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 100); do curl -fsS -o /dev/null "$base/readyz" 2>/dev/null && break; sleep 0.1; done
-  token="$(curl -fsS "$base/api/v1/auth/token" -H 'content-type: application/json' \
-    -d '{"email":"bench@example.com","password":"bench-password-1"}' | jq -r .data.token)"
-  key="$(curl -fsS -X PATCH "$base/api/v1/workspaces/default" -H "authorization: Bearer $token" \
-    -H 'content-type: application/json' \
-    -d '{"rateLimits":{"publicPerIpPerMinute":0,"publicPerWorkspacePerMinute":0}}' | jq -r .data.publicKey)"
+  local bin="$1" label="$2"
+  leadbox_start "$bin" "$PORT"
+  local pid="$LB_PID" key="$LB_KEY" base="$LB_BASE"
   sleep 1
   local ws c0 c1 w0 w1 out hz
   ws="$(writer_stat "$pid")"
@@ -54,8 +47,8 @@ round() {
       n = s["ok_2xx"]
       printf "ROUND %s ok_rps=%s p50_ms=%s p99_ms=%s server_us_per_capture=%.1f writer_us_per_capture=%.1f server_over_10ms_pct=%s\n",
         label, s["ok_rps"], s["p50_ms"], s["p99_ms"], c / hz * 1e6 / n, w / hz * 1e6 / n, slow }' "$out"
-  kill "$pid"; wait "$pid" 2>/dev/null || true
-  rm -rf "$data" "$out"
+  leadbox_stop
+  rm -f "$out"
 }
 
 {

@@ -19,20 +19,11 @@ STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 LOG="$OUT/$STAMP-capture-during-snapshots.txt"
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 command -v jq >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq >/dev/null; }
+. "$ROOT/bench/lib.sh"
 
 round() { # $1 = none|one|loop, $2 = round number
-  local data pid token key base="http://127.0.0.1:$PORT" bin="$ROOT/target/release/leadbox"
-  data="$(mktemp -d /tmp/leadbox-bench-XXXXXX)"
-  LEADBOX_DATA_DIR="$data" LEADBOX_PORT="$PORT" LEADBOX_LOG_FILTER=warn LEADBOX_BACKUP_KEEP=2 \
-    LEADBOX_BOOTSTRAP_EMAIL=bench@example.com LEADBOX_BOOTSTRAP_PASSWORD=bench-password-1 \
-    "$bin" >"$data/serve.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 100); do curl -fsS -o /dev/null "$base/readyz" 2>/dev/null && break; sleep 0.1; done
-  token="$(curl -fsS "$base/api/v1/auth/token" -H 'content-type: application/json' \
-    -d '{"email":"bench@example.com","password":"bench-password-1"}' | jq -r .data.token)"
-  key="$(curl -fsS -X PATCH "$base/api/v1/workspaces/default" -H "authorization: Bearer $token" \
-    -H 'content-type: application/json' \
-    -d '{"rateLimits":{"publicPerIpPerMinute":0,"publicPerWorkspacePerMinute":0}}' | jq -r .data.publicKey)"
+  leadbox_start "$ROOT/target/release/leadbox" "$PORT" LEADBOX_BACKUP_KEEP=2
+  local data="$LB_DATA" token="$LB_TOKEN" key="$LB_KEY" base="$LB_BASE"
   "$PEER/load.sh" "$base/api/public/forms/$key/inquiries" "$ROOT/bench/inquiry.json" >/dev/null
   local taken=0 snap_pid="" size
   if [ "$1" = one ]; then
@@ -52,8 +43,7 @@ round() { # $1 = none|one|loop, $2 = round number
   [ -f "$data/snapshots.txt" ] && taken="$(wc -l <"$data/snapshots.txt")"
   size="$(du -m "$data/leadbox.db" | cut -f1)"
   echo "snapshots_taken=$taken database_mb=$size"
-  kill "$pid"; wait "$pid" 2>/dev/null || true
-  rm -rf "$data"
+  leadbox_stop
 }
 
 run() {

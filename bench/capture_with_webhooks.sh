@@ -21,6 +21,7 @@ STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 LOG="$OUT/$STAMP-capture-with-webhooks.txt"
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 command -v jq >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq >/dev/null; }
+. "$ROOT/bench/lib.sh"
 
 # A receiver that accepts and never answers.
 python3 - "$SINK_PORT" <<'PY' &
@@ -35,20 +36,10 @@ SINK=$!
 trap 'kill $SINK 2>/dev/null || true' EXIT
 
 round() { # $1 = none|blocked|before, $2 = round number
-  local data pid token key base="http://127.0.0.1:$PORT" bin="$ROOT/target/release/leadbox"
+  local bin="$ROOT/target/release/leadbox"
   [ "$1" = before ] && bin="$BEFORE_BIN"
-  data="$(mktemp -d /tmp/leadbox-bench-XXXXXX)"
-  LEADBOX_DATA_DIR="$data" LEADBOX_PORT="$PORT" LEADBOX_LOG_FILTER=warn \
-    LEADBOX_WEBHOOK_ALLOW_PRIVATE=true \
-    LEADBOX_BOOTSTRAP_EMAIL=bench@example.com LEADBOX_BOOTSTRAP_PASSWORD=bench-password-1 \
-    "$bin" >"$data/serve.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 100); do curl -fsS -o /dev/null "$base/readyz" 2>/dev/null && break; sleep 0.1; done
-  token="$(curl -fsS "$base/api/v1/auth/token" -H 'content-type: application/json' \
-    -d '{"email":"bench@example.com","password":"bench-password-1"}' | jq -r .data.token)"
-  key="$(curl -fsS -X PATCH "$base/api/v1/workspaces/default" -H "authorization: Bearer $token" \
-    -H 'content-type: application/json' \
-    -d '{"rateLimits":{"publicPerIpPerMinute":0,"publicPerWorkspacePerMinute":0}}' | jq -r .data.publicKey)"
+  leadbox_start "$bin" "$PORT" LEADBOX_WEBHOOK_ALLOW_PRIVATE=true
+  local token="$LB_TOKEN" key="$LB_KEY" base="$LB_BASE"
   if [ "$1" = blocked ]; then
     curl -fsS -o /dev/null "$base/api/v1/webhooks" -H "authorization: Bearer $token" \
       -H 'content-type: application/json' \
@@ -63,8 +54,7 @@ round() { # $1 = none|blocked|before, $2 = round number
   queued="$(curl -fsS "$base/metrics" | awk '/^leadbox_deliveries_pending\{channel="webhook"\}/ {print $2}')"
   queued="${queued:-0}"
   echo "rows_created=$rows webhook_deliveries_pending=$queued"
-  kill "$pid"; wait "$pid" 2>/dev/null || true
-  rm -rf "$data"
+  leadbox_stop
 }
 
 run() {

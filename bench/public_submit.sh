@@ -19,22 +19,14 @@ LOG="$OUT/$STAMP-public-submit.txt"
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 command -v jq >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq >/dev/null; }
 
+. "$ROOT/bench/lib.sh"
+
 rss() { awk -v k="$2:" '$1==k {print $2}' "/proc/$1/status"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 leadbox_round() {
-  local data pid token key base="http://127.0.0.1:$PORT"
-  data="$(mktemp -d /tmp/leadbox-bench-XXXXXX)"
-  LEADBOX_DATA_DIR="$data" LEADBOX_PORT="$PORT" LEADBOX_LOG_FILTER=warn \
-    LEADBOX_BOOTSTRAP_EMAIL=bench@example.com LEADBOX_BOOTSTRAP_PASSWORD=bench-password-1 \
-    "$ROOT/target/release/leadbox" >"$data/serve.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 100); do curl -fsS -o /dev/null "$base/readyz" 2>/dev/null && break; sleep 0.1; done
-  token="$(curl -fsS "$base/api/v1/auth/token" -H 'content-type: application/json' \
-    -d '{"email":"bench@example.com","password":"bench-password-1"}' | jq -r .data.token)"
-  key="$(curl -fsS -X PATCH "$base/api/v1/workspaces/default" -H "authorization: Bearer $token" \
-    -H 'content-type: application/json' \
-    -d '{"rateLimits":{"publicPerIpPerMinute":0,"publicPerWorkspacePerMinute":0}}' | jq -r .data.publicKey)"
+  leadbox_start "$ROOT/target/release/leadbox" "$PORT"
+  local pid="$LB_PID" token="$LB_TOKEN" key="$LB_KEY" base="$LB_BASE"
   sleep 2
   echo "== leadbox $("$ROOT/target/release/leadbox" --version) round $1 (synchronous=FULL)"
   echo "rss_idle_kB=$(rss "$pid" VmRSS)"
@@ -51,8 +43,8 @@ leadbox_round() {
   rows="$(curl -fsS "$base/api/v1/inquiries/count" -H "authorization: Bearer $token" | jq -r .data.count)"
   ok="$(sed -n 's/.* ok_2xx=\([0-9]*\).*/\1/p' "$wrk_out")"
   echo "rows_created=$rows wrk_ok_2xx=$ok rows_minus_acked=$((rows - ok))"
-  kill "$pid"; wait "$pid" 2>/dev/null || true
-  rm -rf "$data" "$wrk_out"
+  leadbox_stop
+  rm -f "$wrk_out"
 }
 
 run() {
