@@ -64,7 +64,6 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Inquiry> {
     })
 }
 
-/// Stores a new inquiry.
 /// A new inquiry's JSON columns, written out before its writer job so that the single writer
 /// only binds them.
 pub struct JsonColumns {
@@ -87,6 +86,7 @@ impl JsonColumns {
     }
 }
 
+/// Stores a new inquiry, with its JSON columns as [`JsonColumns::of`] wrote them out.
 pub fn insert(conn: &Connection, i: &mut Inquiry, json: &JsonColumns) -> Result<(), ApiError> {
     let who = people::Who {
         email: Some(&i.contact.email),

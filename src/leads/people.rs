@@ -88,12 +88,8 @@ pub fn resolve(
     // The person, and which key found them (already theirs: not attached again).
     let mut found = None;
     for (i, k) in keys.iter().enumerate() {
-        if let Some(p) = k
-            .as_deref()
-            .map(|k| find_key(conn, ws, k))
-            .transpose()?
-            .flatten()
-        {
+        let Some(k) = k else { continue };
+        if let Some(p) = find_key(conn, ws, k)? {
             found = Some((p, i));
             break;
         }
