@@ -4,7 +4,7 @@ mod common;
 
 use common::{assert_error, TestApp, OWNER_EMAIL, OWNER_PASSWORD};
 use rocket::http::{ContentType, Method, Status};
-use serde_json::json;
+use serde_json::{json, Value};
 
 #[rocket::async_test]
 async fn the_bootstrap_owner_gets_a_token_that_authenticates_api_calls() {
@@ -164,19 +164,23 @@ async fn a_body_that_is_not_json_is_415() {
     assert_error(&b, "UNSUPPORTED_MEDIA_TYPE", None);
 }
 
+/// Posts `body` as raw JSON text to the sign-in endpoint.
+async fn post_token_raw(app: &TestApp, body: String) -> (Status, Value) {
+    app.send(
+        Method::Post,
+        "/api/v1/auth/token",
+        None,
+        &[],
+        Some((ContentType::JSON, body)),
+    )
+    .await
+}
+
 #[rocket::async_test]
 async fn a_body_over_64_kib_is_413() {
     let app = TestApp::spawn().await;
     let big = json!({ "email": OWNER_EMAIL, "password": "x".repeat(70 * 1024) }).to_string();
-    let (s, b) = app
-        .send(
-            Method::Post,
-            "/api/v1/auth/token",
-            None,
-            &[],
-            Some((ContentType::JSON, big)),
-        )
-        .await;
+    let (s, b) = post_token_raw(&app, big).await;
     assert_eq!(s, Status::PayloadTooLarge);
     assert_error(&b, "PAYLOAD_TOO_LARGE", None);
 }
@@ -192,28 +196,11 @@ async fn a_body_of_exactly_64_kib_is_read_and_one_byte_more_is_413() {
     let limit = 64 * 1024;
     let fits = body(limit);
     assert_eq!(fits.len(), limit);
-    let (s, b) = app
-        .send(
-            Method::Post,
-            "/api/v1/auth/token",
-            None,
-            &[],
-            Some((ContentType::JSON, fits)),
-        )
-        .await;
+    let (s, b) = post_token_raw(&app, fits).await;
     // Read whole and judged on its merits: the password is wrong (or too long), never 413.
     assert_ne!(s, Status::PayloadTooLarge, "{b}");
     assert!(s.code >= 400 && s.code < 500, "{s} {b}");
-    let over = body(limit + 1);
-    let (s, b) = app
-        .send(
-            Method::Post,
-            "/api/v1/auth/token",
-            None,
-            &[],
-            Some((ContentType::JSON, over)),
-        )
-        .await;
+    let (s, b) = post_token_raw(&app, body(limit + 1)).await;
     assert_eq!(s, Status::PayloadTooLarge);
     assert_error(&b, "PAYLOAD_TOO_LARGE", None);
 }
