@@ -439,47 +439,47 @@ async fn target_by_key(app: &App, key: &str) -> Result<Option<Arc<Target>>, ApiE
     if !key.starts_with("pk_") || key.len() > 64 {
         return Ok(None);
     }
-    if let Some(t) = app.forms.get(key) {
-        return Ok(Some(t));
-    }
-    let generation = app.forms.generation();
     let k = key.to_string();
-    let found = app
-        .store
-        .read(move |c| {
-            if let Some(ws) = workspaces::by_public_key(c, &k)? {
-                return Ok(Some(Target {
-                    workspace: ws,
-                    form: None,
-                }));
-            }
-            let Some(form) = super::forms::queries::by_public_key(c, &k)? else {
-                return Ok(None);
-            };
-            let ws = workspaces::by_id_or_slug(c, &form.workspace_id)?;
-            Ok(ws.map(|workspace| Target {
-                workspace,
-                form: Some(form),
-            }))
+    app.forms
+        .get_or_read(key, || async {
+            let found = app
+                .store
+                .read(move |c| {
+                    if let Some(ws) = workspaces::by_public_key(c, &k)? {
+                        return Ok(Some(Target {
+                            workspace: ws,
+                            form: None,
+                        }));
+                    }
+                    let Some(form) = super::forms::queries::by_public_key(c, &k)? else {
+                        return Ok(None);
+                    };
+                    let ws = workspaces::by_id_or_slug(c, &form.workspace_id)?;
+                    Ok(ws.map(|workspace| Target {
+                        workspace,
+                        form: Some(form),
+                    }))
+                })
+                .await?;
+            Ok(found.map(Arc::new))
         })
-        .await?;
-    Ok(found.map(|t| {
-        let t = Arc::new(t);
-        app.forms.fill(generation, key, t.clone());
-        t
-    }))
+        .await
 }
 
 /// The workspace's spam model: from memory, else read once and kept until a verdict.
 async fn model_of(app: &App, workspace_id: &str) -> Result<Arc<spam::bayes::Model>, ApiError> {
-    if let Some(m) = app.spam.models.get(workspace_id) {
-        return Ok(m);
-    }
-    let generation = app.spam.models.generation();
     let ws = workspace_id.to_string();
-    let m = Arc::new(app.store.read(move |c| spam::bayes::load(c, &ws)).await?);
-    app.spam.models.fill(generation, workspace_id, m.clone());
-    Ok(m)
+    let read = || async {
+        let m = app.store.read(move |c| spam::bayes::load(c, &ws)).await?;
+        Ok::<_, ApiError>(Some(Arc::new(m)))
+    };
+    // The read always finds a model (an empty one for a workspace without verdicts).
+    Ok(app
+        .spam
+        .models
+        .get_or_read(workspace_id, read)
+        .await?
+        .unwrap_or_default())
 }
 
 fn locale_of(fields: &Fields, t: Option<&Target>) -> Locale {

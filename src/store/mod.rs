@@ -1,6 +1,7 @@
 //! Storage: SQLite in WAL mode with `synchronous=FULL`, a read pool, the single group-commit
 //! writer and its background checkpoint, embedded migrations, the event log and online backup.
 
+pub mod cache;
 pub mod checkpoint;
 pub mod events;
 pub mod guard;

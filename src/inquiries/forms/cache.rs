@@ -3,11 +3,10 @@
 //! writer right after any change to a workspace's settings or a form commits, so a submit does
 //! no database read before its writer job.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use super::Form;
+use crate::store::cache::Cache;
 use crate::store::{Event, OnChange};
 use crate::workspaces::model::Workspace;
 
@@ -60,44 +59,18 @@ impl Target {
 }
 
 /// Public key → form, emptied whenever a workspace or form changes.
-#[derive(Default)]
-pub struct FormCache {
-    generation: AtomicU64,
-    map: RwLock<HashMap<String, Arc<Target>>>,
+pub struct FormCache(Cache<Arc<Target>>);
+
+impl Default for FormCache {
+    fn default() -> Self {
+        FormCache(Cache::new(MAX_ENTRIES))
+    }
 }
 
-impl FormCache {
-    /// The cached target of `key`.
-    pub fn get(&self, key: &str) -> Option<Arc<Target>> {
-        self.map
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(key)
-            .cloned()
-    }
-
-    /// The generation to pass to `fill` (read before reading the database).
-    pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
-    }
-
-    /// Keeps `target` unless a change committed since `generation` was read (it may be stale).
-    pub fn fill(&self, generation: u64, key: &str, target: Arc<Target>) {
-        let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
-        if self.generation.load(Ordering::Acquire) != generation {
-            return;
-        }
-        if map.len() >= MAX_ENTRIES {
-            map.clear();
-        }
-        map.insert(key.to_string(), target);
-    }
-
-    /// Forgets everything (after a change).
-    pub fn clear(&self) {
-        let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        map.clear();
+impl std::ops::Deref for FormCache {
+    type Target = Cache<Arc<self::Target>>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
     }
 }
 
@@ -119,38 +92,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_fill_that_raced_a_change_is_dropped() {
+    fn a_workspace_or_form_change_empties_it() {
         let c = FormCache::default();
-        let g = c.generation();
-        c.clear();
         let ws: Workspace = crate::workspaces::model::Workspace::for_tests();
-        c.fill(
-            g,
-            "pk_a",
-            Arc::new(Target {
-                workspace: ws.clone(),
-                form: None,
-            }),
-        );
-        assert!(c.get("pk_a").is_none());
-        c.fill(
-            c.generation(),
-            "pk_a",
-            Arc::new(Target {
-                workspace: ws,
-                form: None,
-            }),
-        );
-        assert!(c.get("pk_a").is_some());
-        c.changed(&Event {
+        let target = Arc::new(Target {
+            workspace: ws,
+            form: None,
+        });
+        let rt = rocket::tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let event = |topic: &str| Event {
             id: 1,
             workspace_id: None,
-            topic: "workspace/settings/updated".into(),
+            topic: topic.into(),
             subject_id: None,
             actor_id: None,
             data: serde_json::Value::Null,
             created_at: String::new(),
-        });
-        assert!(c.get("pk_a").is_none());
+        };
+        for topic in ["workspace/settings/updated", super::super::api::UPDATED] {
+            let t = target.clone();
+            rt.block_on(c.get_or_read("pk_a", || async { Ok::<_, ()>(Some(t)) }))
+                .unwrap();
+            assert!(c.get("pk_a").is_some());
+            c.changed(&event("inquiry/submitted"));
+            assert!(c.get("pk_a").is_some());
+            c.changed(&event(topic));
+            assert!(c.get("pk_a").is_none());
+        }
     }
 }

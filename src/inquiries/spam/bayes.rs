@@ -4,12 +4,12 @@
 //! dropped by the writer right after a verdict commits.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use rusqlite::{params, Connection};
 
 use crate::error::ApiError;
+use crate::store::cache::Cache;
 use crate::store::{Event, OnChange};
 
 /// Verdicts of each side the model needs before it says anything.
@@ -148,39 +148,18 @@ pub fn learn(
 pub const VERDICT_CHANGES: [&str; 2] = ["marked_spam", "marked_not_spam"];
 
 /// Each workspace's model in memory, dropped when a verdict commits.
-#[derive(Default)]
-pub struct Models {
-    generation: AtomicU64,
-    map: RwLock<HashMap<String, Arc<Model>>>,
+pub struct Models(Cache<Arc<Model>>);
+
+impl Default for Models {
+    fn default() -> Self {
+        Models(Cache::new(10_000))
+    }
 }
 
-impl Models {
-    /// The cached model of `workspace_id`.
-    pub fn get(&self, workspace_id: &str) -> Option<Arc<Model>> {
-        self.map
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(workspace_id)
-            .cloned()
-    }
-
-    /// The generation to pass to `fill`, read before the database.
-    pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
-    }
-
-    /// Keeps a model read at `generation` unless a verdict committed since.
-    pub fn fill(&self, generation: u64, workspace_id: &str, m: Arc<Model>) {
-        let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
-        if self.generation.load(Ordering::Acquire) == generation {
-            map.insert(workspace_id.to_string(), m);
-        }
-    }
-
-    fn forget(&self, workspace_id: &str) {
-        let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        map.remove(workspace_id);
+impl std::ops::Deref for Models {
+    type Target = Cache<Arc<Model>>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
     }
 }
 
