@@ -23,6 +23,16 @@ pub struct Cache<V> {
     most: usize,
 }
 
+/// Keys kept by default; past that the map starts again (keys are few in practice: a public
+/// key per form, a model per workspace).
+pub const MOST: usize = 10_000;
+
+impl<V: Clone> Default for Cache<V> {
+    fn default() -> Self {
+        Cache::new(MOST)
+    }
+}
+
 impl<V: Clone> Cache<V> {
     /// An empty cache that keeps at most `most` keys.
     pub fn new(most: usize) -> Cache<V> {

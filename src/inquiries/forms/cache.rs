@@ -10,9 +10,6 @@ use crate::store::cache::Cache;
 use crate::store::{Event, OnChange};
 use crate::workspaces::model::Workspace;
 
-/// Most public keys kept; past that the cache starts again (keys are few in practice).
-const MAX_ENTRIES: usize = 10_000;
-
 /// A public key's form: the workspace and, unless it is the workspace's default form, the form.
 #[derive(Debug)]
 pub struct Target {
@@ -59,20 +56,7 @@ impl Target {
 }
 
 /// Public key → form, emptied whenever a workspace or form changes.
-pub struct FormCache(Cache<Arc<Target>>);
-
-impl Default for FormCache {
-    fn default() -> Self {
-        FormCache(Cache::new(MAX_ENTRIES))
-    }
-}
-
-impl std::ops::Deref for FormCache {
-    type Target = Cache<Arc<self::Target>>;
-    fn deref(&self) -> &Self::Target {
-        &self.0
-    }
-}
+pub type FormCache = Cache<Arc<Target>>;
 
 /// Topics whose commit changes what a public key resolves to.
 fn changes_forms(topic: &str) -> bool {

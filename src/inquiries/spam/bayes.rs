@@ -148,20 +148,7 @@ pub fn learn(
 pub const VERDICT_CHANGES: [&str; 2] = ["marked_spam", "marked_not_spam"];
 
 /// Each workspace's model in memory, dropped when a verdict commits.
-pub struct Models(Cache<Arc<Model>>);
-
-impl Default for Models {
-    fn default() -> Self {
-        Models(Cache::new(10_000))
-    }
-}
-
-impl std::ops::Deref for Models {
-    type Target = Cache<Arc<Model>>;
-    fn deref(&self) -> &Self::Target {
-        &self.0
-    }
-}
+pub type Models = Cache<Arc<Model>>;
 
 impl OnChange for Models {
     fn changed(&self, event: &Event) {
