@@ -103,8 +103,9 @@ impl<V: Clone> Cache<V> {
         map.remove(key);
     }
 
-    /// Keys with a read under way (for tests: none once every asker is answered).
-    pub fn reading(&self) -> usize {
+    /// Keys with a read under way (none once every asker is answered).
+    #[cfg(test)]
+    fn reading(&self) -> usize {
         self.reading.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
 }
