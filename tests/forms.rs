@@ -174,6 +174,15 @@ async fn a_form_has_its_own_key_questions_origins_and_thank_you_page() {
         )
         .await;
     assert_eq!(s, Status::Ok);
+    // Asked again (the miss is now kept in memory), it is still not there, and a form made
+    // after that is found at once.
+    for _ in 0..2 {
+        let (s, _, _) = post_from(&app, &key, None, answers()).await;
+        assert_eq!(s, Status::NotFound);
+    }
+    let again = new_form(&app, &owner, demo_form()).await;
+    let (s, _, b) = post_from(&app, again["publicKey"].as_str().unwrap(), None, answers()).await;
+    assert_eq!(s, Status::Created, "{b}");
     let (s, _, _) = post_from(&app, &key, None, answers()).await;
     assert_eq!(s, Status::NotFound);
     let (_, lead) = app

@@ -433,8 +433,8 @@ struct SimplePage {
     body: &'static str,
 }
 
-/// The form behind a public key: from memory, else read once and kept until a workspace or
-/// form changes.
+/// The form behind a public key, or none: from memory, else read once and kept (found or not)
+/// until a workspace or form changes.
 async fn target_by_key(app: &App, key: &str) -> Result<Option<Arc<Target>>, ApiError> {
     if !key.starts_with("pk_") || key.len() > 64 {
         return Ok(None);
@@ -461,9 +461,11 @@ async fn target_by_key(app: &App, key: &str) -> Result<Option<Arc<Target>>, ApiE
                     }))
                 })
                 .await?;
-            Ok(found.map(Arc::new))
+            // Kept either way: a key that is not there is asked again only after a change.
+            Ok(Some(found.map(Arc::new)))
         })
         .await
+        .map(Option::flatten)
 }
 
 /// The workspace's spam model: from memory, else read once and kept until a verdict.

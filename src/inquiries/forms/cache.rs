@@ -55,8 +55,10 @@ impl Target {
     }
 }
 
-/// Public key → form, emptied whenever a workspace or form changes.
-pub type FormCache = Cache<Arc<Target>>;
+/// Public key → form (or `None`: no such key), emptied whenever a workspace or form changes.
+/// A key that is not there is kept too: a snippet left on a site after its form was deleted
+/// posts on, and each post would otherwise read the database again.
+pub type FormCache = Cache<Option<Arc<Target>>>;
 
 /// Topics whose commit changes what a public key resolves to.
 fn changes_forms(topic: &str) -> bool {
@@ -97,13 +99,49 @@ mod tests {
         };
         for topic in ["workspace/settings/updated", super::super::api::UPDATED] {
             let t = target.clone();
-            rt.block_on(c.get_or_read("pk_a", || async { Ok::<_, ()>(Some(t)) }))
+            rt.block_on(c.get_or_read("pk_a", || async { Ok::<_, ()>(Some(Some(t))) }))
                 .unwrap();
             assert!(c.get("pk_a").is_some());
             c.changed(&event("inquiry/submitted"));
             assert!(c.get("pk_a").is_some());
             c.changed(&event(topic));
             assert!(c.get("pk_a").is_none());
+        }
+    }
+
+    #[test]
+    fn a_missing_key_is_read_once_until_a_form_or_workspace_is_created() {
+        let c = FormCache::default();
+        let rt = rocket::tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let reads = std::sync::atomic::AtomicUsize::new(0);
+        let ask = || {
+            rt.block_on(c.get_or_read("pk_gone", || async {
+                reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                Ok::<_, ()>(Some(None))
+            }))
+            .unwrap()
+        };
+        let event = |topic: &str| Event {
+            id: 1,
+            workspace_id: None,
+            topic: topic.into(),
+            subject_id: None,
+            actor_id: None,
+            data: serde_json::Value::Null,
+            created_at: String::new(),
+        };
+        assert!(matches!(ask(), Some(None)));
+        assert!(matches!(ask(), Some(None)));
+        assert_eq!(reads.load(std::sync::atomic::Ordering::SeqCst), 1);
+        c.changed(&event("inquiry/submitted"));
+        ask();
+        assert_eq!(reads.load(std::sync::atomic::Ordering::SeqCst), 1);
+        for (n, topic) in [(2, super::super::api::CREATED), (3, "workspace/created")] {
+            c.changed(&event(topic));
+            ask();
+            assert_eq!(reads.load(std::sync::atomic::Ordering::SeqCst), n);
         }
     }
 }
