@@ -545,6 +545,18 @@ async fn an_unlisted_origin_is_held_and_allowing_it_releases_its_leads() {
         assert_eq!(s, Status::Conflict, "{b}");
         assert_error(&b, "INVALID_TRANSITION", None);
     }
+    // Its timeline says it was held, then released, in words (no step left unnamed).
+    let (_, page) = app.page(&format!("/admin/inquiries/{held_id}")).await;
+    let held_at = page
+        .find("Received, held in quarantine")
+        .expect("held on the timeline");
+    let released_at = page.find("Released from quarantine").expect("released");
+    assert!(held_at < released_at);
+    assert!(!page.contains("Done."), "an unnamed step on the timeline");
+    let (_, api) = app
+        .get(&format!("/api/v1/inquiries/{held_id}"), Some(&owner))
+        .await;
+    assert_eq!(api["data"]["timeline"][0]["type"], "quarantined", "{api}");
     // The origin is allowed now: the next post is answered with CORS and goes to the inbox.
     let (s, cors, _) = post_from(&app, &key, Some(site), inquiry()).await;
     assert_eq!((s, cors.as_deref()), (Status::Created, Some(site)));

@@ -614,6 +614,15 @@ async fn due_time_counts_working_hours_and_the_reminder_and_escalation_go_once_t
     assert!(html.contains("id=\"sla-weeks\""), "{html}");
     assert!(html.contains("0 / 1"), "answered late");
     assert!(html.contains("id=\"member-medians\""));
+    // The lead's timeline names the reminder and the escalation, by the target, not the sender.
+    let (_, page) = app.page(&format!("/admin/inquiries/{id}")).await;
+    let soon = page
+        .find("Reminder: the first answer is due soon")
+        .expect("the reminder");
+    let late = page.find("Overdue: escalated").expect("the escalation");
+    assert!(soon < late);
+    assert_eq!(page.matches("First-response target").count(), 2, "{page}");
+    assert!(!page.contains("Done."), "an unnamed step on the timeline");
 }
 
 #[rocket::async_test]

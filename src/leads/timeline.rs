@@ -26,7 +26,8 @@ pub struct Actor {
 pub struct Entry {
     /// The event's position in the log.
     pub event_id: i64,
-    /// What happened: `submitted`, `spam_received`, or the change's name.
+    /// What happened: `submitted`, `spam_received`, `quarantined`, `due_soon`, `overdue`, or
+    /// the change's name.
     #[serde(rename = "type")]
     pub kind: String,
     /// Who did it; null for the system or the lead's own author.
@@ -52,6 +53,12 @@ fn entry(e: Event, names: &[(String, String)]) -> Entry {
         "submitted".to_string()
     } else if e.topic.ends_with("/spam-received") {
         "spam_received".to_string()
+    } else if e.topic.ends_with("/quarantined") {
+        "quarantined".to_string()
+    } else if e.topic == crate::leads::routing::sla::DUE_SOON {
+        "due_soon".to_string()
+    } else if e.topic == crate::leads::routing::sla::OVERDUE {
+        "overdue".to_string()
     } else {
         e.data
             .get("change")
@@ -105,6 +112,9 @@ pub fn label(t: &Strings, kind: &str) -> &'static str {
     match kind {
         "submitted" => t.ev_submitted,
         "spam_received" => t.ev_spam_received,
+        "quarantined" => t.ev_quarantined,
+        "due_soon" => t.ev_due_soon,
+        "overdue" => t.ev_overdue,
         "assigned" => t.ev_assigned,
         "replied" => t.ev_replied,
         "converted" => t.ev_converted,
@@ -177,6 +187,10 @@ pub fn items(
                 what: label(t, &e.kind),
                 actor: match (&e.actor, &rule) {
                     (None, Some(_)) => t.by_rule.to_string(),
+                    // The first-response target's reminders are nobody's step.
+                    (None, None) if matches!(e.kind.as_str(), "due_soon" | "overdue") => {
+                        t.by_target.to_string()
+                    }
                     (a, _) => a
                         .as_ref()
                         .and_then(|a| a.name.clone())
