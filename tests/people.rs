@@ -185,6 +185,22 @@ async fn the_three_channels_with_one_email_land_on_one_person() {
         ["submitted", "submitted", "submitted"],
         "one merged timeline"
     );
+    // On the person's page each step names where its lead came from, in the viewer's language.
+    let csrf = app
+        .sign_in(common::OWNER_EMAIL, common::OWNER_PASSWORD)
+        .await;
+    let (s, html) = app.page(&format!("/admin/people/{p}")).await;
+    assert_eq!(s, Status::Ok);
+    for sender in ["· web form", "· in the app", "· at signup"] {
+        assert_eq!(html.matches(sender).count(), 1, "{sender}: {html}");
+    }
+    app.post_form("/admin/locale", &[("_csrf", &csrf), ("locale", "vi")])
+        .await;
+    let (s, html) = app.page(&format!("/admin/people/{p}")).await;
+    assert_eq!(s, Status::Ok);
+    for sender in ["· biểu mẫu web", "· trong ứng dụng", "· khi đăng ký"] {
+        assert_eq!(html.matches(sender).count(), 1, "{sender}: {html}");
+    }
     // A different address is a different person; a second lead of the first is a duplicate.
     let (_, b) = app
         .submit(json!({ "name": "Other", "email": "other@example.com", "message": "Hello there" }))

@@ -31,6 +31,10 @@ const META: Meta = Meta {
     id: "demo_request",
     id_prefix: "demo",
     resource: "DemoRequest",
+    sender: Label {
+        en: "booking page",
+        vi: "trang đặt lịch",
+    },
     label: Label {
         en: "Demo request",
         vi: "Yêu cầu demo",

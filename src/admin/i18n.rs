@@ -755,7 +755,7 @@ pub const EN: Strings = Strings {
     spam_notice: "Judged spam",
     deleted_notice: "This inquiry is deleted. Restore it to work on it.",
     done: "Done.",
-    system: "web form",
+    system: "leadbox",
     ev_submitted: "Received",
     ev_spam_received: "Received, judged spam",
     ev_assigned: "Assigned",
@@ -1372,7 +1372,7 @@ pub const VI: Strings = Strings {
     spam_notice: "Bị đánh giá là thư rác",
     deleted_notice: "Yêu cầu này đã bị xóa. Hãy khôi phục để xử lý.",
     done: "Đã xong.",
-    system: "web form",
+    system: "leadbox",
     ev_submitted: "Đã nhận",
     ev_spam_received: "Đã nhận, bị đánh giá là thư rác",
     ev_assigned: "Đã phân công",
@@ -2303,6 +2303,35 @@ pub fn errors(
 #[cfg(test)]
 mod message_tests {
     use super::*;
+
+    /// `key: "value"` lines of one catalogue, as written in this file.
+    fn written(catalogue: &str) -> Vec<(&'static str, &'static str)> {
+        let src: &'static str = include_str!("i18n.rs");
+        let start = src
+            .find(&format!("pub const {catalogue}: Strings = Strings {{"))
+            .expect("the catalogue");
+        let end = start + src[start..].find("\n};").expect("its end");
+        src[start..end]
+            .lines()
+            .filter_map(|l| l.strip_prefix("    "))
+            .filter_map(|l| l.split_once(": \""))
+            .filter_map(|(k, v)| Some((k, v.strip_suffix("\",")?)))
+            .collect()
+    }
+
+    #[test]
+    fn vietnamese_leaves_no_english_string_untranslated() {
+        // Names and words Vietnamese writes the same.
+        const SAME: &[&str] = &["Email", "Website", "leadbox", "Standard Webhooks (JSON)"];
+        let vi: std::collections::HashMap<_, _> = written("VI").into_iter().collect();
+        let en = written("EN");
+        assert!(en.len() > 500 && vi.len() > 500, "the catalogues were read");
+        let same: Vec<_> = en
+            .iter()
+            .filter(|(k, v)| vi.get(k) == Some(v) && !SAME.contains(v))
+            .collect();
+        assert!(same.is_empty(), "the same in both: {same:?}");
+    }
 
     #[test]
     fn messages_translate_with_their_numbers() {

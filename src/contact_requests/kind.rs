@@ -48,6 +48,10 @@ pub(super) const META: Meta = Meta {
     id: "contact_request",
     id_prefix: "salesreq",
     resource: RESOURCE,
+    sender: Label {
+        en: "in the app",
+        vi: "trong ứng dụng",
+    },
     label: Label {
         en: "Contact request",
         vi: "Yêu cầu tư vấn",

@@ -169,6 +169,10 @@ pub(super) const META: Meta = Meta {
     id: "inquiry",
     id_prefix: "inq",
     resource: RESOURCE,
+    sender: Label {
+        en: "web form",
+        vi: "biểu mẫu web",
+    },
     label: Label {
         en: "Inquiry",
         vi: "Yêu cầu liên hệ",

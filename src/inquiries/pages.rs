@@ -419,7 +419,8 @@ async fn detail_page(
     let notes = page.notes(app, &inq.id).await?;
     let person = page.person_box(app, &inq.id).await?;
     let local = page.local();
-    let timeline = timeline::items(&timeline, &notes, t, &local, &members, t.system);
+    let sender = super::kind::META.sender.get(t.lang);
+    let timeline = timeline::items(&timeline, &notes, t, &local, &members, sender);
     let c = &inq.contact;
     let view = View {
         id: inq.id.clone(),

@@ -108,6 +108,9 @@ pub struct Meta {
     pub resource: &'static str,
     /// Display name of one lead of this kind.
     pub label: Label,
+    /// Where a lead of this kind comes from, named on its timeline for the steps no member
+    /// took (`web form`, `in the app`).
+    pub sender: Label,
     /// Bar colour on the Overview chart.
     pub colour: &'static str,
     /// API collection segment: `inquiries` for `/api/v1/inquiries`.

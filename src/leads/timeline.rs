@@ -151,6 +151,19 @@ pub fn items(
     names: &[(String, String)],
     author: &str,
 ) -> Vec<Item> {
+    items_by(entries, notes, t, local, names, |_| author.to_string())
+}
+
+/// Like [`items`], with the sender of each entry's lead given by its position (a person's
+/// timeline holds leads of several kinds).
+pub fn items_by(
+    entries: &[Entry],
+    notes: &[Note],
+    t: &Strings,
+    local: &Local,
+    names: &[(String, String)],
+    author: impl Fn(usize) -> String,
+) -> Vec<Item> {
     let name_of = |id: &Option<String>| {
         id.as_ref()
             .and_then(|a| names.iter().find(|(m, _)| m == a).map(|(_, n)| n.clone()))
@@ -158,7 +171,8 @@ pub fn items(
     };
     let mut out: Vec<Item> = entries
         .iter()
-        .map(|e| {
+        .enumerate()
+        .map(|(i, e)| {
             // An assignment by the workspace's rule has no actor, and a reason.
             let rule = text(&e.data, "reason").filter(|_| e.kind == "assigned");
             let detail = match e.kind.as_str() {
@@ -194,7 +208,7 @@ pub fn items(
                     (a, _) => a
                         .as_ref()
                         .and_then(|a| a.name.clone())
-                        .unwrap_or_else(|| author.to_string()),
+                        .unwrap_or_else(|| author(i)),
                 },
                 detail,
                 note: false,

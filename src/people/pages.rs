@@ -186,7 +186,22 @@ async fn one(
     let lang = t.lang;
     let names = page.members(app).await?;
     let entries: Vec<timeline::Entry> = person.timeline.iter().map(|s| s.entry.clone()).collect();
-    let items = timeline::items(&entries, &[], t, &local, &names, t.system);
+    // Each step's sender is its lead's kind's ("web form", "in the app"); the person's own
+    // steps are leadbox's.
+    let senders: Vec<&'static str> = person
+        .timeline
+        .iter()
+        .map(|s| {
+            s.lead_id
+                .as_ref()
+                .and_then(|id| person.leads.iter().find(|l| &l.id == id))
+                .and_then(|l| app.kinds.get(l.kind))
+                .map_or(t.system, |k| k.meta().sender.get(lang))
+        })
+        .collect();
+    let items = timeline::items_by(&entries, &[], t, &local, &names, |i| {
+        senders.get(i).copied().unwrap_or(t.system).to_string()
+    });
     let erased_note = person
         .erased
         .as_ref()

@@ -69,6 +69,10 @@ pub(super) const META: Meta = Meta {
     id: "pricing_selection",
     id_prefix: "ps",
     resource: RESOURCE,
+    sender: Label {
+        en: "at signup",
+        vi: "khi đăng ký",
+    },
     label: Label {
         en: "Pricing selection",
         vi: "Lựa chọn gói giá",

@@ -279,7 +279,13 @@ async fn detail(
     let names = page.members(app).await?;
     let notes = page.notes(app, &sel.id).await?;
     let person = page.person_box(app, &sel.id).await?;
-    let timeline = timeline::items(&timeline, &notes, t, &local, &names, t.system);
+    // Like a contact request's: the end user who chose it, else where it came from.
+    let sender = user
+        .name
+        .clone()
+        .or(user.email.clone())
+        .unwrap_or_else(|| super::kind::META.sender.get(t.lang).to_string());
+    let timeline = timeline::items(&timeline, &notes, t, &local, &names, &sender);
     render(&DetailPage {
         id: sel.id.clone(),
         base: format!("/admin/pricing/{}", sel.id),
