@@ -33,6 +33,15 @@ async fn a_webhook_is_created_tested_rotated_turned_off_and_deleted_from_the_pag
         html.contains("observation/outreach/inquiry/submitted"),
         "the topic picker lists every kind's topics"
     );
+    // And every other topic the API takes: the first-response reminder and escalation, and a
+    // person's merge, split and erasure, each with its name.
+    for topic in leadbox::leads::routing::sla::TOPICS
+        .iter()
+        .chain(leadbox::leads::people::TOPICS)
+    {
+        assert!(html.contains(&format!("value=\"{topic}\"")), "{topic}");
+    }
+    assert!(html.contains("Overdue: escalated") && html.contains("Person: Erased"));
     assert!(html.contains("Telegram"));
 
     let url = rx.url("/hook");

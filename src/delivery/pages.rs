@@ -64,6 +64,24 @@ fn topic_options(app: &App, page: &Page) -> Vec<(String, String)> {
             format!("{label}: {}", t.topic_updated),
         ));
     }
+    // The first-response target's reminder and escalation, and a person's merge, split and
+    // erasure: the API takes them, so the page offers them too.
+    out.push((
+        crate::leads::routing::sla::DUE_SOON.to_string(),
+        t.ev_due_soon.to_string(),
+    ));
+    out.push((
+        crate::leads::routing::sla::OVERDUE.to_string(),
+        t.ev_overdue.to_string(),
+    ));
+    use crate::leads::people::{ERASED, MERGED, SPLIT};
+    for (topic, what) in [
+        (MERGED, t.ev_merged),
+        (SPLIT, t.ev_split),
+        (ERASED, t.ev_erased),
+    ] {
+        out.push((topic.to_string(), format!("{}: {what}", t.person_title)));
+    }
     out
 }
 
