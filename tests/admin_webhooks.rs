@@ -254,6 +254,10 @@ async fn the_account_page_keeps_notification_choices_and_hides_email_without_smt
         "no email choices without SMTP"
     );
     assert!(html.contains("LEADBOX_SMTP_URL"));
+    assert!(
+        html.contains("id=\"escalation-help\"") && html.contains("first-response target"),
+        "the page says escalations follow these choices"
+    );
     assert!(html.contains("id=\"push-allow\""));
     assert!(
         html.contains("data-vapid=\"B"),
