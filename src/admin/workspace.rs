@@ -656,6 +656,16 @@ async fn tokens_html(
         .read(move |c| tokens::list_for_user(c, &uid))
         .await
         .map_err(|e| e.status)?;
+    // Times as every other page shows them: short, in the viewer's zone.
+    let local = page.local();
+    let list = list
+        .into_iter()
+        .map(|mut tk| {
+            tk.created_at = local.short(&tk.created_at);
+            tk.last_used_at = tk.last_used_at.map(|u| local.short(&u));
+            tk
+        })
+        .collect();
     let html = render(&TokensPage {
         chrome: page.chrome("tokens", f),
         tokens: list,
