@@ -50,6 +50,8 @@ fn allowed(page: &Page) -> Result<(), Status> {
 use crate::admin::flash;
 
 fn topic_options(app: &App, page: &Page) -> Vec<(String, String)> {
+    use crate::leads::people::{ERASED, MERGED, SPLIT};
+    use crate::leads::routing::sla::{DUE_SOON, OVERDUE};
     let t = page.t();
     let lang = t.lang;
     let mut out = vec![("*".to_string(), t.webhook_all_topics.to_string())];
@@ -66,15 +68,8 @@ fn topic_options(app: &App, page: &Page) -> Vec<(String, String)> {
     }
     // The first-response target's reminder and escalation, and a person's merge, split and
     // erasure: the API takes them, so the page offers them too.
-    out.push((
-        crate::leads::routing::sla::DUE_SOON.to_string(),
-        t.ev_due_soon.to_string(),
-    ));
-    out.push((
-        crate::leads::routing::sla::OVERDUE.to_string(),
-        t.ev_overdue.to_string(),
-    ));
-    use crate::leads::people::{ERASED, MERGED, SPLIT};
+    out.push((DUE_SOON.to_string(), t.ev_due_soon.to_string()));
+    out.push((OVERDUE.to_string(), t.ev_overdue.to_string()));
     for (topic, what) in [
         (MERGED, t.ev_merged),
         (SPLIT, t.ev_split),

@@ -77,6 +77,19 @@ impl OnChange for FormCache {
 mod tests {
     use super::*;
 
+    /// A committed event of `topic`, as the writer hands it to the cache.
+    fn event(topic: &str) -> Event {
+        Event {
+            id: 1,
+            workspace_id: None,
+            topic: topic.into(),
+            subject_id: None,
+            actor_id: None,
+            data: serde_json::Value::Null,
+            created_at: String::new(),
+        }
+    }
+
     #[test]
     fn a_workspace_or_form_change_empties_it() {
         let c = FormCache::default();
@@ -88,15 +101,6 @@ mod tests {
         let rt = rocket::tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
-        let event = |topic: &str| Event {
-            id: 1,
-            workspace_id: None,
-            topic: topic.into(),
-            subject_id: None,
-            actor_id: None,
-            data: serde_json::Value::Null,
-            created_at: String::new(),
-        };
         for topic in ["workspace/settings/updated", super::super::api::UPDATED] {
             let t = target.clone();
             rt.block_on(c.get_or_read("pk_a", || async { Ok::<_, ()>(Some(Some(t))) }))
@@ -122,15 +126,6 @@ mod tests {
                 Ok::<_, ()>(Some(None))
             }))
             .unwrap()
-        };
-        let event = |topic: &str| Event {
-            id: 1,
-            workspace_id: None,
-            topic: topic.into(),
-            subject_id: None,
-            actor_id: None,
-            data: serde_json::Value::Null,
-            created_at: String::new(),
         };
         assert!(matches!(ask(), Some(None)));
         assert!(matches!(ask(), Some(None)));
