@@ -644,10 +644,12 @@ async fn a_token_made_on_the_page_is_shown_once_and_can_be_revoked() {
     assert_eq!(s, Status::Ok);
     let (_, again) = app.page("/admin/tokens").await;
     assert!(!again.contains(&token), "the secret is never shown again");
-    // Its times read like every other page's (short, UTC until a zone is chosen), not RFC 3339.
+    // Its times read like every other page's (short, UTC until a zone is chosen), not RFC 3339,
+    // each with its instant for the browser to show in its own zone.
     let list = &again[again.find("id=\"token-list\"").unwrap()..];
-    assert!(list.contains(" UTC</td>"), "{list}");
-    assert!(!list.contains("Z</td>"), "{list}");
+    assert!(list.contains(" UTC</time></td>"), "{list}");
+    assert!(list.contains("<time datetime=\"20"), "{list}");
+    assert!(!list.contains("Z</time>"), "{list}");
     let id: String = app
         .db()
         .query_row("SELECT id FROM api_tokens", [], |r| r.get(0))

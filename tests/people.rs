@@ -194,6 +194,14 @@ async fn the_three_channels_with_one_email_land_on_one_person() {
     for sender in ["· web form", "· in the app", "· at signup"] {
         assert_eq!(html.matches(sender).count(), 1, "{sender}: {html}");
     }
+    // Its leads: each time with its instant (the browser shows it in its zone), each pickable
+    // to split off.
+    let table = &html[html.find("id=\"person-leads\"").unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    assert_eq!(table.matches("<time datetime=\"20").count(), 3, "{table}");
+    assert_eq!(table.matches(" UTC</time>").count(), 3, "{table}");
+    assert_eq!(table.matches("name=\"leads\"").count(), 3, "{table}");
+    assert!(html.contains("id=\"split-button\""));
     app.post_form("/admin/locale", &[("_csrf", &csrf), ("locale", "vi")])
         .await;
     let (s, html) = app.page(&format!("/admin/people/{p}")).await;
@@ -206,10 +214,13 @@ async fn the_three_channels_with_one_email_land_on_one_person() {
         .submit(json!({ "name": "Other", "email": "other@example.com", "message": "Hello there" }))
         .await;
     let other = b["data"]["id"].as_str().unwrap().to_string();
-    assert_ne!(
-        person_of(&app, &owner, &other).await.as_deref(),
-        Some(p.as_str())
-    );
+    let single = person_of(&app, &owner, &other).await.unwrap();
+    assert_ne!(single, p);
+    // With one lead there is nothing to split: no picker, no button.
+    let (s, html) = app.page(&format!("/admin/people/{single}")).await;
+    assert_eq!(s, Status::Ok);
+    assert!(!html.contains("name=\"leads\""), "{html}");
+    assert!(!html.contains("id=\"split-button\""), "{html}");
     // The people list and its search.
     let (s, b) = app.get("/api/v1/people?q=Nguyen", Some(&owner)).await;
     assert_eq!(s, Status::Ok, "{b}");

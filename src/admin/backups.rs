@@ -65,7 +65,6 @@ async fn page(
         return Err(Status::Forbidden);
     }
     let t = page.t();
-    let local = page.local();
     let first_only = backups::appliance_owner(app, &page.workspace.id)
         .await
         .is_err();
@@ -92,7 +91,7 @@ async fn page(
                     String::new()
                 },
                 size: size(s.size),
-                when: local.short(&s.created_at),
+                when: s.created_at,
                 name: s.name,
             })
             .collect(),

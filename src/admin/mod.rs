@@ -175,6 +175,8 @@ pub struct Chrome {
     pub live_topics: String,
     /// The viewer's chosen time zone (`data-tz`); empty: the browser's.
     pub tz: String,
+    /// How the viewer reads times: `<time datetime="{{ at }}">{{ chrome.local.short(at) }}</time>`.
+    pub local: when::Local,
 }
 
 impl Chrome {
@@ -192,6 +194,7 @@ impl Chrome {
             new_count: 0,
             live_topics: String::new(),
             tz: String::new(),
+            local: when::Local::new(None),
         }
     }
 }
@@ -266,6 +269,7 @@ impl Page {
             new_count: self.new_count,
             live_topics: self.live_topics.clone(),
             tz: self.staff.user.time_zone.clone().unwrap_or_default(),
+            local: self.local(),
         }
     }
 

@@ -78,7 +78,7 @@ async fn account(
         })
         .await
         .map_err(|e| e.status)?;
-    let (t, local) = (page.t(), page.local());
+    let t = page.t();
     render(&AccountPage {
         chrome: page.chrome("account", flash(f)),
         choices,
@@ -88,11 +88,11 @@ async fn account(
         zones: when::zone_names(),
         zone: page.staff.user.time_zone.clone().unwrap_or_default(),
         away: away.is_some(),
-        away_since: away.as_deref().map(|a| local.short(a)).unwrap_or_default(),
+        away_since: away.unwrap_or_default(),
         sessions: list
             .into_iter()
             .map(|s| SessionRow {
-                created: local.short(&s.created_at),
+                created: s.created_at,
                 browser: s.browser.unwrap_or_else(|| t.unknown_browser.to_string()),
                 current: s.token_hash == page.session.token_hash,
             })

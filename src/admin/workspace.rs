@@ -286,7 +286,6 @@ async fn members_html(
         .read(move |c| Ok((users::members(c, &ws)?, invitations::pending(c, &ws)?)))
         .await
         .map_err(|e| e.status)?;
-    let local = page.local();
     let html = render(&MembersPage {
         members: list
             .into_iter()
@@ -312,7 +311,7 @@ async fn members_html(
                 id: i.id,
                 email: i.email,
                 role_label: super::i18n::role_label(t, i.role),
-                expires: local.short(&i.expires_at),
+                expires: i.expires_at,
             })
             .collect(),
         errors: super::i18n::errors(t, &errors),
@@ -656,16 +655,6 @@ async fn tokens_html(
         .read(move |c| tokens::list_for_user(c, &uid))
         .await
         .map_err(|e| e.status)?;
-    // Times as every other page shows them: short, in the viewer's zone.
-    let local = page.local();
-    let list = list
-        .into_iter()
-        .map(|mut tk| {
-            tk.created_at = local.short(&tk.created_at);
-            tk.last_used_at = tk.last_used_at.map(|u| local.short(&u));
-            tk
-        })
-        .collect();
     let html = render(&TokensPage {
         chrome: page.chrome("tokens", f),
         tokens: list,

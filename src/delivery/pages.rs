@@ -110,15 +110,11 @@ async fn list_html(
     f: Option<(String, String)>,
 ) -> Result<(Status, RawHtml<String>), Status> {
     let ws = page.workspace.id.clone();
-    let mut hooks = app
+    let hooks = app
         .store
         .read(move |c| webhooks::list(c, &ws))
         .await
         .map_err(|e| e.status)?;
-    let local = page.local();
-    for h in &mut hooks {
-        h.failing_since = h.failing_since.as_deref().map(|f| local.short(f));
-    }
     let html = render(&ListPage {
         chrome: page.chrome("webhooks", f),
         hooks,
@@ -296,14 +292,11 @@ async fn detail_html(
         })
         .await
         .map_err(|e| e.status)?;
-    let local = page.local();
-    let mut hook = hook;
-    hook.failing_since = hook.failing_since.as_deref().map(|f| local.short(f));
     let deliveries = list
         .items
         .into_iter()
         .map(|d: DeliveryView| Row {
-            // (times in the viewer's zone, causes in their language)
+            // (causes in the viewer's language; the page shows the times in their zone)
             status_label: status_label(page, &d.status),
             id: d.id,
             topic: d.topic,
@@ -311,9 +304,9 @@ async fn detail_html(
             attempt: d.attempt,
             response_status: d.response_status,
             duration_ms: d.duration_ms,
-            next_attempt_at: d.next_attempt_at.map(|a| local.short(&a)),
+            next_attempt_at: d.next_attempt_at,
             error: d.error.map(|e| crate::admin::i18n::message(page.t(), &e)),
-            created_at: local.short(&d.created_at),
+            created_at: d.created_at,
         })
         .collect();
     let t = page.t();

@@ -237,7 +237,7 @@ async fn one(
                 kind_label: l.kind_label.get(lang),
                 status: l.status.clone(),
                 status_label: l.status_label.get(lang),
-                received: local.short(&l.created_at),
+                received: l.created_at.clone(),
             })
             .collect(),
         can_merge: page.role.can(Perm::PersonMerge) && person.erased.is_none(),
