@@ -62,7 +62,7 @@ test("the account page offers browser notifications with JavaScript and explains
   assert.ok(!(await page.isVisible("#push-needs-js")));
   assert.ok(await page.isVisible("input[name=email_new_leads]"), "email choices with SMTP set");
   await page.check("input[name=push_new_leads]");
-  await Promise.all([page.waitForLoadState("load"), page.click("form.card button.primary")]);
+  await Promise.all([page.waitForLoadState("load"), page.click("form[action=\"/admin/account/notifications\"] button.primary")]);
   assert.ok(await page.isVisible("text=Notification choices saved."));
   assert.ok(await page.isChecked("input[name=push_new_leads]"));
   await page.click("#push-allow");
