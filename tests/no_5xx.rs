@@ -1,4 +1,5 @@
-//! Whatever arrives, no route answers 5xx: every mounted route gets garbage of every kind.
+//! Whatever arrives, no route answers 5xx: every mounted route gets garbage of every kind, and
+//! every admin form gets odd values from a signed-in member with a valid CSRF token.
 
 mod common;
 
@@ -90,4 +91,174 @@ async fn no_route_answers_5xx_to_malformed_input() {
         }
     }
     assert!(checked > 1000, "only {checked} requests");
+}
+
+/// Values a person could type, paste or forge into any field of an admin form.
+const FORM_VALUES: &[&str] = &[
+    "",
+    " ",
+    "-1",
+    "99999999999999999999",
+    "1e400",
+    "true",
+    "null",
+    "<script>x</script>",
+    "💥",
+    "\u{0}",
+    "a\r\nb",
+    "../../etc/passwd",
+    "2026-13-45",
+    "25:99",
+    "x",
+];
+
+/// Every name the admin forms use, so each handler gets its own fields with odd values.
+const FORM_FIELDS: &[&str] = &[
+    "away",
+    "email_new_leads",
+    "email_assigned",
+    "email_digest",
+    "push_new_leads",
+    "push_assigned",
+    "time_zone",
+    "name",
+    "thank_you_url",
+    "origins",
+    "key",
+    "type",
+    "label_en",
+    "label_vi",
+    "options",
+    "required",
+    "remove",
+    "assignee_id",
+    "body",
+    "reason",
+    "status",
+    "notes",
+    "action",
+    "leads",
+    "back",
+    "locale",
+    "email",
+    "role",
+    "other",
+    "origin",
+    "mode",
+    "members",
+    "kinds",
+    "max_open",
+    "enabled",
+    "minutes",
+    "remind_before",
+    "working_hours",
+    "tz",
+    "days",
+    "from",
+    "to",
+    "holidays",
+    "default_locale",
+    "spam_threshold",
+    "allowed_origins",
+    "url",
+    "description",
+    "topics",
+    "format",
+    "workspace",
+];
+
+#[rocket::async_test]
+async fn no_admin_form_answers_5xx_to_a_signed_in_member() {
+    let app = TestApp::spawn().await;
+    let token = app.owner_token().await;
+    let inquiry = app.new_inquiry("Fuzz Lead").await;
+    let (s, b) = app
+        .post_json(
+            "/api/v1/webhooks",
+            Some(&token),
+            serde_json::json!({ "url": "https://hooks.example.com/leadbox", "topics": ["*"] }),
+        )
+        .await;
+    assert!(s.code < 300, "{b}");
+    let mut csrf = app
+        .sign_in(common::OWNER_EMAIL, common::OWNER_PASSWORD)
+        .await;
+    // Real ids of each sort (a lead, its person, a webhook, the owner) and made-up ones.
+    let db = app.db();
+    let one = |sql: &str| -> String { db.query_row(sql, [], |r| r.get(0)).unwrap() };
+    let ids = [
+        inquiry.clone(),
+        one("SELECT person_id FROM lead_index LIMIT 1"),
+        one("SELECT id FROM webhooks LIMIT 1"),
+        one("SELECT id FROM users LIMIT 1"),
+        "x".to_string(),
+        "a".repeat(300),
+    ];
+    let actions = [
+        "assign", "reply", "lose", "convert", "restore", "delete", "notes", "bogus",
+    ];
+    let routes: Vec<String> = app
+        .client
+        .rocket()
+        .routes()
+        .filter(|r| r.method == Method::Post && r.uri.path().starts_with("/admin"))
+        .map(|r| r.uri.path().to_string())
+        // These two end the session the rest of the test needs; the API fuzz covers them.
+        .filter(|p| !p.ends_with("/password") && !p.ends_with("/end-all"))
+        .collect();
+    assert!(routes.len() > 30, "{routes:?}");
+    let mut reached = std::collections::BTreeSet::new();
+    let mut checked = 0;
+    for route in &routes {
+        for id in &ids {
+            for action in actions {
+                let uri = route
+                    .split('/')
+                    .map(|seg| match seg {
+                        "<action>" => action.to_string(),
+                        s if s.starts_with('<') => id.clone(),
+                        s => s.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("/");
+                let mut bodies: Vec<Vec<(&str, &str)>> = vec![vec![("_csrf", csrf.as_str())]];
+                for (i, v) in FORM_VALUES.iter().enumerate() {
+                    let mut body = vec![("_csrf", csrf.as_str())];
+                    for (j, f) in FORM_FIELDS.iter().enumerate() {
+                        // Each field gets every value across the bodies, not all the same one.
+                        body.push((f, FORM_VALUES[(i + j) % FORM_VALUES.len()]));
+                    }
+                    body.push(("leads", v));
+                    bodies.push(body);
+                }
+                for body in &bodies {
+                    let (status, location, text) = app.post_form(&uri, body).await;
+                    assert!(
+                        status.code < 500,
+                        "POST {uri} with {body:?} gave {status}: {text:.300}"
+                    );
+                    if !location.is_some_and(|l| l.starts_with("/login")) {
+                        reached.insert(route.clone());
+                    }
+                    checked += 1;
+                }
+                if !route.contains("<action>") {
+                    break;
+                }
+            }
+        }
+        // A member removed, a workspace switched or a language changed: start again signed in.
+        let (s, _) = app.page("/admin").await;
+        if s != rocket::http::Status::Ok {
+            csrf = app
+                .sign_in(common::OWNER_EMAIL, common::OWNER_PASSWORD)
+                .await;
+        } else {
+            let (_, home) = app.page("/admin").await;
+            csrf = common::csrf_of(&home);
+        }
+    }
+    let missed: Vec<&String> = routes.iter().filter(|r| !reached.contains(*r)).collect();
+    assert!(missed.is_empty(), "never past sign-in: {missed:?}");
+    assert!(checked > 2000, "only {checked} requests");
 }
