@@ -258,6 +258,53 @@ async fn no_admin_form_answers_5xx_to_a_signed_in_member() {
             csrf = common::csrf_of(&home);
         }
     }
+    // The admin's pages and exports, with odd filters and paging.
+    let pages: Vec<String> = app
+        .client
+        .rocket()
+        .routes()
+        .filter(|r| r.method == Method::Get && r.uri.path().starts_with("/admin"))
+        .map(|r| r.uri.path().to_string())
+        .collect();
+    let queries = [
+        "q=%FF",
+        "q=%22",
+        "q=NEAR(",
+        "q=a%20OR%20*",
+        "limit=-1",
+        "limit=99999999999999999999",
+        "page=0&limit=0",
+        "status=NOPE&kind=..%2Fx",
+        "sortBy=x&overdue=maybe",
+        "source=%00&assigneeId=none&type=zzz",
+        "quarantined=yes&userType=zz",
+    ];
+    for route in &pages {
+        for id in &ids {
+            let uri = route
+                .split('/')
+                .map(|seg| {
+                    if seg.starts_with('<') {
+                        id.as_str()
+                    } else {
+                        seg
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("/");
+            for q in queries {
+                let (status, text) = app.page(&format!("{uri}?{q}")).await;
+                assert!(
+                    status.code < 500,
+                    "GET {uri}?{q} gave {status}: {text:.300}"
+                );
+                checked += 1;
+            }
+            if !route.contains('<') {
+                break;
+            }
+        }
+    }
     let missed: Vec<&String> = routes.iter().filter(|r| !reached.contains(*r)).collect();
     assert!(missed.is_empty(), "never past sign-in: {missed:?}");
     assert!(checked > 2000, "only {checked} requests");
