@@ -543,6 +543,29 @@ async fn members_can_be_added_re_roled_and_the_last_owner_is_kept() {
             |r| r.get(0),
         )
         .unwrap();
+    let sam_id: String = app
+        .db()
+        .query_row(
+            "SELECT id FROM users WHERE email = 'sam@example.com'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    // The page offers nothing that would be refused: the only owner's role and membership stay
+    // as they are, and a reset link is for others (one's own password is on the account page).
+    let (_, html) = app.page("/admin/members").await;
+    for action in ["role", "remove", "reset-link"] {
+        assert!(
+            !html.contains(&format!("/admin/members/{owner_id}/{action}")),
+            "{action}"
+        );
+        assert!(
+            html.contains(&format!("/admin/members/{sam_id}/{action}")),
+            "{action}"
+        );
+    }
+    assert!(html.contains("class=\"muted locked\">A workspace must keep at least one owner."));
+    // Posted anyway, the server refuses it.
     app.post_form(
         &format!("/admin/members/{owner_id}/role"),
         &[("_csrf", &csrf), ("role", "admin")],
@@ -550,7 +573,7 @@ async fn members_can_be_added_re_roled_and_the_last_owner_is_kept() {
     .await;
     let (_, html) = app.page("/admin/members").await;
     assert!(
-        html.contains("at least one owner"),
+        html.contains("flash-error") && html.contains("at least one owner"),
         "demoting the last owner is refused"
     );
     let role: String = app
@@ -562,14 +585,6 @@ async fn members_can_be_added_re_roled_and_the_last_owner_is_kept() {
         )
         .unwrap();
     assert_eq!(role, "owner");
-    let sam_id: String = app
-        .db()
-        .query_row(
-            "SELECT id FROM users WHERE email = 'sam@example.com'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
     app.post_form(
         &format!("/admin/members/{sam_id}/remove"),
         &[("_csrf", &csrf)],
@@ -602,6 +617,11 @@ async fn admins_cannot_make_owners_and_viewers_cannot_manage_members() {
         .await;
     assert_eq!(s, Status::BadRequest);
     assert!(html.contains("Only an owner"));
+    // The page does not offer it: no owner role to pick, the owner's row left alone.
+    let (_, html) = app.page("/admin/members").await;
+    assert!(!html.contains("<option value=\"owner\""), "{html}");
+    assert!(html.contains("<option value=\"admin\""), "{html}");
+    assert_eq!(html.matches("class=\"muted locked\"").count(), 1, "{html}");
     let app2 = TestApp::spawn().await;
     app2.user_with_role("viewer-member@example.com", "viewer", "default")
         .await;

@@ -239,6 +239,9 @@ struct MemberRow {
     role: &'static str,
     role_label: &'static str,
     is_self: bool,
+    /// Why the viewer can change nothing about this member (the only owner, or an owner seen
+    /// by an admin); none: they can.
+    locked: Option<&'static str>,
 }
 
 #[derive(Template)]
@@ -286,10 +289,16 @@ async fn members_html(
         .read(move |c| Ok((users::members(c, &ws)?, invitations::pending(c, &ws)?)))
         .await
         .map_err(|e| e.status)?;
+    let owners = list.iter().filter(|m| m.role == Role::Owner).count();
     let html = render(&MembersPage {
         members: list
             .into_iter()
             .map(|m| MemberRow {
+                locked: match m.role {
+                    Role::Owner if owners <= 1 => Some(t.last_owner),
+                    Role::Owner if page.role != Role::Owner => Some(t.only_owners_owner),
+                    _ => None,
+                },
                 is_self: m.user.id == page.staff.user.id,
                 id: m.user.id,
                 name: m.user.name,
@@ -298,8 +307,10 @@ async fn members_html(
                 role_label: super::i18n::role_label(t, m.role),
             })
             .collect(),
+        // Only an owner may make someone an owner.
         roles: Role::ALL
             .iter()
+            .filter(|r| page.role == Role::Owner || **r != Role::Owner)
             .map(|r| (r.as_str(), super::i18n::role_label(t, *r)))
             .collect(),
         can_manage: page.role.can(Perm::MemberManage),
