@@ -135,14 +135,7 @@ async fn an_owner_issues_a_one_time_reset_link_that_works_once() {
         .await;
     app.user_with_role("boss@example.com", "admin", "default")
         .await;
-    let rep: String = app
-        .db()
-        .query_row(
-            "SELECT id FROM users WHERE email = 'rep@example.com'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let rep = app.user_id("rep@example.com");
     // An admin is not an owner: no link.
     let csrf = app.sign_in("boss@example.com", "member-password-1").await;
     let (_, html) = app.page("/admin/members").await;

@@ -535,22 +535,8 @@ async fn members_can_be_added_re_roled_and_the_last_owner_is_kept() {
     let sam_token = app.token_for("sam@example.com", "sam-password-1").await;
     let (_, b) = app.get("/api/v1/workspaces", Some(&sam_token)).await;
     assert_eq!(b["data"]["items"][0]["role"], json!("sales"));
-    let owner_id: String = app
-        .db()
-        .query_row(
-            "SELECT id FROM users WHERE email = ?1",
-            [OWNER_EMAIL],
-            |r| r.get(0),
-        )
-        .unwrap();
-    let sam_id: String = app
-        .db()
-        .query_row(
-            "SELECT id FROM users WHERE email = 'sam@example.com'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let owner_id = app.user_id(OWNER_EMAIL);
+    let sam_id = app.user_id("sam@example.com");
     // The page offers nothing that would be refused: the only owner's role and membership stay
     // as they are, and a reset link is for others (one's own password is on the account page).
     let (_, html) = app.page("/admin/members").await;

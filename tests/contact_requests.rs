@@ -742,14 +742,7 @@ async fn staff_work_contact_requests_and_see_them_in_the_unified_inbox() {
     ] {
         assert_eq!(detail["data"][k], v, "{k}");
     }
-    let me: String = app
-        .db()
-        .query_row(
-            "SELECT id FROM users WHERE email = ?1",
-            [common::OWNER_EMAIL],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let me = app.user_id(common::OWNER_EMAIL);
     let (s, _) = app
         .post_json(
             &format!("/api/v1/contact-requests/{req}/convert"),

@@ -167,11 +167,5 @@ async fn the_overview_leads_a_newcomer_through_the_checklist_and_shows_what_need
 }
 
 fn owner_id(app: &common::TestApp) -> String {
-    app.db()
-        .query_row(
-            "SELECT id FROM users WHERE email = ?1",
-            [common::OWNER_EMAIL],
-            |r| r.get(0),
-        )
-        .unwrap()
+    app.user_id(common::OWNER_EMAIL)
 }

@@ -472,14 +472,7 @@ async fn an_unlisted_origin_is_held_and_allowing_it_releases_its_leads() {
     );
     // A held lead cannot be worked before its origin is allowed.
     let held_id = held["data"]["items"][0]["id"].as_str().unwrap().to_string();
-    let me: String = app
-        .db()
-        .query_row(
-            "SELECT id FROM users WHERE email = ?1",
-            [OWNER_EMAIL],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let me = app.user_id(OWNER_EMAIL);
     let (s, b) = app
         .post_json(
             &format!("/api/v1/inquiries/{held_id}/assign"),

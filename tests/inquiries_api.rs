@@ -8,13 +8,7 @@ use rocket::http::{Method, Status};
 use serde_json::{json, Value};
 
 async fn owner_id(app: &TestApp) -> String {
-    app.db()
-        .query_row(
-            "SELECT id FROM users WHERE email = ?1",
-            [OWNER_EMAIL],
-            |r| r.get(0),
-        )
-        .unwrap()
+    app.user_id(OWNER_EMAIL)
 }
 
 async fn act(app: &TestApp, token: &str, id: &str, action: &str, body: Value) -> (Status, Value) {

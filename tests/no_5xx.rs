@@ -167,6 +167,16 @@ const FORM_FIELDS: &[&str] = &[
     "workspace",
 ];
 
+/// The paths of the admin's routes of `method`.
+fn admin_routes(app: &TestApp, method: Method) -> Vec<String> {
+    app.client
+        .rocket()
+        .routes()
+        .filter(|r| r.method == method && r.uri.path().starts_with("/admin"))
+        .map(|r| r.uri.path().to_string())
+        .collect()
+}
+
 #[rocket::async_test]
 async fn no_admin_form_answers_5xx_to_a_signed_in_member() {
     let app = TestApp::spawn().await;
@@ -197,12 +207,8 @@ async fn no_admin_form_answers_5xx_to_a_signed_in_member() {
     let actions = [
         "assign", "reply", "lose", "convert", "restore", "delete", "notes", "bogus",
     ];
-    let routes: Vec<String> = app
-        .client
-        .rocket()
-        .routes()
-        .filter(|r| r.method == Method::Post && r.uri.path().starts_with("/admin"))
-        .map(|r| r.uri.path().to_string())
+    let routes: Vec<String> = admin_routes(&app, Method::Post)
+        .into_iter()
         // These two end the session the rest of the test needs; the API fuzz covers them.
         .filter(|p| !p.ends_with("/password") && !p.ends_with("/end-all"))
         .collect();
@@ -259,13 +265,7 @@ async fn no_admin_form_answers_5xx_to_a_signed_in_member() {
         }
     }
     // The admin's pages and exports, with odd filters and paging.
-    let pages: Vec<String> = app
-        .client
-        .rocket()
-        .routes()
-        .filter(|r| r.method == Method::Get && r.uri.path().starts_with("/admin"))
-        .map(|r| r.uri.path().to_string())
-        .collect();
+    let pages = admin_routes(&app, Method::Get);
     let queries = [
         "q=%FF",
         "q=%22",

@@ -147,14 +147,7 @@ async fn a_new_lead_emails_exactly_who_asked_in_their_language_with_little_perso
     }
 
     // Assigning the lead to the rep emails the rep (who asked), and nobody else.
-    let rep_id: String = app
-        .db()
-        .query_row(
-            "SELECT id FROM users WHERE email = 'rep@acme.test'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let rep_id = app.user_id("rep@acme.test");
     let (s, b) = in_default(
         &app,
         &owner,
@@ -175,14 +168,7 @@ async fn a_new_lead_emails_exactly_who_asked_in_their_language_with_little_perso
     assert_eq!(assigned.len(), 1, "{mails:#?}");
     assert_eq!(to_of(assigned[0]), "rep@acme.test");
     // The owner assigning a lead to themself is told nothing.
-    let owner_id: String = app
-        .db()
-        .query_row(
-            "SELECT id FROM users WHERE email = 'owner@example.com'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let owner_id = app.user_id("owner@example.com");
     let res = app
         .client
         .put("/api/v1/me/notifications")

@@ -73,14 +73,7 @@ async fn three_channels(
 
 /// Assigns the lead to the owner and records a reply.
 async fn reply(app: &TestApp, owner: &str, collection: &str, id: &str, body: &str) {
-    let me: String = app
-        .db()
-        .query_row(
-            "SELECT id FROM users WHERE email = ?1",
-            [common::OWNER_EMAIL],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let me = app.user_id(common::OWNER_EMAIL);
     let (s, b) = app
         .post_json(
             &format!("/api/v1/{collection}/{id}/assign"),

@@ -239,14 +239,7 @@ async fn a_fourth_kind_gets_the_shared_lifecycle_and_its_permissions() {
     let app = TestApp::spawn_kinds(registry()).await;
     let owner = app.owner_token().await;
     let id = book_one(&app, &owner, "Dana Demo").await;
-    let me: String = app
-        .db()
-        .query_row(
-            "SELECT id FROM users WHERE email = ?1",
-            [OWNER_EMAIL],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let me = app.user_id(OWNER_EMAIL);
     let (s, b) = app
         .post_json(
             &format!("/api/v1/demo-requests/{id}/assign"),

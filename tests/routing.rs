@@ -17,12 +17,7 @@ async fn reps(app: &TestApp, names: &[&str]) -> Vec<(String, String)> {
     for n in names {
         let email = format!("{n}@example.com");
         let token = app.user_with_role(&email, "sales", "default").await;
-        let id: String = app
-            .db()
-            .query_row("SELECT id FROM users WHERE email = ?1", [&email], |r| {
-                r.get(0)
-            })
-            .unwrap();
+        let id = app.user_id(&email);
         out.push((id, token));
     }
     out

@@ -320,14 +320,7 @@ async fn every_page_in_vietnamese_shows_no_english() {
     let csrf = app.sign_in(OWNER_EMAIL, OWNER_PASSWORD).await;
     app.post_form("/admin/locale", &[("_csrf", &csrf), ("locale", "vi")])
         .await;
-    let me: String = app
-        .db()
-        .query_row(
-            "SELECT id FROM users WHERE email = ?1",
-            [OWNER_EMAIL],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let me = app.user_id(OWNER_EMAIL);
     let detail = format!("/admin/inquiries/{inquiry}");
     app.post_form(
         &format!("{detail}/assign"),

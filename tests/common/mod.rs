@@ -115,6 +115,15 @@ impl TestApp {
         rusqlite::Connection::open(self.dir.path().join("leadbox.db")).unwrap()
     }
 
+    /// The id of the staff user with `email`.
+    pub fn user_id(&self, email: &str) -> String {
+        self.db()
+            .query_row("SELECT id FROM users WHERE email = ?1", [email], |r| {
+                r.get(0)
+            })
+            .unwrap()
+    }
+
     /// An API token for the given staff credentials.
     pub async fn token_for(&self, email: &str, password: &str) -> String {
         let (status, body) = self
