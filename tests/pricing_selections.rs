@@ -872,4 +872,10 @@ async fn the_admin_pages_name_the_customer_the_plan_and_the_money() {
         !detail.contains("planMonthlyMin"),
         "labels, not field names"
     );
+    // Its two times carry their instants, for the browser to show in its own zone.
+    assert_eq!(
+        detail.matches("<dd><time datetime=\"20").count(),
+        2,
+        "{detail}"
+    );
 }

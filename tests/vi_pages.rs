@@ -365,6 +365,11 @@ async fn every_page_in_vietnamese_shows_no_english() {
         .unwrap();
     pages.push("/admin/people".into());
     pages.push("/admin/routing".into());
+    // A contact request's time carries its instant, for the browser to show in its own zone.
+    let (_, html) = app
+        .page(&format!("/admin/contact-requests/{contact}"))
+        .await;
+    assert!(html.contains("<dd><time datetime=\"20"), "{html}");
     // A form of its own, and a lead held in quarantine with answers and attribution.
     let (_, form) = app
         .post_json(

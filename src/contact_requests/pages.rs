@@ -30,7 +30,8 @@ struct DetailPage {
     status: &'static str,
     status_label: &'static str,
     deleted: bool,
-    facts: Vec<(&'static str, String)>,
+    /// (label, text, the instant when the fact is a time, else empty).
+    facts: Vec<(&'static str, String, String)>,
     a: Allowed,
     me: String,
     timeline: Vec<timeline::Item>,
@@ -64,17 +65,22 @@ async fn detail(
         .unwrap_or_else(|| req.user_id.clone());
     let o = |v: &Option<String>| v.clone().unwrap_or_default();
     let facts = vec![
-        (t.user, who.clone()),
-        (t.email, o(&req.account_email)),
+        (t.user, who.clone(), String::new()),
+        (t.email, o(&req.account_email), String::new()),
         (
             t.company,
             user.as_ref().map(|u| o(&u.company)).unwrap_or_default(),
+            String::new(),
         ),
-        (t.plan, req.input.plan.clone()),
-        (t.quantity, req.input.quantity.to_string()),
-        (t.source, req.input.source.clone()),
-        (t.page_url, o(&req.input.page)),
-        (t.received, local.short(&req.created_at)),
+        (t.plan, req.input.plan.clone(), String::new()),
+        (t.quantity, req.input.quantity.to_string(), String::new()),
+        (t.source, req.input.source.clone(), String::new()),
+        (t.page_url, o(&req.input.page), String::new()),
+        (
+            t.received,
+            local.short(&req.created_at),
+            req.created_at.clone(),
+        ),
         (
             t.assignee,
             req.progress
@@ -82,9 +88,10 @@ async fn detail(
                 .as_deref()
                 .and_then(name_of)
                 .unwrap_or_else(|| t.unassigned.to_string()),
+            String::new(),
         ),
-        (t.ip_address, o(&req.request_ip)),
-        (t.user_agent, o(&req.user_agent)),
+        (t.ip_address, o(&req.request_ip), String::new()),
+        (t.user_agent, o(&req.user_agent), String::new()),
     ];
     let notes = page.notes(app, &req.id).await?;
     let person = page.person_box(app, &req.id).await?;

@@ -212,7 +212,8 @@ struct DetailPage {
     status: String,
     status_label: &'static str,
     title: String,
-    user: Vec<(&'static str, String)>,
+    /// (label, text, the instant when the fact is a time, else empty).
+    user: Vec<(&'static str, String, String)>,
     quote: Vec<(&'static str, String, String, bool)>,
     verified: bool,
     notes: String,
@@ -297,17 +298,26 @@ async fn detail(
             .or(user.email.clone())
             .unwrap_or_else(|| t.nav_pricing.to_string()),
         user: vec![
-            (t.name, o(&user.name)),
-            (t.email, o(&user.email)),
-            (t.company, o(&user.company)),
+            (t.name, o(&user.name), String::new()),
+            (t.email, o(&user.email), String::new()),
+            (t.company, o(&user.company), String::new()),
             (
                 t.user_type,
                 crate::admin::i18n::user_type_label(t, &sel.user_type).to_string(),
+                String::new(),
             ),
-            (t.plan, plan_name(w, &sel.selected_plan_code)),
-            (t.add_ons, add_ons.join(", ")),
-            (t.captured_at, local.short(&sel.captured_at)),
-            (t.received, local.short(&sel.created_at)),
+            (t.plan, plan_name(w, &sel.selected_plan_code), String::new()),
+            (t.add_ons, add_ons.join(", "), String::new()),
+            (
+                t.captured_at,
+                local.short(&sel.captured_at),
+                sel.captured_at.clone(),
+            ),
+            (
+                t.received,
+                local.short(&sel.created_at),
+                sel.created_at.clone(),
+            ),
         ],
         quote,
         verified: check.verified,
