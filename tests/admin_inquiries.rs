@@ -37,6 +37,11 @@ async fn a_lead_is_worked_from_new_to_converted_through_the_pages() {
     );
     let (_, html) = app.page(&detail).await;
     assert!(html.contains("id=\"record-reply\"") && !html.contains("id=\"convert\""));
+    // Each step says what it did.
+    assert!(
+        html.contains("flash-success\" role=\"status\">Assigned.</div>"),
+        "{html}"
+    );
     app.post_form(
         &format!("{detail}/reply"),
         &[("_csrf", &csrf), ("body", "Sent the quote")],
@@ -44,10 +49,12 @@ async fn a_lead_is_worked_from_new_to_converted_through_the_pages() {
     .await;
     let (_, html) = app.page(&detail).await;
     assert!(html.contains("id=\"convert\"") && html.contains("Sent the quote"));
+    assert!(html.contains(">Reply recorded.</div>"), "{html}");
     app.post_form(&format!("{detail}/convert"), &[("_csrf", &csrf)])
         .await;
     let (_, html) = app.page(&detail).await;
     assert!(html.contains("status-CONVERTED"));
+    assert!(html.contains(">Marked as converted.</div>"), "{html}");
     for action in ["assign-me", "record-reply", "convert", "lose"] {
         assert!(
             !html.contains(&format!("id=\"{action}\"")),
@@ -121,6 +128,10 @@ async fn the_spam_folder_releases_a_lead_into_the_inbox() {
     .await;
     let (_, inbox) = app.page("/admin/inquiries").await;
     assert!(inbox.contains("Maybe Bot"));
+    assert!(
+        inbox.contains(">Not spam: it is in the inbox now. The spam score learns from it.</div>"),
+        "{inbox}"
+    );
 }
 
 #[rocket::async_test]

@@ -554,6 +554,11 @@ async fn verdict(
     page.check_csrf(form.csrf.as_deref())?;
     page.allow(perm(A::Update))?;
     let back = Redirect::to(format!("/admin/inquiries/{id}"));
+    let said = if matches!(step, Step::MarkSpam) {
+        page.t().did_spam
+    } else {
+        page.t().did_not_spam
+    };
     match service::apply(
         app,
         page.workspace.id.clone(),
@@ -563,7 +568,7 @@ async fn verdict(
     )
     .await
     {
-        Ok(_) => Ok(Flash::success(back, page.t().done)),
+        Ok(_) => Ok(Flash::success(back, said)),
         Err(e) if e.status == Status::NotFound => Err(Status::NotFound),
         Err(e) => Ok(Flash::error(back, e.message)),
     }

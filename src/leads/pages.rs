@@ -288,6 +288,7 @@ async fn act(
         app.scope(),
     );
     let kinds = app.kinds.clone();
+    let said = said(page.t(), &step);
     match app
         .store
         .write(move |tx| {
@@ -297,9 +298,23 @@ async fn act(
         })
         .await
     {
-        Ok(_) => Ok(Flash::success(back, page.t().done)),
+        Ok(_) => Ok(Flash::success(back, said)),
         Err(e) if e.status == Status::NotFound => Err(Status::NotFound),
         Err(e) => Ok(Flash::error(back, e.message)),
+    }
+}
+
+/// What a step did, as the lead's page says it after.
+fn said(t: &'static crate::admin::i18n::Strings, step: &Step) -> &'static str {
+    use lifecycle::Move;
+    match step {
+        Step::Move(Move::Assign(who)) if who.trim().is_empty() => t.did_unassign,
+        Step::Move(Move::Assign(_)) => t.did_assign,
+        Step::Move(Move::Reply(_)) => t.did_reply,
+        Step::Move(Move::Convert) => t.did_convert,
+        Step::Move(Move::Lose(_)) => t.did_lose,
+        Step::Delete => t.did_delete,
+        Step::Restore => t.did_restore,
     }
 }
 

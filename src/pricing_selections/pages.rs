@@ -374,7 +374,7 @@ async fn change(
     )
     .await
     {
-        Ok(_) => Ok(Flash::success(back, page.t().done)),
+        Ok(_) => Ok(Flash::success(back, page.t().did_status)),
         Err(e) if e.status == Status::NotFound => Err(Status::NotFound),
         Err(e) => Ok(Flash::error(back, e.message)),
     }
