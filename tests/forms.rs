@@ -622,3 +622,47 @@ async fn an_unlisted_origin_is_held_and_allowing_it_releases_its_leads() {
         assert_error(&b, "VALIDATION_ERROR", Some(field));
     }
 }
+
+#[rocket::async_test]
+async fn the_editor_with_a_mistake_keeps_showing_the_saved_forms_snippet() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner_token().await;
+    let (s, form) = app
+        .post_json("/api/v1/forms", Some(&owner), demo_form())
+        .await;
+    assert_eq!(s, Status::Created, "{form}");
+    let id = form["data"]["id"].as_str().unwrap().to_string();
+    let key = form["data"]["publicKey"].as_str().unwrap().to_string();
+    let csrf = app.sign_in(OWNER_EMAIL, OWNER_PASSWORD).await;
+    let (s, _, html) = app
+        .post_form(
+            &format!("/admin/forms/{id}"),
+            &[
+                ("_csrf", &csrf),
+                ("name", "Demo request, renamed"),
+                ("q0_key", "Bad Key"),
+                ("q0_en", "Oops"),
+                ("q0_type", "text"),
+            ],
+        )
+        .await;
+    assert_eq!(s, Status::BadRequest);
+    // What was typed comes back with its mistake…
+    assert!(html.contains("value=\"Bad Key\""), "{html}");
+    assert!(
+        html.contains("<li>Question 1: key: must start with a lowercase letter"),
+        "the summary names the question: {html}"
+    );
+    assert!(html.contains("value=\"Demo request, renamed\""), "{html}");
+    // …and the snippet and hosted page are still those of the form that is live.
+    let snippet = &html[html.find("id=\"snippet\"").unwrap()..];
+    let snippet = &snippet[..snippet.find("</pre>").unwrap()];
+    assert!(
+        snippet.contains(&format!("/api/public/forms/{key}/inquiries")),
+        "{snippet}"
+    );
+    assert!(html.contains(&format!("/f/{key}</code>")), "{html}");
+    // Nothing was saved.
+    let (_, b) = app.get(&format!("/api/v1/forms/{id}"), Some(&owner)).await;
+    assert_eq!(b["data"]["name"], json!("Demo request"), "{b}");
+}

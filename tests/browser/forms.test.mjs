@@ -83,6 +83,8 @@ test("the owner builds a form in the editor, without JavaScript", async () => {
   await Promise.all([p.waitForNavigation(), p.click("#save-form")]);
   assert.ok(await p.isVisible("#q1 .err"), "the row's mistake is shown in the row");
   assert.equal(await p.inputValue("#q0-key"), "budget");
+  assert.match(await p.textContent("#hosted"), /\/f\/pk_/, "the live form's page, while the mistake is fixed");
+  assert.match(await p.textContent("#snippet"), /\/api\/public\/forms\/pk_/, "and its snippet");
   await p.screenshot({ path: join(screenshots, "form-editor-error.png"), fullPage: true });
   await p.check("#q1-rm").catch(() => {});
   await p.fill("#q1-key", "");

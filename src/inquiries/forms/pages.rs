@@ -272,18 +272,18 @@ fn row_numbers(fields: &HashMap<String, String>) -> Vec<usize> {
         .collect()
 }
 
-/// The editor again, with what was posted and what is wrong with it.
+/// The editor again, with what was posted and what is wrong with it; the snippet and hosted
+/// page stay those of the form as saved (`saved`), which is what is live.
 fn again(
     page: &Page,
     base: &str,
-    id: Option<String>,
+    saved: Option<&Form>,
     fields: &HashMap<String, String>,
     errs: BTreeMap<String, String>,
 ) -> Result<RawHtml<String>, Status> {
     let t = page.t();
-    let mut p = editor(page, base, None);
+    let mut p = editor(page, base, saved);
     let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
-    p.id = id;
     p.name = get("name");
     p.thank_you = get("thankYouUrl");
     p.origins = get("allowedOrigins");
@@ -328,12 +328,19 @@ fn again(
         let next = rows.last().map(|r| r.i + 1).unwrap_or(0);
         rows.push(blank(next));
     }
-    p.rows = rows;
     p.errors = i18n::errors(t, &general);
+    // The summary names each question with a mistake, as its box does ("Question 2: key: …").
+    for r in &rows {
+        for e in &r.errors {
+            p.errors
+                .push((format!("{} {}", t.question_n, r.i + 1), e.clone()));
+        }
+    }
     if p.errors.is_empty() {
         p.errors
             .push((t.form_questions.to_string(), t.fix_errors.to_string()));
     }
+    p.rows = rows;
     render(&p)
 }
 
@@ -380,7 +387,14 @@ async fn save(
     let mut errs = FieldErrors::default();
     let patch = FormPatch::parse(&body_of(&form), true, &mut errs);
     if !errs.is_empty() {
-        let html = again(&page, &base.0, Some(id.to_string()), &form, errs.into_map())?;
+        let (ws, fid) = (page.workspace.id.clone(), id.to_string());
+        let saved = app
+            .store
+            .read(move |c| queries::get(c, &ws, &fid))
+            .await
+            .map_err(|e| e.status)?
+            .ok_or(Status::NotFound)?;
+        let html = again(&page, &base.0, Some(&saved), &form, errs.into_map())?;
         return Ok(Err((Status::BadRequest, html)));
     }
     let user = page.staff.user.id.clone();
