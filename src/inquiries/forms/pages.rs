@@ -185,6 +185,16 @@ async fn new_page(page: Page, base: BaseUrl) -> Result<RawHtml<String>, Status> 
     render(&editor(&page, &base.0, None))
 }
 
+/// The form `id` of the page's workspace as saved, or 404.
+async fn stored(app: &App, page: &Page, id: &str) -> Result<Form, Status> {
+    let (ws, fid) = (page.workspace.id.clone(), id.to_string());
+    app.store
+        .read(move |c| queries::get(c, &ws, &fid))
+        .await
+        .map_err(|e| e.status)?
+        .ok_or(Status::NotFound)
+}
+
 /// `GET /admin/forms/<id>` — WorkspacePermissions.Read.
 #[get("/admin/forms/<id>", rank = 2)]
 async fn edit_page(
@@ -195,13 +205,7 @@ async fn edit_page(
     f: Option<FlashMessage<'_>>,
 ) -> Result<RawHtml<String>, Status> {
     page.allow(Perm::WorkspaceRead)?;
-    let (ws, fid) = (page.workspace.id.clone(), id.to_string());
-    let form = app
-        .store
-        .read(move |c| queries::get(c, &ws, &fid))
-        .await
-        .map_err(|e| e.status)?
-        .ok_or(Status::NotFound)?;
+    let form = stored(app, &page, id).await?;
     let mut p = editor(&page, &base.0, Some(&form));
     p.chrome = page.chrome(
         "forms",
@@ -387,13 +391,7 @@ async fn save(
     let mut errs = FieldErrors::default();
     let patch = FormPatch::parse(&body_of(&form), true, &mut errs);
     if !errs.is_empty() {
-        let (ws, fid) = (page.workspace.id.clone(), id.to_string());
-        let saved = app
-            .store
-            .read(move |c| queries::get(c, &ws, &fid))
-            .await
-            .map_err(|e| e.status)?
-            .ok_or(Status::NotFound)?;
+        let saved = stored(app, &page, id).await?;
         let html = again(&page, &base.0, Some(&saved), &form, errs.into_map())?;
         return Ok(Err((Status::BadRequest, html)));
     }
