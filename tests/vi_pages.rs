@@ -487,6 +487,27 @@ async fn every_page_in_vietnamese_shows_no_english() {
     if !found.is_empty() {
         failures.push(format!("members with errors: {}", found.join(", ")));
     }
+    // A new token and a new webhook, each with its secret shown once.
+    for (uri, body) in [
+        ("/admin/tokens", vec![("name", "Đồng bộ CRM")]),
+        (
+            "/admin/webhooks",
+            vec![
+                ("url", "https://hooks.example.com/moi"),
+                ("topics", "*"),
+                ("format", "standard"),
+            ],
+        ),
+    ] {
+        let mut pairs = vec![("_csrf", csrf.as_str())];
+        pairs.extend(body);
+        let (_, _, html) = app.post_form(uri, &pairs).await;
+        assert!(html.contains("class=\"secret\""), "{uri}: {html}");
+        let found = english_on(&html, &dict);
+        if !found.is_empty() {
+            failures.push(format!("{uri} with its secret: {}", found.join(", ")));
+        }
+    }
     app.post_form("/logout", &[("_csrf", &csrf)]).await;
 
     // Public pages, in the browser's language.
