@@ -68,6 +68,19 @@ function localTime(iso) {
     var close = help.querySelector("button");
     if (close) close.addEventListener("click", function () { help.close(); });
   }
+  // The bulk box shows only the field its action needs (without script it shows both).
+  var bulkAction = document.getElementById("bulk-action");
+  if (bulkAction) {
+    var needs = { assign: "bulk-assignee", lose: "bulk-reason" };
+    var showNeeded = function () {
+      ["bulk-assignee", "bulk-reason"].forEach(function (id) {
+        var field = document.getElementById(id);
+        if (field) field.parentNode.hidden = needs[bulkAction.value] !== id;
+      });
+    };
+    bulkAction.addEventListener("change", showNeeded);
+    showNeeded();
+  }
   // The select-all box of a bulk list.
   var all = document.getElementById("pick-all");
   if (all) {

@@ -97,6 +97,7 @@ async fn the_overview_charts_volume_and_reports_reply_time_and_conversion() {
         .unwrap();
     assert_eq!(conversion, "25 % (1 / 4)");
     assert!(!html.contains("<script>"), "still no inline script");
+    assert!(!html.contains("id=\"chart-empty\""), "leads on the chart");
 }
 
 #[rocket::async_test]
@@ -109,6 +110,7 @@ async fn an_empty_workspace_says_there_is_no_data_yet() {
             && html.contains("id=\"conversion\">no data yet<")
     );
     assert_eq!(html.matches("<rect").count(), 0);
+    assert!(html.contains("id=\"chart-empty\">No leads in these 14 days yet.<"));
 }
 
 #[rocket::async_test]

@@ -46,6 +46,8 @@ struct HomePage {
     checklist: Vec<(&'static str, &'static str, &'static str, bool)>,
     funnel: Vec<(&'static str, i64)>,
     chart: String,
+    /// No lead in the chart's days: the page says so under the empty frame.
+    chart_empty: bool,
     legend: Vec<(&'static str, &'static str)>,
     median_reply: String,
     conversion: String,
@@ -197,6 +199,7 @@ async fn home(
         checklist,
         funnel,
         chart: super::dashboard::volume_svg(&stats.volume, &colours, t.chart_title),
+        chart_empty: stats.volume.iter().all(|(_, n)| n.iter().all(|c| *c == 0)),
         legend: app
             .kinds
             .all()

@@ -72,6 +72,11 @@ test("bulk actions assign and lose several leads from the inbox", async () => {
   await page.goto(`${server.base}/admin/leads?limit=50`);
   for (const id of ids.slice(0, 2)) await page.check(`tr[data-id="${id}"] input[name=ids]`);
   await page.selectOption("#bulk-action", "assign_me");
+  // Only the field the action needs is shown.
+  assert.ok(!(await page.isVisible("#bulk-assignee")) && !(await page.isVisible("#bulk-reason")));
+  await page.selectOption("#bulk-action", "assign");
+  assert.ok((await page.isVisible("#bulk-assignee")) && !(await page.isVisible("#bulk-reason")));
+  await page.selectOption("#bulk-action", "assign_me");
   await Promise.all([page.waitForURL(/\/admin\/leads\?limit=50$/), page.click("#bulk-apply")]);
   assert.match(await page.textContent(".flash"), /2 updated, 0 skipped/);
   for (const id of ids.slice(0, 2)) assert.match(await page.textContent(`tr[data-id="${id}"] .status`), /Assigned/);
