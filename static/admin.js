@@ -188,9 +188,12 @@ function localTime(iso) {
     var td = cell(tr, "", label); var span = document.createElement("span");
     span.className = "status status-" + row.status; span.textContent = row.statusLabel[lang]; td.appendChild(span);
   }
+  // Like the rows the server drew: "just now", the exact time on hover.
   function time(tr, row, label) {
     var td = cell(tr, "", label); var t = document.createElement("time");
-    t.setAttribute("datetime", row.createdAt); t.textContent = localTime(row.createdAt);
+    t.setAttribute("datetime", row.createdAt); t.setAttribute("data-rel", "");
+    t.textContent = body.getAttribute("data-t-now") || localTime(row.createdAt);
+    t.title = localTime(row.createdAt);
     td.appendChild(t);
   }
 
@@ -223,6 +226,9 @@ function localTime(iso) {
       time(tr, row, h[0]); who(tr, row, h[1]); cell(tr, row.company, h[2]); cell(tr, "", h[3]); pill(tr, row, h[4]); cell(tr, "", h[5]);
     }
     tbody.insertBefore(tr, tbody.firstChild);
+    var total = document.getElementById("list-total");
+    var n = total && parseInt(total.textContent, 10);
+    if (total && !isNaN(n)) total.textContent = String(n + 1);
   }
 
   // The first-run checklist ticks its step when the first lead arrives.

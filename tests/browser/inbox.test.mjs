@@ -106,6 +106,14 @@ test("a contact request and a pricing selection arrive live, with a toast naming
   const fresh = await page.$$eval("#leads tr.fresh a", (as) => as.map((a) => a.textContent.trim()));
   assert.deepEqual(fresh.sort(), ["Lena Live", "Liam Live"]);
   assert.equal((await page.textContent("#new-count")).trim(), "5", "the badge counts every kind");
+  // The new rows read like the server's ("just now", the exact time on hover), and the list's
+  // count grows with them.
+  const times = await page.$$eval("#leads tr.fresh time", (ts) => ts.map((t) => [t.textContent, t.title]));
+  for (const [text, title] of times) {
+    assert.equal(text, "just now");
+    assert.match(title, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+  }
+  assert.equal((await page.textContent("#list-total")).trim(), "5");
   await page.screenshot({ path: join(screenshots, "inbox-live.png"), fullPage: true });
   assert.deepEqual(errors, []);
   await page.close();
