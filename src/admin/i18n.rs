@@ -209,7 +209,6 @@ pub struct Strings {
     pub done: &'static str,
     /// What a lead action did, said after it (the flash on the lead's page).
     pub did_assign: &'static str,
-    pub did_unassign: &'static str,
     pub did_reply: &'static str,
     pub did_convert: &'static str,
     pub did_lose: &'static str,
@@ -781,7 +780,6 @@ pub const EN: Strings = Strings {
     deleted_notice: "This inquiry is deleted. Restore it to work on it.",
     done: "Done.",
     did_assign: "Assigned.",
-    did_unassign: "Nobody is assigned now.",
     did_reply: "Reply recorded.",
     did_convert: "Marked as converted.",
     did_lose: "Marked as lost.",
@@ -1415,7 +1413,6 @@ pub const VI: Strings = Strings {
     deleted_notice: "Yêu cầu này đã bị xóa. Hãy khôi phục để xử lý.",
     done: "Đã xong.",
     did_assign: "Đã phân công.",
-    did_unassign: "Hiện không ai phụ trách.",
     did_reply: "Đã ghi lại câu trả lời.",
     did_convert: "Đã đánh dấu là chuyển đổi thành công.",
     did_lose: "Đã đánh dấu là không thành công.",

@@ -308,7 +308,6 @@ async fn act(
 fn said(t: &'static crate::admin::i18n::Strings, step: &Step) -> &'static str {
     use lifecycle::Move;
     match step {
-        Step::Move(Move::Assign(who)) if who.trim().is_empty() => t.did_unassign,
         Step::Move(Move::Assign(_)) => t.did_assign,
         Step::Move(Move::Reply(_)) => t.did_reply,
         Step::Move(Move::Convert) => t.did_convert,
