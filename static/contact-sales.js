@@ -44,9 +44,16 @@
     return null;
   }
 
+  /** The widget's language: `options.lang`, else the page's, else English. */
+  function langOf(options) {
+    var lang = (options.lang || (typeof document !== "undefined" && document.documentElement.lang) || "en").slice(0, 2);
+    return TEXT[lang] ? lang : "en";
+  }
+
   /** A mailto for when the request itself failed: names no person, only the plan. */
-  function fallbackMailto(salesEmail, plan) {
-    var subject = encodeURIComponent("Sales request" + (plan ? " (" + plan + " plan)" : ""));
+  function fallbackMailto(salesEmail, plan, lang) {
+    var t = TEXT[lang] || TEXT.en;
+    var subject = encodeURIComponent(t.subject + (plan ? " (" + t.plan.replace("{plan}", plan) + ")" : ""));
     return "mailto:" + (salesEmail || "") + "?subject=" + subject;
   }
 
@@ -69,6 +76,7 @@
     var detail = null;
     var endpoint = options.endpoint || "/api/sales/contact-request";
     var newKey = deps.newKey || randomKey;
+    var lang = langOf(options);
 
     function set(next, d) {
       state = next;
@@ -82,6 +90,7 @@
       if (token) h.Authorization = "Bearer " + token;
       if (options.csrfToken) h["X-CSRF-Token"] = options.csrfToken;
       if (options.merchantId) h["x-merchant-id"] = options.merchantId;
+      h["Accept-Language"] = lang; // the server's mailto is written in it
       return h;
     }
 
@@ -139,14 +148,14 @@
       return Promise.race([request, timeout]).then(function (r) {
         if (timer !== null && deps.clearTimeout) deps.clearTimeout(timer);
         if (timedOut || r.timeout) {
-          set(transition(state, "failure"), { reason: "timeout", key: key, mailto: fallbackMailto(options.salesEmail, options.plan) });
+          set(transition(state, "failure"), { reason: "timeout", key: key, mailto: fallbackMailto(options.salesEmail, options.plan, lang) });
         } else if (r.network) {
-          set(transition(state, "failure"), { reason: "network", key: key, mailto: fallbackMailto(options.salesEmail, options.plan) });
+          set(transition(state, "failure"), { reason: "network", key: key, mailto: fallbackMailto(options.salesEmail, options.plan, lang) });
         } else if (r.res.status === 201 && r.body && r.body.ok) {
           var action = followUp(r.body.actions);
           set(transition(state, "success"), { requestId: r.body.requestId, action: action, key: key });
         } else {
-          var mailto = pickAction(r.body && r.body.actions, {}) || { url: fallbackMailto(options.salesEmail, options.plan) };
+          var mailto = pickAction(r.body && r.body.actions, {}) || { url: fallbackMailto(options.salesEmail, options.plan, lang) };
           set(transition(state, "failure"), {
             reason: (r.body && r.body.error) || "http_" + r.res.status,
             message: r.body && r.body.message,
@@ -169,10 +178,12 @@
   var TEXT = {
     en: { sending: "Sending your request…", sent: "Thanks! Our sales team will be in touch. Reference: ",
           failed: "We could not send your request.", mail: "Email sales instead", timeout: "The request timed out.",
-          limited: "Too many requests; please wait a moment." },
+          limited: "Too many requests; please wait a moment.",
+          subject: "Sales request", plan: "{plan} plan" },
     vi: { sending: "Đang gửi yêu cầu…", sent: "Cảm ơn! Bộ phận bán hàng sẽ liên hệ với bạn. Mã tham chiếu: ",
           failed: "Không gửi được yêu cầu.", mail: "Gửi email cho bộ phận bán hàng", timeout: "Yêu cầu quá thời gian chờ.",
-          limited: "Quá nhiều yêu cầu; vui lòng đợi một chút." },
+          limited: "Quá nhiều yêu cầu; vui lòng đợi một chút.",
+          subject: "Yêu cầu tư vấn bán hàng", plan: "gói {plan}" },
   };
 
   /** Renders a state into the button and its notice (plain objects in tests, DOM in pages). */
@@ -185,7 +196,7 @@
 
   /** Wires the widget to a real button. Returns the controller. */
   function attach(button, options) {
-    var lang = (options.lang || (typeof document !== "undefined" && document.documentElement.lang) || "en").slice(0, 2);
+    var lang = langOf(options);
     var notice = document.createElement("div");
     notice.className = "leadbox-notice";
     notice.setAttribute("role", "status");

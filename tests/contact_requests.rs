@@ -65,6 +65,60 @@ async fn a_request_is_stored_and_answered_with_its_actions_in_order() {
     );
 }
 
+/// The `subject=` of a mailto, percent-decoded.
+fn mailto_subject(mailto: &str) -> String {
+    let enc = mailto
+        .split("subject=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    let mut bytes = vec![];
+    let mut it = enc.bytes();
+    while let Some(b) = it.next() {
+        if b == b'%' {
+            let hex = [it.next().unwrap(), it.next().unwrap()];
+            bytes.push(u8::from_str_radix(std::str::from_utf8(&hex).unwrap(), 16).unwrap());
+        } else {
+            bytes.push(b);
+        }
+    }
+    String::from_utf8(bytes).unwrap()
+}
+
+#[rocket::async_test]
+async fn the_mailto_is_written_in_the_askers_language_else_the_workspaces() {
+    let app = TestApp::spawn().await;
+    app.enable_end_users(json!({ "salesEmail": "sales@acme.test", "defaultLocale": "vi" }))
+        .await;
+    let token = user_token(SUB, "dana@buyer.test");
+    let mut cases = vec![];
+    for (n, lang) in [
+        (2, None),
+        (3, Some("en-GB,en;q=0.9")),
+        (4, Some("fr, vi;q=0.5")),
+    ] {
+        let mut body = contact_body();
+        body["quantity"] = json!(n);
+        let headers: Vec<(&str, &str)> = lang.map(|l| ("Accept-Language", l)).into_iter().collect();
+        let (s, b, _) = app.contact(&token, body, &headers).await;
+        assert_eq!(s, Status::Created, "{b}");
+        let id = b["requestId"].as_str().unwrap().to_string();
+        let mailto = b["actions"][0]["url"].as_str().unwrap().to_string();
+        cases.push((mailto_subject(&mailto), id));
+    }
+    assert_eq!(
+        cases[0].0,
+        format!("Yêu cầu tư vấn bán hàng {}", cases[0].1)
+    );
+    assert_eq!(cases[1].0, format!("Sales request {}", cases[1].1));
+    assert_eq!(
+        cases[2].0,
+        format!("Yêu cầu tư vấn bán hàng {}", cases[2].1)
+    );
+}
+
 #[rocket::async_test]
 async fn without_crisp_or_scheduler_the_mailto_is_the_only_action() {
     let app = TestApp::spawn().await;

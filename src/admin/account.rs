@@ -90,8 +90,13 @@ impl<'r> rocket::request::FromRequest<'r> for PublicLang {
     }
 }
 
-/// The first of `en` and `vi` an `Accept-Language` header names, by weight.
+/// The first of `en` and `vi` an `Accept-Language` header names, by weight (English if none).
 pub fn prefers(header: &str) -> Locale {
+    accepts(header).unwrap_or(Locale::En)
+}
+
+/// The first of `en` and `vi` an `Accept-Language` header names, by weight, if it names one.
+pub fn accepts(header: &str) -> Option<Locale> {
     let mut best: Option<(f32, Locale)> = None;
     for part in header.split(',') {
         let mut it = part.trim().split(';');
@@ -112,7 +117,7 @@ pub fn prefers(header: &str) -> Locale {
             best = Some((q, lang));
         }
     }
-    best.map(|(_, l)| l).unwrap_or(Locale::En)
+    best.map(|(_, l)| l)
 }
 
 /// Starts a session for `user_id` and sets its cookie.

@@ -635,6 +635,10 @@ pub struct Strings {
     pub optional: &'static str,
     pub spam_threshold_label: &'static str,
     pub sources_title: &'static str,
+    /// The subject of the prefilled email a Contact Sales answer offers (`{id}`: the request).
+    pub mailto_subject: &'static str,
+    /// Its body.
+    pub mailto_body: &'static str,
     pub sources_leads: &'static str,
     pub sources_won: &'static str,
     pub no_sources: &'static str,
@@ -1268,6 +1272,8 @@ pub const EN: Strings = Strings {
     optional: "optional",
     spam_threshold_label: "Spam threshold (0–100): inquiries scoring above it go to the spam folder",
     sources_title: "Where leads came from (30 days)",
+    mailto_subject: "Sales request {id}",
+    mailto_body: "Hello, I would like to talk to sales about request {id}.",
     sources_leads: "leads",
     sources_won: "won",
     no_sources: "No lead with attribution yet: add the embed script to your site's pages.",
@@ -1901,6 +1907,8 @@ pub const VI: Strings = Strings {
     optional: "không bắt buộc",
     spam_threshold_label: "Ngưỡng thư rác (0–100): yêu cầu có điểm cao hơn sẽ vào thư mục thư rác",
     sources_title: "Nguồn khách hàng tiềm năng (30 ngày)",
+    mailto_subject: "Yêu cầu tư vấn bán hàng {id}",
+    mailto_body: "Xin chào, tôi muốn trao đổi với bộ phận bán hàng về yêu cầu {id}.",
     sources_leads: "khách hàng tiềm năng",
     sources_won: "thành công",
     no_sources: "Chưa có khách hàng tiềm năng nào có nguồn: hãy thêm đoạn mã nhúng vào các trang của website.",

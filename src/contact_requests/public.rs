@@ -144,6 +144,10 @@ impl<'r> FromRequest<'r> for SalesCaller {
             .headers()
             .get_one("User-Agent")
             .map(|u| u.chars().take(500).collect());
+        let lang = req
+            .headers()
+            .get_one("Accept-Language")
+            .and_then(crate::admin::account::accepts);
         let result: Result<SalesCaller, ApiError> = async {
             match bearer(req) {
                 Some(Ok(token)) if !token.starts_with(crate::auth::tokens::PREFIX) => {
@@ -156,6 +160,7 @@ impl<'r> FromRequest<'r> for SalesCaller {
                             account_email: user.email,
                             ip,
                             user_agent,
+                            lang,
                         },
                     })
                 }
@@ -175,6 +180,7 @@ impl<'r> FromRequest<'r> for SalesCaller {
                             account_email: Some(staff.user.email),
                             ip,
                             user_agent,
+                            lang,
                         },
                     })
                 }

@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 use super::model::{quantity_bucket, ContactInput, ContactRequest};
 use super::queries;
 use crate::app::App;
+use crate::domain::Locale;
 use crate::end_users;
 use crate::error::ApiError;
 use crate::leads::list::{Filter, Sort};
@@ -33,6 +34,9 @@ pub struct Asker {
     pub ip: Option<String>,
     /// User agent.
     pub user_agent: Option<String>,
+    /// The language the asker's browser prefers, of those leadbox speaks (the prefilled email's
+    /// language; the workspace's when none).
+    pub lang: Option<Locale>,
 }
 
 /// Records an analytics event: enumerated fields only, never personal data.
@@ -84,7 +88,8 @@ pub struct Accepted {
 }
 
 /// The `actions` list: Crisp, scheduler, then always a mailto that names only the request id.
-pub fn actions(ws: &Workspace, request_id: &str) -> Vec<Action> {
+/// The mailto is written in `lang`, else in the workspace's language.
+pub fn actions(ws: &Workspace, request_id: &str, lang: Option<Locale>) -> Vec<Action> {
     let mut out = vec![];
     if let Some(id) = &ws.crisp_website_id {
         out.push(Action {
@@ -100,10 +105,9 @@ pub fn actions(ws: &Workspace, request_id: &str) -> Vec<Action> {
             website_id: None,
         });
     }
-    let subject = util::urlencode(&format!("Sales request {request_id}"));
-    let body = util::urlencode(&format!(
-        "Hello, I would like to talk to sales about request {request_id}."
-    ));
+    let t = crate::admin::i18n::strings(lang.unwrap_or(ws.default_locale));
+    let subject = util::urlencode(&t.mailto_subject.replace("{id}", request_id));
+    let body = util::urlencode(&t.mailto_body.replace("{id}", request_id));
     out.push(Action {
         kind: "mailto",
         url: Some(format!(
@@ -206,7 +210,7 @@ pub async fn submit(
                 ok: true,
                 request_id: req.id.clone(),
                 message: "Sales request submitted",
-                actions: actions(&ws, &req.id),
+                actions: actions(&ws, &req.id, asker.lang),
             })
             .map_err(ApiError::internal)?;
             queries::remember(

@@ -96,6 +96,18 @@ test("a network failure fails and still offers a mailto without personal data", 
   assert.ok(!c.detail.mailto.includes("secret"));
 });
 
+test("in Vietnamese the request asks for a Vietnamese mailto and the fallback is one", async () => {
+  const { calls, deps: d } = deps(() => Promise.reject(new TypeError("Failed to fetch")));
+  const c = widget.createController({ ...OPTIONS, lang: "vi-VN" }, d);
+  assert.equal(await c.click(), "failed");
+  assert.equal(calls.fetch[0].init.headers["Accept-Language"], "vi");
+  assert.equal(decodeURIComponent(c.detail.mailto.split("subject=")[1]), "Yêu cầu tư vấn bán hàng (gói annual)");
+  const en = deps(() => Promise.reject(new TypeError("Failed to fetch")));
+  const e = widget.createController({ ...OPTIONS, lang: "fr" }, en.deps);
+  await e.click();
+  assert.equal(en.calls.fetch[0].init.headers["Accept-Language"], "en", "a language leadbox lacks falls back to English");
+});
+
 test("a timeout fails and offers the mailto", async () => {
   const { deps: d } = deps(() => new Promise(() => {}));
   const c = widget.createController(OPTIONS, d);
