@@ -45,6 +45,8 @@ pub struct App {
     pub tally: Arc<crate::ratelimit::Tally>,
     /// This server's hold on its data folder, released when it stops.
     pub lock: Arc<crate::store::guard::DataLock>,
+    /// Keeps the admin's search words out of its URLs.
+    pub seal: crate::admin::search::Seal,
 }
 
 /// What the background clean-up needs, owned so it can outlive a request.

@@ -142,6 +142,7 @@ pub fn rocket_with(figment: Figment, registry: Registry) -> Rocket<Build> {
         .attach(Shield::default().disable::<Frame>())
         .attach(RequestMetrics(metrics))
         .attach(admin::SecurityHeaders)
+        .attach(admin::search::OpenSealedSearch)
         .attach(cors::WidgetCors)
         .mount("/", routes)
         .register("/api", catchers![error::api_catcher])
@@ -170,6 +171,7 @@ async fn start(
         .extract_inner("secret_key")
         .map_err(|e| format!("secret key: {e}"))?;
     let spam = SpamGuard::new(&secret, Some(config.data_dir.clone()));
+    let seal = admin::search::Seal::new(&secret);
     let forms = Arc::new(inquiries::forms::cache::FormCache::default());
     // Told of each commit, in this order: what the capture path keeps in memory first, so a
     // socket that hears of a change never sees the old settings again.
@@ -240,6 +242,7 @@ async fn start(
         claims: Arc::default(),
         tally: Arc::default(),
         lock,
+        seal,
     };
     Ok((app, figment))
 }

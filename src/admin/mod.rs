@@ -6,6 +6,7 @@ pub mod backups;
 pub mod dashboard;
 pub mod i18n;
 pub mod invite;
+pub mod search;
 pub mod security;
 pub mod settings;
 pub mod when;
@@ -39,6 +40,7 @@ use i18n::Strings;
 pub fn routes() -> Vec<Route> {
     let mut r = routes![root, static_file, favicon];
     r.extend(account::routes());
+    r.extend(search::routes());
     r.extend(security::routes());
     r.extend(invite::routes());
     r.extend(backups::routes());

@@ -81,7 +81,7 @@ struct ListPage {
 }
 
 /// The query string of a validated filter (without the page).
-fn query_of(f: &Filter) -> String {
+fn query_of(f: &Filter, seal: &crate::admin::search::Seal) -> String {
     let mut parts = vec![];
     let mut put = |k: &str, v: &str| parts.push(format!("{k}={}", util::urlencode(v)));
     if let Some(s) = f.status {
@@ -92,9 +92,6 @@ fn query_of(f: &Filter) -> String {
     }
     if let Some(a) = &f.assignee_id {
         put("assigneeId", a);
-    }
-    if let Some(q) = &f.q {
-        put("q", q);
     }
     if f.spam {
         put("spam", "true");
@@ -113,6 +110,9 @@ fn query_of(f: &Filter) -> String {
     }
     if let Some(to) = &f.to {
         put("to", to);
+    }
+    if let Some(q) = &f.q {
+        parts.push(seal.param(q));
     }
     parts.join("&")
 }
@@ -201,7 +201,7 @@ async fn list_page(
         page: paging.page,
         pages: ((total + paging.limit - 1) / paging.limit).max(1),
         total,
-        query: query_of(&filter),
+        query: query_of(&filter, &app.seal),
         can_export: page.role.can(Perm::LeadExport),
         source: filter.source.clone().unwrap_or_default(),
         sources,

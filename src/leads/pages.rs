@@ -87,7 +87,7 @@ struct InboxPage {
 pub const PAGE_SIZES: [i64; 3] = [20, 50, 100];
 
 /// The query string of a validated inbox filter (without the page).
-fn query_of(inbox: &inbox::Inbox) -> String {
+fn query_of(inbox: &inbox::Inbox, seal: &crate::admin::search::Seal) -> String {
     let mut qs = vec![];
     if let Some(k) = inbox.kind {
         qs.push(format!("kind={k}"));
@@ -99,7 +99,7 @@ fn query_of(inbox: &inbox::Inbox) -> String {
         qs.push(format!("assigneeId={}", util::urlencode(a)));
     }
     if let Some(q) = &inbox.q {
-        qs.push(format!("q={}", util::urlencode(q)));
+        qs.push(seal.param(q));
     }
     if inbox.page.limit != 20 {
         qs.push(format!("limit={}", inbox.page.limit));
@@ -183,7 +183,7 @@ async fn inbox_page(
         page: inbox.page.page,
         pages: ((total + inbox.page.limit - 1) / inbox.page.limit).max(1),
         total,
-        query: query_of(&inbox),
+        query: query_of(&inbox, &app.seal),
         limit: inbox.page.limit,
         can_export: page.role.can(Perm::LeadExport),
         members: page.members(app).await?,

@@ -116,10 +116,7 @@ async fn list_page(
         .collect();
     render(&ListPage {
         rows,
-        query: q
-            .as_deref()
-            .map(|q| format!("q={}", util::urlencode(q)))
-            .unwrap_or_default(),
+        query: q.as_deref().map(|q| app.seal.param(q)).unwrap_or_default(),
         q: q.unwrap_or_default(),
         page: p.page,
         pages: ((total + p.limit - 1) / p.limit).max(1),

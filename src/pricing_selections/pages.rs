@@ -176,7 +176,7 @@ async fn list(
         qs.push(format!("userType={u}"));
     }
     if let Some(q) = &filter.q {
-        qs.push(format!("q={}", crate::util::urlencode(q)));
+        qs.push(app.seal.param(q));
     }
     render(&ListPage {
         rows,

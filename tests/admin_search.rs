@@ -1,0 +1,288 @@
+//! The admin's search boxes keep their words out of URLs: they post, the answer's link carries
+//! the words sealed, and every link the list then draws carries them sealed too.
+
+mod common;
+
+use common::{TestApp, OWNER_EMAIL, OWNER_PASSWORD};
+use rocket::http::Status;
+use serde_json::json;
+
+/// A workspace with 25 inquiries `Lead 00`..`Lead 24` and one from Jane Doe; signed in.
+async fn app_with_leads() -> (TestApp, String) {
+    let app = TestApp::spawn().await;
+    let token = app.owner_token().await;
+    app.settings(
+        &token,
+        json!({ "rateLimits": { "publicPerIpPerMinute": 0 } }),
+    )
+    .await;
+    for i in 0..25 {
+        app.new_inquiry(&format!("Lead {i:02}")).await;
+    }
+    let (s, b) = app
+        .submit(json!({ "name": "Jane Doe", "email": "jane.doe@example.com", "message": "Call me about pricing" }))
+        .await;
+    assert_eq!(s, Status::Created, "{b}");
+    let csrf = app.sign_in(OWNER_EMAIL, OWNER_PASSWORD).await;
+    (app, csrf)
+}
+
+/// Every `href`, `action` and hidden `back` value of a page.
+fn links(html: &str) -> Vec<String> {
+    let mut out = vec![];
+    for marker in ["href=\"", "action=\"", "name=\"back\" value=\""] {
+        for part in html.split(marker).skip(1) {
+            out.push(
+                part.split('"')
+                    .next()
+                    .unwrap()
+                    .replace("&amp;", "&")
+                    .replace("&#38;", "&"),
+            );
+        }
+    }
+    out
+}
+
+/// The query part of a Location, asserted to hold none of `words` in any spelling.
+fn assert_sealed(location: &str, words: &str) {
+    let lower = location.to_lowercase();
+    for spelling in [
+        words.to_lowercase(),
+        words.to_lowercase().replace(' ', "+"),
+        words.to_lowercase().replace(' ', "%20"),
+        words.to_lowercase().replace('@', "%40"),
+    ] {
+        assert!(!lower.contains(&spelling), "{words} in {location}");
+    }
+    assert!(!location.contains("q="), "{location}");
+}
+
+#[rocket::async_test]
+async fn a_search_answers_with_a_sealed_link_and_the_list_keeps_it_sealed() {
+    let (app, csrf) = app_with_leads().await;
+    let (s, to, _) = app
+        .post_form(
+            "/admin/search",
+            &[
+                ("_csrf", &csrf),
+                ("_to", "/admin/leads"),
+                ("q", "Lead"),
+                ("kind", "inquiry"),
+                ("status", ""),
+                ("page", "3"),
+            ],
+        )
+        .await;
+    assert_eq!(s, Status::SeeOther);
+    let to = to.unwrap();
+    assert!(to.starts_with("/admin/leads?kind=inquiry&s="), "{to}");
+    assert!(!to.contains("page=") && !to.contains("status="), "{to}");
+    assert_sealed(to.split_once('?').unwrap().1, "Lead");
+
+    let (s, html) = app.page(&to).await;
+    assert_eq!(s, Status::Ok);
+    assert!(
+        html.contains("Lead 24") && !html.contains("Lead 04"),
+        "20 a page, newest first"
+    );
+    assert!(!html.contains("Jane Doe"), "the words searched for");
+    assert!(
+        html.contains("value=\"Lead\""),
+        "the box shows what was searched"
+    );
+    let all = links(&html);
+    let next = all
+        .iter()
+        .find(|l| l.contains("page=2"))
+        .expect("a link to page 2");
+    let csv = all
+        .iter()
+        .find(|l| l.starts_with("/admin/leads.csv?"))
+        .expect("the CSV link");
+    for link in &all {
+        if let Some((_, query)) = link.split_once('?') {
+            assert_sealed(query, "Lead");
+        }
+    }
+    let (_, html) = app.page(next).await;
+    let shown: Vec<_> = (0..25)
+        .filter(|i| html.contains(&format!("Lead {i:02}")))
+        .collect();
+    assert!(html.contains("Lead 04"), "{next}: {shown:?}");
+    assert!(html.contains("Lead 04") && !html.contains("Lead 24") && !html.contains("Jane Doe"));
+    let (s, body) = app.page(csv).await;
+    assert_eq!(s, Status::Ok);
+    assert!(
+        body.contains("Lead 07") && !body.contains("Jane Doe"),
+        "{body}"
+    );
+
+    // An email, from the top bar's box.
+    let (_, to, _) = app
+        .post_form(
+            "/admin/search",
+            &[
+                ("_csrf", &csrf),
+                ("_to", "/admin/leads"),
+                ("q", " jane.doe@example.com "),
+            ],
+        )
+        .await;
+    let to = to.unwrap();
+    assert_sealed(&to, "jane.doe@example.com");
+    assert_sealed(&to, "jane");
+    let (_, html) = app.page(&to).await;
+    assert!(html.contains("Jane Doe") && !html.contains("Lead 24"));
+}
+
+#[rocket::async_test]
+async fn every_list_with_a_search_box_posts_it_here() {
+    let (app, csrf) = app_with_leads().await;
+    for (list, extra, shows) in [
+        ("/admin/inquiries", Some(("spam", "")), "Jane Doe"),
+        ("/admin/people", None, "Jane Doe"),
+        ("/admin/leads", None, "Jane Doe"),
+    ] {
+        let (s, html) = app.page(list).await;
+        assert_eq!(s, Status::Ok);
+        assert!(
+            html.contains(&format!("name=\"_to\" value=\"{list}\"")),
+            "{list}: its filter form posts here"
+        );
+        assert!(
+            !html.contains("method=\"get\""),
+            "{list}: no GET search form"
+        );
+        let mut pairs = vec![("_csrf", csrf.as_str()), ("_to", list), ("q", "jane")];
+        pairs.extend(extra);
+        let (s, to, _) = app.post_form("/admin/search", &pairs).await;
+        assert_eq!(s, Status::SeeOther, "{list}");
+        let to = to.unwrap();
+        assert!(to.starts_with(&format!("{list}?s=")), "{to}");
+        assert_sealed(&to, "jane");
+        let (_, html) = app.page(&to).await;
+        assert!(html.contains(shows) && !html.contains("Lead 03"), "{list}");
+    }
+    // The pricing list's form too (no selections here: an empty list that searched).
+    let (_, html) = app.page("/admin/pricing").await;
+    assert!(html.contains("name=\"_to\" value=\"/admin/pricing\""));
+    let (s, to, _) = app
+        .post_form(
+            "/admin/search",
+            &[
+                ("_csrf", &csrf),
+                ("_to", "/admin/pricing"),
+                ("q", "jane"),
+                ("status", "pending"),
+            ],
+        )
+        .await;
+    assert_eq!(s, Status::SeeOther);
+    let to = to.unwrap();
+    assert!(to.starts_with("/admin/pricing?status=pending&s="), "{to}");
+    let (s, html) = app.page(&to).await;
+    assert_eq!(s, Status::Ok);
+    assert!(html.contains("value=\"jane\""));
+}
+
+#[rocket::async_test]
+async fn a_search_without_words_a_bad_list_or_a_bad_seal_loses_nothing_and_breaks_nothing() {
+    let (app, csrf) = app_with_leads().await;
+    // No words: the list with the other filters.
+    let (s, to, _) = app
+        .post_form(
+            "/admin/search",
+            &[
+                ("_csrf", &csrf),
+                ("_to", "/admin/leads"),
+                ("q", "  "),
+                ("kind", "inquiry"),
+            ],
+        )
+        .await;
+    assert_eq!(s, Status::SeeOther);
+    assert_eq!(to.as_deref(), Some("/admin/leads?kind=inquiry"));
+    let (_, to, _) = app
+        .post_form(
+            "/admin/search",
+            &[("_csrf", &csrf), ("_to", "/admin/people")],
+        )
+        .await;
+    assert_eq!(to.as_deref(), Some("/admin/people"));
+    // Words over the box's 200 characters are cut, not refused.
+    let long = "x".repeat(500);
+    let (s, to, _) = app
+        .post_form(
+            "/admin/search",
+            &[("_csrf", &csrf), ("_to", "/admin/leads"), ("q", &long)],
+        )
+        .await;
+    assert_eq!(s, Status::SeeOther);
+    let (s, html) = app.page(&to.unwrap()).await;
+    assert_eq!(s, Status::Ok);
+    assert!(html.contains(&format!("value=\"{}\"", "x".repeat(200))));
+
+    // Anywhere else, no CSRF token, or not signed in: refused.
+    for bad in [
+        "/admin/members",
+        "https://evil.test/admin/leads",
+        "/admin/leads/x",
+        "",
+    ] {
+        let (s, to, _) = app
+            .post_form(
+                "/admin/search",
+                &[("_csrf", &csrf), ("_to", bad), ("q", "x")],
+            )
+            .await;
+        assert_eq!(s, Status::BadRequest, "{bad}: {to:?}");
+    }
+    let (s, _, _) = app
+        .post_form("/admin/search", &[("_to", "/admin/leads"), ("q", "x")])
+        .await;
+    assert_eq!(s, Status::Forbidden);
+    let (s, _, _) = app
+        .post_form(
+            "/admin/search",
+            &[("_csrf", "wrong"), ("_to", "/admin/leads"), ("q", "x")],
+        )
+        .await;
+    assert_eq!(s, Status::Forbidden);
+
+    // A seal that does not open (altered, another server's, junk): the list unsearched.
+    let (_, to, _) = app
+        .post_form(
+            "/admin/search",
+            &[("_csrf", &csrf), ("_to", "/admin/leads"), ("q", "jane")],
+        )
+        .await;
+    let to = to.unwrap();
+    let mut altered = to.clone();
+    altered.insert_str(to.find("s=").unwrap() + 2, "AA");
+    for uri in [
+        altered.as_str(),
+        "/admin/leads?s=",
+        "/admin/leads?s=%%%",
+        "/admin/leads?s=AAAA&q=jane",
+    ] {
+        let (s, html) = app.page(uri).await;
+        assert_eq!(s, Status::Ok, "{uri}");
+        assert!(
+            html.contains("Lead 24") && html.contains("value=\"\""),
+            "{uri}: unsearched"
+        );
+    }
+    // A plain `q=` still searches (an API-style link someone typed).
+    let (_, html) = app.page("/admin/leads?q=jane").await;
+    assert!(html.contains("Jane Doe") && !html.contains("Lead 24"));
+
+    let anonymous = TestApp::spawn().await;
+    let (s, to, _) = anonymous
+        .post_form("/admin/search", &[("_to", "/admin/leads"), ("q", "x")])
+        .await;
+    assert!(
+        s == Status::Unauthorized || to.as_deref().is_some_and(|t| t.starts_with("/login")),
+        "{s} {to:?}"
+    );
+}
