@@ -27,6 +27,19 @@ async fn app_with_leads() -> (TestApp, String) {
     (app, csrf)
 }
 
+/// Posts a list's filter form to `/admin/search`: status and Location.
+async fn search(
+    app: &TestApp,
+    csrf: &str,
+    list: &str,
+    fields: &[(&str, &str)],
+) -> (Status, Option<String>) {
+    let mut pairs = vec![("_csrf", csrf), ("_to", list)];
+    pairs.extend_from_slice(fields);
+    let (s, to, _) = app.post_form("/admin/search", &pairs).await;
+    (s, to)
+}
+
 /// Every `href`, `action` and hidden `back` value of a page.
 fn links(html: &str) -> Vec<String> {
     let mut out = vec![];
@@ -61,19 +74,18 @@ fn assert_sealed(location: &str, words: &str) {
 #[rocket::async_test]
 async fn a_search_answers_with_a_sealed_link_and_the_list_keeps_it_sealed() {
     let (app, csrf) = app_with_leads().await;
-    let (s, to, _) = app
-        .post_form(
-            "/admin/search",
-            &[
-                ("_csrf", &csrf),
-                ("_to", "/admin/leads"),
-                ("q", "Lead"),
-                ("kind", "inquiry"),
-                ("status", ""),
-                ("page", "3"),
-            ],
-        )
-        .await;
+    let (s, to) = search(
+        &app,
+        &csrf,
+        "/admin/leads",
+        &[
+            ("q", "Lead"),
+            ("kind", "inquiry"),
+            ("status", ""),
+            ("page", "3"),
+        ],
+    )
+    .await;
     assert_eq!(s, Status::SeeOther);
     let to = to.unwrap();
     assert!(to.starts_with("/admin/leads?kind=inquiry&s="), "{to}");
@@ -119,16 +131,13 @@ async fn a_search_answers_with_a_sealed_link_and_the_list_keeps_it_sealed() {
     );
 
     // An email, from the top bar's box.
-    let (_, to, _) = app
-        .post_form(
-            "/admin/search",
-            &[
-                ("_csrf", &csrf),
-                ("_to", "/admin/leads"),
-                ("q", " jane.doe@example.com "),
-            ],
-        )
-        .await;
+    let (_, to) = search(
+        &app,
+        &csrf,
+        "/admin/leads",
+        &[("q", " jane.doe@example.com ")],
+    )
+    .await;
     let to = to.unwrap();
     assert_sealed(&to, "jane.doe@example.com");
     assert_sealed(&to, "jane");
@@ -154,9 +163,9 @@ async fn every_list_with_a_search_box_posts_it_here() {
             !html.contains("method=\"get\""),
             "{list}: no GET search form"
         );
-        let mut pairs = vec![("_csrf", csrf.as_str()), ("_to", list), ("q", "jane")];
-        pairs.extend(extra);
-        let (s, to, _) = app.post_form("/admin/search", &pairs).await;
+        let mut fields = vec![("q", "jane")];
+        fields.extend(extra);
+        let (s, to) = search(&app, &csrf, list, &fields).await;
         assert_eq!(s, Status::SeeOther, "{list}");
         let to = to.unwrap();
         assert!(to.starts_with(&format!("{list}?s=")), "{to}");
@@ -167,17 +176,13 @@ async fn every_list_with_a_search_box_posts_it_here() {
     // The pricing list's form too (no selections here: an empty list that searched).
     let (_, html) = app.page("/admin/pricing").await;
     assert!(html.contains("name=\"_to\" value=\"/admin/pricing\""));
-    let (s, to, _) = app
-        .post_form(
-            "/admin/search",
-            &[
-                ("_csrf", &csrf),
-                ("_to", "/admin/pricing"),
-                ("q", "jane"),
-                ("status", "pending"),
-            ],
-        )
-        .await;
+    let (s, to) = search(
+        &app,
+        &csrf,
+        "/admin/pricing",
+        &[("q", "jane"), ("status", "pending")],
+    )
+    .await;
     assert_eq!(s, Status::SeeOther);
     let to = to.unwrap();
     assert!(to.starts_with("/admin/pricing?status=pending&s="), "{to}");
@@ -190,34 +195,20 @@ async fn every_list_with_a_search_box_posts_it_here() {
 async fn a_search_without_words_a_bad_list_or_a_bad_seal_loses_nothing_and_breaks_nothing() {
     let (app, csrf) = app_with_leads().await;
     // No words: the list with the other filters.
-    let (s, to, _) = app
-        .post_form(
-            "/admin/search",
-            &[
-                ("_csrf", &csrf),
-                ("_to", "/admin/leads"),
-                ("q", "  "),
-                ("kind", "inquiry"),
-            ],
-        )
-        .await;
+    let (s, to) = search(
+        &app,
+        &csrf,
+        "/admin/leads",
+        &[("q", "  "), ("kind", "inquiry")],
+    )
+    .await;
     assert_eq!(s, Status::SeeOther);
     assert_eq!(to.as_deref(), Some("/admin/leads?kind=inquiry"));
-    let (_, to, _) = app
-        .post_form(
-            "/admin/search",
-            &[("_csrf", &csrf), ("_to", "/admin/people")],
-        )
-        .await;
+    let (_, to) = search(&app, &csrf, "/admin/people", &[]).await;
     assert_eq!(to.as_deref(), Some("/admin/people"));
     // Words over the box's 200 characters are cut, not refused.
     let long = "x".repeat(500);
-    let (s, to, _) = app
-        .post_form(
-            "/admin/search",
-            &[("_csrf", &csrf), ("_to", "/admin/leads"), ("q", &long)],
-        )
-        .await;
+    let (s, to) = search(&app, &csrf, "/admin/leads", &[("q", &long)]).await;
     assert_eq!(s, Status::SeeOther);
     let (s, html) = app.page(&to.unwrap()).await;
     assert_eq!(s, Status::Ok);
@@ -230,12 +221,7 @@ async fn a_search_without_words_a_bad_list_or_a_bad_seal_loses_nothing_and_break
         "/admin/leads/x",
         "",
     ] {
-        let (s, to, _) = app
-            .post_form(
-                "/admin/search",
-                &[("_csrf", &csrf), ("_to", bad), ("q", "x")],
-            )
-            .await;
+        let (s, to) = search(&app, &csrf, bad, &[("q", "x")]).await;
         assert_eq!(s, Status::BadRequest, "{bad}: {to:?}");
     }
     let (s, _, _) = app
@@ -251,12 +237,7 @@ async fn a_search_without_words_a_bad_list_or_a_bad_seal_loses_nothing_and_break
     assert_eq!(s, Status::Forbidden);
 
     // A seal that does not open (altered, another server's, junk): the list unsearched.
-    let (_, to, _) = app
-        .post_form(
-            "/admin/search",
-            &[("_csrf", &csrf), ("_to", "/admin/leads"), ("q", "jane")],
-        )
-        .await;
+    let (_, to) = search(&app, &csrf, "/admin/leads", &[("q", "jane")]).await;
     let to = to.unwrap();
     let mut altered = to.clone();
     altered.insert_str(to.find("s=").unwrap() + 2, "AA");
