@@ -597,6 +597,11 @@ async fn an_unlisted_origin_is_held_and_allowing_it_releases_its_leads() {
         "the default form's post stays held"
     );
     assert_eq!(held["data"]["items"][0]["formId"], Value::Null);
+    let (_, page) = app.page("/admin/inquiries").await;
+    assert!(
+        page.contains(&format!("A form on {third} sent 1 lead. Allow")),
+        "one lead is one lead: {page}"
+    );
 
     // `Origin: null` names no site that could be allowed: judged like a post without one.
     let (s, cors, b) = post_from(&app, &key, Some("null"), inquiry()).await;

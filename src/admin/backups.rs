@@ -86,7 +86,7 @@ async fn page(
             .into_iter()
             .map(|s| Row {
                 erased: if s.erased_since > 0 {
-                    t.backups_erased.replace("{n}", &s.erased_since.to_string())
+                    super::i18n::count(s.erased_since, t.backups_erased_one, t.backups_erased)
                 } else {
                     String::new()
                 },

@@ -366,6 +366,8 @@ pub struct Strings {
     pub change_password: &'static str,
     pub sessions_title: &'static str,
     pub sessions_ended: &'static str,
+    /// `sessions_ended` for exactly one.
+    pub sessions_ended_one: &'static str,
     pub this_session: &'static str,
     pub signed_in_at: &'static str,
     pub end_other_sessions: &'static str,
@@ -497,6 +499,8 @@ pub struct Strings {
     pub ev_erased: &'static str,
     pub no_people: &'static str,
     pub backups_erased: &'static str,
+    /// `backups_erased` for exactly one.
+    pub backups_erased_one: &'static str,
     pub search_leads: &'static str,
     pub pick_lead: &'static str,
     pub retention_days: &'static str,
@@ -592,7 +596,11 @@ pub struct Strings {
     pub quarantine_notice: &'static str,
     pub allow_origin: &'static str,
     pub quarantine_offer: &'static str,
+    /// `quarantine_offer` for exactly one.
+    pub quarantine_offer_one: &'static str,
     pub quarantine_released: &'static str,
+    /// `quarantine_released` for exactly one.
+    pub quarantine_released_one: &'static str,
     pub yes: &'static str,
     pub no: &'static str,
     pub quarantine_folder: &'static str,
@@ -636,6 +644,8 @@ pub struct Strings {
     pub spam_threshold_label: &'static str,
     pub sources_title: &'static str,
     /// The subject of the prefilled email a Contact Sales answer offers (`{id}`: the request).
+    /// Before a list's total: "Total: 25".
+    pub total: &'static str,
     pub mailto_subject: &'static str,
     /// Its body.
     pub mailto_body: &'static str,
@@ -1002,7 +1012,8 @@ pub const EN: Strings = Strings {
     password_changed: "Password changed. Your other sessions were signed out.",
     change_password: "Change password",
     sessions_title: "Where you are signed in",
-    sessions_ended: "{n} other session(s) signed out.",
+    sessions_ended: "{n} other sessions signed out.",
+    sessions_ended_one: "One other session signed out.",
     this_session: "This browser",
     signed_in_at: "Signed in",
     end_other_sessions: "Sign out other sessions",
@@ -1134,6 +1145,7 @@ pub const EN: Strings = Strings {
     ev_erased: "Erased",
     no_people: "No one yet.",
     backups_erased: "Holds data of {n} people erased since it was taken; it expires with the snapshot retention.",
+    backups_erased_one: "Holds data of a person erased since it was taken; it expires with the snapshot retention.",
     search_leads: "Search leads",
     pick_lead: "Select",
     retention_days: "Erase closed leads after (days, 0 = keep)",
@@ -1229,7 +1241,9 @@ pub const EN: Strings = Strings {
     quarantine_notice: "Held in quarantine: this was posted from a page whose origin is not allowed, so nobody was notified.",
     allow_origin: "Allow this origin",
     quarantine_offer: "A form on {origin} sent {n} leads. Allow this origin?",
+    quarantine_offer_one: "A form on {origin} sent 1 lead. Allow this origin?",
     quarantine_released: "Origin allowed; {n} leads released into the inbox.",
+    quarantine_released_one: "Origin allowed; 1 lead released into the inbox.",
     yes: "yes",
     no: "no",
     quarantine_folder: "Quarantine",
@@ -1272,6 +1286,7 @@ pub const EN: Strings = Strings {
     optional: "optional",
     spam_threshold_label: "Spam threshold (0–100): inquiries scoring above it go to the spam folder",
     sources_title: "Where leads came from (30 days)",
+    total: "Total",
     mailto_subject: "Sales request {id}",
     mailto_body: "Hello, I would like to talk to sales about request {id}.",
     sources_leads: "leads",
@@ -1638,6 +1653,7 @@ pub const VI: Strings = Strings {
     change_password: "Đổi mật khẩu",
     sessions_title: "Nơi bạn đang đăng nhập",
     sessions_ended: "Đã đăng xuất {n} phiên khác.",
+    sessions_ended_one: "Đã đăng xuất {n} phiên khác.",
     this_session: "Trình duyệt này",
     signed_in_at: "Đăng nhập lúc",
     end_other_sessions: "Đăng xuất các phiên khác",
@@ -1769,6 +1785,7 @@ pub const VI: Strings = Strings {
     ev_erased: "Đã xoá dữ liệu",
     no_people: "Chưa có ai.",
     backups_erased: "Còn chứa dữ liệu của {n} người đã bị xoá sau khi tạo; bản này hết hạn theo thời hạn lưu bản sao.",
+    backups_erased_one: "Còn chứa dữ liệu của {n} người đã bị xoá sau khi tạo; bản này hết hạn theo thời hạn lưu bản sao.",
     search_leads: "Tìm yêu cầu",
     pick_lead: "Chọn",
     retention_days: "Xoá yêu cầu đã đóng sau (ngày, 0 = giữ lại)",
@@ -1864,7 +1881,9 @@ pub const VI: Strings = Strings {
     quarantine_notice: "Đang cách ly: tin này được gửi từ một trang có nguồn gốc chưa được cho phép, nên chưa ai được thông báo.",
     allow_origin: "Cho phép nguồn gốc này",
     quarantine_offer: "Một biểu mẫu trên {origin} đã gửi {n} khách hàng tiềm năng. Cho phép nguồn gốc này?",
+    quarantine_offer_one: "Một biểu mẫu trên {origin} đã gửi {n} khách hàng tiềm năng. Cho phép nguồn gốc này?",
     quarantine_released: "Đã cho phép nguồn gốc; {n} khách hàng tiềm năng đã vào hộp thư.",
+    quarantine_released_one: "Đã cho phép nguồn gốc; {n} khách hàng tiềm năng đã vào hộp thư.",
     yes: "có",
     no: "không",
     quarantine_folder: "Cách ly",
@@ -1907,12 +1926,18 @@ pub const VI: Strings = Strings {
     optional: "không bắt buộc",
     spam_threshold_label: "Ngưỡng thư rác (0–100): yêu cầu có điểm cao hơn sẽ vào thư mục thư rác",
     sources_title: "Nguồn khách hàng tiềm năng (30 ngày)",
+    total: "Tổng",
     mailto_subject: "Yêu cầu tư vấn bán hàng {id}",
     mailto_body: "Xin chào, tôi muốn trao đổi với bộ phận bán hàng về yêu cầu {id}.",
     sources_leads: "khách hàng tiềm năng",
     sources_won: "thành công",
     no_sources: "Chưa có khách hàng tiềm năng nào có nguồn: hãy thêm đoạn mã nhúng vào các trang của website.",
 };
+
+/// `one` when `n` is 1, else `many`, with `{n}` replaced by the number.
+pub fn count(n: i64, one: &str, many: &str) -> String {
+    if n == 1 { one } else { many }.replace("{n}", &n.to_string())
+}
 
 /// The catalogue of a language.
 pub fn strings(locale: Locale) -> &'static Strings {
@@ -2390,6 +2415,32 @@ mod message_tests {
             .filter(|(k, v)| vi.get(k) == Some(v) && !SAME.contains(v))
             .collect();
         assert!(same.is_empty(), "the same in both: {same:?}");
+    }
+
+    #[test]
+    fn a_count_of_one_reads_in_the_singular() {
+        let t = &EN;
+        assert_eq!(
+            count(1, t.sessions_ended_one, t.sessions_ended),
+            "One other session signed out."
+        );
+        assert_eq!(
+            count(2, t.sessions_ended_one, t.sessions_ended),
+            "2 other sessions signed out."
+        );
+        assert_eq!(
+            count(0, t.quarantine_released_one, t.quarantine_released),
+            "Origin allowed; 0 leads released into the inbox."
+        );
+        // Every singular form differs from its plural in English, and none keeps a plural noun.
+        let en = written("EN");
+        let ones: Vec<_> = en.iter().filter(|(k, _)| k.ends_with("_one")).collect();
+        assert_eq!(ones.len(), 4);
+        for (k, one) in ones {
+            let many = en.iter().find(|(m, _)| Some(*m) == k.strip_suffix("_one"));
+            assert_ne!(Some(one), many.map(|(_, v)| v), "{k}");
+            assert!(!one.contains("{n} leads") && !one.contains("people"), "{k}");
+        }
     }
 
     #[test]

@@ -222,7 +222,8 @@ async fn end_other_sessions(
         .write(move |tx| sessions::delete_others(tx, &user, &keep))
         .await
         .map_err(|e| e.status)?;
-    let msg = page.t().sessions_ended.replace("{n}", &n.to_string());
+    let t = page.t();
+    let msg = super::i18n::count(n as i64, t.sessions_ended_one, t.sessions_ended);
     Ok(Flash::success(Redirect::to("/admin/account#sessions"), msg))
 }
 

@@ -165,10 +165,9 @@ async fn list_page(
     let held = held
         .into_iter()
         .map(|h| {
-            let offer = t
-                .quarantine_offer
-                .replace("{origin}", &h.origin)
-                .replace("{n}", &h.count.to_string());
+            let offer =
+                crate::admin::i18n::count(h.count, t.quarantine_offer_one, t.quarantine_offer)
+                    .replace("{origin}", &h.origin);
             (h.origin, h.form_id.unwrap_or_default(), offer)
         })
         .collect();
@@ -263,8 +262,11 @@ async fn allow_origin(
     {
         Ok(done) => Ok(Flash::success(
             back,
-            t.quarantine_released
-                .replace("{n}", &done.released.to_string()),
+            crate::admin::i18n::count(
+                done.released as i64,
+                t.quarantine_released_one,
+                t.quarantine_released,
+            ),
         )),
         Err(e) => Ok(Flash::error(back, crate::admin::i18n::said(t, &e))),
     }

@@ -400,9 +400,11 @@ async fn save(
     match api::edit_form(app, page.workspace.id.clone(), id.to_string(), user, patch).await {
         Ok((_, released)) if released > 0 => Ok(Ok(Flash::success(
             back,
-            page.t()
-                .quarantine_released
-                .replace("{n}", &released.to_string()),
+            i18n::count(
+                released as i64,
+                page.t().quarantine_released_one,
+                page.t().quarantine_released,
+            ),
         ))),
         Ok(_) => Ok(Ok(Flash::success(back, page.t().form_saved))),
         Err(e) if e.status == Status::NotFound => Err(Status::NotFound),
