@@ -41,6 +41,27 @@ async fn deleting_the_database_files_makes_readiness_and_every_capture_503() {
         assert_eq!(s, Status::ServiceUnavailable, "capture {i}: {b}");
         assert_error(&b, "SERVICE_UNAVAILABLE", None);
     }
+    // A visitor without the script gets the form back with what they wrote, to send again.
+    let res = app
+        .client
+        .post(uri.clone())
+        .header(rocket::http::ContentType::Form)
+        .body(common::form(&[
+            ("name", "Form Fault"),
+            ("email", "fault@example.com"),
+            ("message", "Kept through the fault"),
+        ]))
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::ServiceUnavailable);
+    let html = res.into_string().await.unwrap();
+    for kept in [
+        "We could not take your message just now",
+        "value=\"Form Fault\"",
+        "Kept through the fault</textarea>",
+    ] {
+        assert!(html.contains(kept), "{kept}: {html}");
+    }
     let (s, b, _) = app
         .contact(
             &common::user_token("0190a3c4-5b6d-7e8f-9a0b-1c2d3e4f5a6b", "d@b.test"),

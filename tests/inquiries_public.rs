@@ -507,6 +507,29 @@ async fn rate_limits_per_ip_and_per_workspace_answer_429_with_retry_after() {
         }
     }
     assert_eq!(statuses, vec![201, 201, 201, 429], "per IP");
+    // A plain form post over the limit gets the form back with what was written.
+    let res = app
+        .client
+        .post(uri.clone())
+        .remote(from("203.0.113.7"))
+        .header(ContentType::Form)
+        .body(common::form(&[
+            ("name", "Limited Visitor"),
+            ("email", "limited@example.com"),
+            ("message", "Written once, kept while I wait"),
+        ]))
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::TooManyRequests);
+    assert!(res.headers().get_one("Retry-After").is_some());
+    let html = res.into_string().await.unwrap();
+    for kept in [
+        "Too many submissions from your network",
+        "value=\"Limited Visitor\"",
+        "Written once, kept while I wait</textarea>",
+    ] {
+        assert!(html.contains(kept), "{kept}: {html}");
+    }
     for ip in ["198.51.100.1", "198.51.100.2"] {
         let res = app
             .client

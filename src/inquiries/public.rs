@@ -280,6 +280,8 @@ struct FormPage {
     ts: String,
     values: BTreeMap<String, String>,
     errors: BTreeMap<String, String>,
+    /// What the banner above the form says instead of "fix the fields below" (empty: that).
+    alert: &'static str,
     kinds: Vec<(&'static str, &'static str)>,
     /// A form of the workspace's own: its questions instead of the built-in optional fields.
     custom: bool,
@@ -336,14 +338,16 @@ fn render_form(
     values: &Fields,
     errors: BTreeMap<String, String>,
     status: Status,
+    alert: fn(&PublicText) -> &'static str,
 ) -> PublicAnswer {
     let t = text(locale);
+    let alert = alert(t);
     let ws = &target.workspace;
     // A page shown again after a mistake keeps the visitor's original time token (or one
     // already past the trap): they have spent their time on the first attempt.
     let ts = match values.get("_ts").and_then(Value::as_str) {
         Some(old) if app.spam.check_ts(&ws.id, old).is_none() => old.to_string(),
-        _ if !errors.is_empty() => app
+        _ if !errors.is_empty() || !alert.is_empty() => app
             .spam
             .issue_ts_at(&ws.id, spam::now_ms() - spam::MIN_FILL_MS),
         _ => app.spam.issue_ts(&ws.id),
@@ -380,6 +384,7 @@ fn render_form(
             .into_iter()
             .map(|(k, m)| (k, localize(locale, &m)))
             .collect(),
+        alert,
         kinds: vec![
             ("sales", t.kind_sales),
             ("partnership", t.kind_partnership),
@@ -579,7 +584,16 @@ async fn submit(app: &State<App>, key: &str, caller: Caller, sub: Submission) ->
         });
     if let Err(e) = limited {
         if is_form {
-            let mut page = message_page(Status::TooManyRequests, locale, |t| t.too_many);
+            // The form again with what they wrote, so waiting a minute loses nothing.
+            let mut page = render_form(
+                app,
+                &target,
+                locale,
+                &fields,
+                BTreeMap::new(),
+                Status::TooManyRequests,
+                |t| t.too_many,
+            );
             page.headers.push(Header::new(
                 "Retry-After",
                 e.retry_after.unwrap_or(60).to_string(),
@@ -598,13 +612,31 @@ async fn submit(app: &State<App>, key: &str, caller: Caller, sub: Submission) ->
                 &fields,
                 errs.into_map(),
                 Status::BadRequest,
+                |_| "",
             )
         }
         Err(errs) => return json_error(errs.into(), cors),
     };
+    // Not stored (the disk is full, the database is busy): a form post gets the form back
+    // with what they wrote, to send again; a script gets the JSON error.
+    let unstored = |e: ApiError| {
+        if is_form {
+            render_form(
+                app,
+                &target,
+                locale,
+                &fields,
+                BTreeMap::new(),
+                e.status,
+                |t| t.unavailable,
+            )
+        } else {
+            json_error(e, cors.clone())
+        }
+    };
     let model = match model_of(app, &ws.id).await {
         Ok(m) => m,
-        Err(e) => return json_error(e, cors),
+        Err(e) => return unstored(e),
     };
     let text = service::model_text(&new.contact, &new.answers);
     let looked = spam::score::Looked {
@@ -627,7 +659,7 @@ async fn submit(app: &State<App>, key: &str, caller: Caller, sub: Submission) ->
     new.quarantined_from = held;
     let inquiry = match service::create(app, ws.id.clone(), new, "public_form", None).await {
         Ok(i) => i,
-        Err(e) => return json_error(e, cors),
+        Err(e) => return unstored(e),
     };
     if is_form {
         let target = target
@@ -689,6 +721,8 @@ pub fn operations() -> Vec<crate::ops::openapi::Operation> {
         .ok::<Received>(201, "Stored")
         .empty(303, "A form post: on to the thank-you page")
         .text(400, "text/html", "A form post with mistakes: the form again, values kept")
+        .text(429, "text/html", "A form post over the rate limit: the form again, values kept, with Retry-After")
+        .text(503, "text/html", "A form post that could not be stored now: the form again, values kept")
         .text(404, "text/html", "A form post to a form that does not exist: a page saying so"),
         Operation::new(
             "get",
@@ -818,7 +852,15 @@ async fn form_page(
                     values.insert(k.to_string(), Value::String(v.to_string()));
                 }
             }
-            render_form(app, &target, locale, &values, BTreeMap::new(), Status::Ok)
+            render_form(
+                app,
+                &target,
+                locale,
+                &values,
+                BTreeMap::new(),
+                Status::Ok,
+                |_| "",
+            )
         }
         Ok(None) => message_page(Status::NotFound, requested.unwrap_or_default(), |t| {
             t.not_found

@@ -142,7 +142,7 @@ impl Operation {
     /// It also takes `B` as a plain HTML form post.
     pub fn form<B: JsonSchema>(mut self) -> Self {
         self.body.push(Content {
-            mime: "application/x-www-form-urlencoded",
+            mime: FORM,
             schema: Some(schema_of::<B>),
         });
         self
@@ -397,6 +397,7 @@ fn content_map(content: &[Content], g: &mut SchemaGenerator) -> Value {
     let mut map = Map::new();
     for c in content {
         let entry = match c.schema {
+            Some(f) if c.mime == FORM => json!({ "schema": form_fields(f(g).to_value(), g) }),
             Some(f) => json!({ "schema": f(g).to_value() }),
             None => json!({ "schema": { "type": "string" } }),
         };
@@ -422,6 +423,30 @@ fn query_param(schema: Value) -> Value {
         o.remove("minLength");
     }
     s
+}
+
+/// A form post's media type.
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// The fields of a form post: an HTML form sends strings, so none of them is ever null (an
+/// empty field is "not given"). Inlined, since the JSON body's schema keeps its nulls.
+fn form_fields(schema: Value, g: &SchemaGenerator) -> Value {
+    let mut resolved = match schema.get("$ref").and_then(Value::as_str) {
+        Some(r) => {
+            let name = r.rsplit('/').next().unwrap_or("");
+            g.definitions().get(name).cloned().unwrap_or(schema)
+        }
+        None => schema,
+    };
+    if let Some(props) = resolved
+        .get_mut("properties")
+        .and_then(Value::as_object_mut)
+    {
+        for v in props.values_mut() {
+            *v = not_null(v.take());
+        }
+    }
+    resolved
 }
 
 /// A query parameter is absent or a string: it is never JSON null.
@@ -524,6 +549,9 @@ fn operation_json(o: &Operation, g: &mut SchemaGenerator) -> Value {
                 content
                     .entry("application/json")
                     .or_insert_with(|| json!({ "schema": error_schema(g).to_value() }));
+            }
+            if *status == 429 {
+                existing["headers"] = json!({ "Retry-After": { "schema": { "type": "string" } } });
             }
             continue;
         }

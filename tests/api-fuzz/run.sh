@@ -35,6 +35,9 @@ done
 token=$(curl -fs "http://127.0.0.1:$port/api/v1/auth/token" -H 'content-type: application/json' \
   -d '{"email":"owner@example.com","password":"owner-password-1"}' |
   python3 -c 'import sys, json; print(json.load(sys.stdin)["data"]["token"])')
+# One real record of each kind an operation's path names (seed.py), bound in schemathesis.toml.
+while IFS='=' read -r name value; do export "$name=$value"; done \
+  < <(python3 "$here/seed.py" "http://127.0.0.1:$port" "$token")
 cd "$here"
 "$venv/bin/schemathesis" --config-file "$here/schemathesis.toml" --no-color \
   run "http://127.0.0.1:$port/api/openapi.json" \
