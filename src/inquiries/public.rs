@@ -561,7 +561,6 @@ async fn submit(app: &State<App>, key: &str, caller: Caller, sub: Submission) ->
         Ok(None) => return json_error(ApiError::not_found(), None),
         Err(e) => return json_error(e, None),
     };
-    let ws = &target.workspace;
     let locale = locale_of(&fields, Some(&target));
     let (cors, held) = match caller.origin(&target) {
         Origin::Own => (None, None),
@@ -569,10 +568,43 @@ async fn submit(app: &State<App>, key: &str, caller: Caller, sub: Submission) ->
         // Not refused: kept in quarantine, answered like a success, without CORS headers.
         Origin::Unlisted(o) => (None, Some(o)),
     };
+    let outcome = capture(app, &target, &caller, &fields, locale, held).await;
+    let post = Post {
+        app,
+        target: &target,
+        locale,
+        fields: &fields,
+    };
+    if is_form {
+        post.page(outcome)
+    } else {
+        post.json(outcome, cors)
+    }
+}
+
+/// Why a public post was not stored.
+enum Refused {
+    /// Over a rate limit (with its Retry-After).
+    Limited(ApiError),
+    /// Fields that are missing or wrong, each named.
+    Invalid(FieldErrors),
+    /// Right, but not stored now (a full disk, an unreadable database).
+    Unstored(ApiError),
+}
+
+/// Checks, scores and stores one post; what it answers is decided by [`Post`].
+async fn capture(
+    app: &App,
+    target: &Target,
+    caller: &Caller,
+    fields: &Fields,
+    locale: Locale,
+    held: Option<String>,
+) -> Result<super::model::Inquiry, Refused> {
+    let ws = &target.workspace;
     let limits = ws.rate_limits;
     let ip = caller.ip.map(|i| i.to_string()).unwrap_or_default();
-    let limited = app
-        .limits
+    app.limits
         .check(
             "public_ip",
             limits.public_per_ip_per_minute,
@@ -581,70 +613,17 @@ async fn submit(app: &State<App>, key: &str, caller: Caller, sub: Submission) ->
         .and_then(|_| {
             app.limits
                 .check("public_ws", limits.public_per_workspace_per_minute, &ws.id)
-        });
-    if let Err(e) = limited {
-        if is_form {
-            // The form again with what they wrote, so waiting a minute loses nothing.
-            let mut page = render_form(
-                app,
-                &target,
-                locale,
-                &fields,
-                BTreeMap::new(),
-                Status::TooManyRequests,
-                |t| t.too_many,
-            );
-            page.headers.push(Header::new(
-                "Retry-After",
-                e.retry_after.unwrap_or(60).to_string(),
-            ));
-            return page;
-        }
-        return json_error(e, cors);
-    }
-    let mut new = match read(&target, &fields) {
-        Ok(n) => n,
-        Err(errs) if is_form => {
-            return render_form(
-                app,
-                &target,
-                locale,
-                &fields,
-                errs.into_map(),
-                Status::BadRequest,
-                |_| "",
-            )
-        }
-        Err(errs) => return json_error(errs.into(), cors),
-    };
-    // Not stored (the disk is full, the database is busy): a form post gets the form back
-    // with what they wrote, to send again; a script gets the JSON error.
-    let unstored = |e: ApiError| {
-        if is_form {
-            render_form(
-                app,
-                &target,
-                locale,
-                &fields,
-                BTreeMap::new(),
-                e.status,
-                |t| t.unavailable,
-            )
-        } else {
-            json_error(e, cors.clone())
-        }
-    };
-    let model = match model_of(app, &ws.id).await {
-        Ok(m) => m,
-        Err(e) => return unstored(e),
-    };
+        })
+        .map_err(Refused::Limited)?;
+    let mut new = read(target, fields).map_err(Refused::Invalid)?;
+    let model = model_of(app, &ws.id).await.map_err(Refused::Unstored)?;
     let text = service::model_text(&new.contact, &new.answers);
     let looked = spam::score::Looked {
         email_domain: new.contact.email.rsplit('@').next().unwrap_or(""),
         text: &text,
         locale,
     };
-    new.spam_reasons = defences(app, &ws.id, &fields);
+    new.spam_reasons = defences(app, &ws.id, fields);
     new.spam_reasons.extend(spam::score::offline(
         &app.spam,
         &ws.id,
@@ -657,28 +636,86 @@ async fn submit(app: &State<App>, key: &str, caller: Caller, sub: Submission) ->
         .filter(|o| !o.eq_ignore_ascii_case("null"))
         .map(|o| o.trim_end_matches('/').to_ascii_lowercase());
     new.quarantined_from = held;
-    let inquiry = match service::create(app, ws.id.clone(), new, "public_form", None).await {
-        Ok(i) => i,
-        Err(e) => return unstored(e),
-    };
-    if is_form {
-        let target = target
-            .thank_you_url()
-            .map(str::to_string)
-            .unwrap_or_else(|| format!("/f/{}/thanks?lang={}", target.key(), locale.as_str()));
-        return PublicAnswer {
-            status: Status::SeeOther,
-            body: PublicBody::Empty,
-            headers: vec![Header::new("Location", target)],
-        };
+    service::create(app, ws.id.clone(), new, "public_form", None)
+        .await
+        .map_err(Refused::Unstored)
+}
+
+/// A post to a form, answered once at the edge: JSON for a script, a page for a browser.
+struct Post<'a> {
+    app: &'a App,
+    target: &'a Target,
+    locale: Locale,
+    fields: &'a Fields,
+}
+
+impl Post<'_> {
+    /// For a script: 201 with the id, or the error with its code and fields.
+    fn json(
+        &self,
+        outcome: Result<super::model::Inquiry, Refused>,
+        cors: Option<String>,
+    ) -> PublicAnswer {
+        match outcome {
+            Ok(inquiry) => PublicAnswer {
+                status: Status::Created,
+                body: PublicBody::Json(json!({
+                    "success": true,
+                    "data": Received { id: inquiry.id, status: "NEW", created_at: inquiry.created_at },
+                })),
+                headers: cors_headers(cors),
+            },
+            Err(Refused::Invalid(errs)) => json_error(errs.into(), cors),
+            Err(Refused::Limited(e) | Refused::Unstored(e)) => json_error(e, cors),
+        }
     }
-    PublicAnswer {
-        status: Status::Created,
-        body: PublicBody::Json(json!({
-            "success": true,
-            "data": Received { id: inquiry.id, status: "NEW", created_at: inquiry.created_at },
-        })),
-        headers: cors_headers(cors),
+
+    /// For a browser without the script: 303 to the thank-you page, else the form again with
+    /// what was written and why it was not taken, so nothing typed is lost.
+    fn page(&self, outcome: Result<super::model::Inquiry, Refused>) -> PublicAnswer {
+        let again = |errors: BTreeMap<String, String>,
+                     status: Status,
+                     alert: fn(&PublicText) -> &'static str| {
+            render_form(
+                self.app,
+                self.target,
+                self.locale,
+                self.fields,
+                errors,
+                status,
+                alert,
+            )
+        };
+        match outcome {
+            Ok(_) => {
+                let to = self
+                    .target
+                    .thank_you_url()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| {
+                        format!(
+                            "/f/{}/thanks?lang={}",
+                            self.target.key(),
+                            self.locale.as_str()
+                        )
+                    });
+                PublicAnswer {
+                    status: Status::SeeOther,
+                    body: PublicBody::Empty,
+                    headers: vec![Header::new("Location", to)],
+                }
+            }
+            Err(Refused::Invalid(errs)) => again(errs.into_map(), Status::BadRequest, |_| ""),
+            Err(Refused::Limited(e)) => {
+                let mut page = again(BTreeMap::new(), Status::TooManyRequests, |t| t.too_many);
+                page.headers.push(Header::new(
+                    "Retry-After",
+                    e.retry_after.unwrap_or(60).to_string(),
+                ));
+                page
+            }
+            Err(Refused::Unstored(e)) => again(BTreeMap::new(), e.status, |t| t.unavailable),
+        }
     }
 }
 
