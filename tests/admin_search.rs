@@ -140,6 +140,21 @@ async fn a_search_answers_with_a_sealed_link_and_the_list_keeps_it_sealed() {
     .await;
     let to = to.unwrap();
     assert_sealed(&to, "jane.doe@example.com");
+    // The other filters pass through the seal's opening unchanged, odd characters and all.
+    let (_, with_source) = search(
+        &app,
+        &csrf,
+        "/admin/leads",
+        &[("q", "jane"), ("source", "ads & more/100%")],
+    )
+    .await;
+    let (s, html) = app.page(&with_source.unwrap()).await;
+    assert_eq!(s, Status::Ok);
+    assert!(
+        html.contains("value=\"ads &amp; more/100%\"")
+            || html.contains("value=\"ads &#38; more/100%\""),
+        "{html}"
+    );
     assert_sealed(&to, "jane");
     let (_, html) = app.page(&to).await;
     assert!(html.contains("Jane Doe") && !html.contains("Lead 24"));
