@@ -12,6 +12,12 @@ async fn signed_out_visitors_are_sent_to_the_sign_in_page() {
     let app = TestApp::spawn().await;
     let res = app.client.get("/admin/settings").dispatch().await;
     assert_eq!(res.status(), Status::SeeOther);
+    assert_eq!(
+        res.headers().get_one("Location"),
+        Some("/login?next=%2Fadmin%2Fsettings"),
+        "back to that page after signing in"
+    );
+    let res = app.client.get("/admin").dispatch().await;
     assert_eq!(res.headers().get_one("Location"), Some("/login"));
     let (s, html) = app.page("/login").await;
     assert_eq!(s, Status::Ok);

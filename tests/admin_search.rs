@@ -282,3 +282,125 @@ async fn a_search_without_words_a_bad_list_or_a_bad_seal_loses_nothing_and_break
         "{s} {to:?}"
     );
 }
+
+/// Signs in through the login page at `login` (with its `next`); the redirect after it.
+async fn sign_in_from(app: &TestApp, login: &str) -> Option<String> {
+    let (s, page) = app.page(login).await;
+    assert_eq!(s, Status::Ok, "{login}");
+    let csrf = common::csrf_of(&page);
+    let next = page.split("name=\"next\" value=\"").nth(1).map(|v| {
+        v.split('"')
+            .next()
+            .unwrap()
+            .replace("&#38;", "&")
+            .replace("&amp;", "&")
+    });
+    let mut fields = vec![
+        ("email", OWNER_EMAIL),
+        ("password", OWNER_PASSWORD),
+        ("_csrf", csrf.as_str()),
+    ];
+    if let Some(n) = next.as_deref() {
+        fields.push(("next", n));
+    }
+    let (s, to, _) = app.post_form("/login", &fields).await;
+    assert_eq!(s, Status::SeeOther);
+    to
+}
+
+#[rocket::async_test]
+async fn a_signed_out_visit_to_a_page_opens_it_after_signing_in() {
+    let app = TestApp::spawn().await;
+    let id = app.new_inquiry("Grace Hopper").await;
+    let lead = format!("/admin/inquiries/{id}");
+    let res = app.client.get(lead.clone()).dispatch().await;
+    assert_eq!(res.status(), Status::SeeOther);
+    let login = res.headers().get_one("Location").unwrap().to_string();
+    assert_eq!(login, format!("/login?next=%2Fadmin%2Finquiries%2F{id}"));
+    assert_eq!(
+        sign_in_from(&app, &login).await.as_deref(),
+        Some(lead.as_str())
+    );
+    // Signed in already, the link goes straight there.
+    let res = app.client.get(login.clone()).dispatch().await;
+    assert_eq!(res.headers().get_one("Location"), Some(lead.as_str()));
+
+    // A search in the address (sealed, or typed plainly) comes back sealed, never in words.
+    let csrf = common::csrf_of(&app.page("/admin").await.1);
+    let (_, searched) = search(
+        &app,
+        &csrf,
+        "/admin/leads",
+        &[("q", "grace"), ("kind", "inquiry")],
+    )
+    .await;
+    let searched = searched.unwrap();
+    let (s, _, _) = app.post_form("/logout", &[("_csrf", &csrf)]).await;
+    assert_eq!(s, Status::SeeOther);
+    for page in [searched.as_str(), "/admin/leads?kind=inquiry&q=grace"] {
+        let res = app.client.get(page.to_string()).dispatch().await;
+        assert_eq!(res.status(), Status::SeeOther, "{page}");
+        let login = res.headers().get_one("Location").unwrap().to_string();
+        assert!(
+            login.starts_with("/login?next=%2Fadmin%2Fleads%3Fkind%3Dinquiry%26s%3D"),
+            "{login}"
+        );
+        assert!(!login.to_lowercase().contains("grace"), "{login}");
+        let back = sign_in_from(&app, &login).await.unwrap();
+        assert!(back.starts_with("/admin/leads?kind=inquiry&s="), "{back}");
+        let (_, html) = app.page(&back).await;
+        assert!(
+            html.contains("Grace Hopper") && html.contains("value=\"grace\""),
+            "{back}"
+        );
+        let csrf = common::csrf_of(&html);
+        app.post_form("/logout", &[("_csrf", &csrf)]).await;
+    }
+
+    // Odd values are no reason to refuse the page.
+    for odd in ["%FF", "%00", "a&next=b", "", "%2Fadmin%0A"] {
+        let (s, page) = app.page(&format!("/login?next={odd}")).await;
+        assert_eq!(s, Status::Ok, "{odd}");
+        assert!(!page.contains("name=\"next\""), "{odd}");
+    }
+
+    // Only an admin page of this server is a place to go back to.
+    for next in [
+        "https://evil.test/admin/leads",
+        "//evil.test/admin",
+        "/admin\\..\\evil",
+        "/login",
+        "/adminx",
+        "/admin/leads x",
+    ] {
+        // The page does not carry it on, and posted straight to the sign-in it is ignored.
+        let (_, page) = app.page(&format!("/login?next={}", urlencode(next))).await;
+        assert!(!page.contains("name=\"next\""), "{next}");
+        let csrf = common::csrf_of(&page);
+        let (_, to, _) = app
+            .post_form(
+                "/login",
+                &[
+                    ("email", OWNER_EMAIL),
+                    ("password", OWNER_PASSWORD),
+                    ("_csrf", &csrf),
+                    ("next", next),
+                ],
+            )
+            .await;
+        assert_eq!(to.as_deref(), Some("/admin"), "{next}");
+        let csrf = common::csrf_of(&app.page("/admin").await.1);
+        app.post_form("/logout", &[("_csrf", &csrf)]).await;
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

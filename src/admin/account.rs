@@ -157,19 +157,32 @@ struct LoginPage {
     chrome: Chrome,
     error: Option<String>,
     email: String,
+    /// The admin page to open after signing in (empty: the Overview).
+    next: String,
 }
 
-/// `GET /login` — public.
-#[get("/login")]
+/// The `next` a sign-in form carries on: a safe admin page, or nothing.
+fn next_of(next: Option<&str>) -> String {
+    match super::search::after_sign_in(next) {
+        "/admin" => String::new(),
+        n => n.to_string(),
+    }
+}
+
+/// `GET /login?<next>` — public. `next` is the admin page a signed-out visit asked for; it is
+/// opened after signing in (only an admin page of this server).
+#[get("/login?<next>")]
 fn login_page(
     page: Option<Page>,
     cookies: &CookieJar<'_>,
     req_https: Https,
     lang: PublicLang,
+    next: Option<&str>,
     f: Option<rocket::request::FlashMessage<'_>>,
 ) -> Result<Either<Redirect, RawHtml<String>>, Status> {
     if page.is_some() {
-        return Ok(Either::Left(Redirect::to("/admin")));
+        let to = super::search::after_sign_in(next).to_string();
+        return Ok(Either::Left(Redirect::to(to)));
     }
     let mut chrome = Chrome::public(lang.0, pre_csrf(cookies, req_https.0));
     chrome.flash = f.map(|m| (m.kind().to_string(), m.message().to_string()));
@@ -177,6 +190,7 @@ fn login_page(
         chrome,
         error: None,
         email: String::new(),
+        next: next_of(next),
     })
     .map(Either::Right)
 }
@@ -200,6 +214,8 @@ struct LoginForm {
     password: Option<String>,
     #[field(name = "_csrf")]
     csrf: Option<String>,
+    /// The admin page to open after signing in.
+    next: Option<String>,
 }
 
 /// `POST /login` — public, throttled per account and IP.
@@ -215,12 +231,14 @@ async fn login(
 ) -> Result<Either<Redirect, (Status, RawHtml<String>)>, Status> {
     let f = form.into_inner();
     let email_raw = f.email.clone().unwrap_or_default();
+    let next = next_of(f.next.as_deref());
     let fail = |status: Status, msg: &str, cookies: &CookieJar<'_>| {
         let chrome = Chrome::public(lang.0, pre_csrf(cookies, https.0));
         render(&LoginPage {
             chrome,
             error: Some(msg.to_string()),
             email: email_raw.clone(),
+            next: next.clone(),
         })
         .map(|html| Either::Right((status, html)))
     };
@@ -238,7 +256,8 @@ async fn login(
     match check_credentials(app, ip.0, &email, pw).await {
         Ok(user) => {
             start_session(app, cookies, user.id, https.0, browser.0).await?;
-            Ok(Either::Left(Redirect::to("/admin")))
+            let to = super::search::after_sign_in(Some(&next)).to_string();
+            Ok(Either::Left(Redirect::to(to)))
         }
         Err(e) if e.status == Status::TooManyRequests => {
             fail(Status::TooManyRequests, t.too_many_attempts, cookies)

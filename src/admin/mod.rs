@@ -485,7 +485,7 @@ pub fn page_catcher(
     req: &Request<'_>,
 ) -> Either<(Status, RawHtml<String>), Redirect> {
     if status == Status::Unauthorized && req.method() == rocket::http::Method::Get {
-        return Either::Right(Redirect::to("/login"));
+        return Either::Right(Redirect::to(search::sign_in_then(req)));
     }
     let lang = req
         .headers()

@@ -126,6 +126,49 @@ impl Fairing for OpenSealedSearch {
     }
 }
 
+/// The sign-in page's link for a signed-out visit to an admin page: `/login?next=<that page>`,
+/// its search words sealed again (the fairing above has opened them by now).
+pub fn sign_in_then(req: &Request<'_>) -> String {
+    let path = req.uri().path().as_str();
+    if path == "/admin" || !path.starts_with("/admin/") {
+        return "/login".into();
+    }
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    let mut words = None;
+    for (k, v) in req.uri().query().into_iter().flat_map(|q| q.segments()) {
+        if k == "q" {
+            words = words.or(Some(v));
+        } else {
+            query.append_pair(k, v);
+        }
+    }
+    let mut query = query.finish();
+    if let Some(w) = words.filter(|w| !w.trim().is_empty()) {
+        if !query.is_empty() {
+            query.push('&');
+        }
+        query.push_str(&App::of(req).seal.param(w));
+    }
+    let next = if query.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{query}")
+    };
+    format!("/login?next={}", crate::util::urlencode(&next))
+}
+
+/// Where to go after signing in: `next` when it is an admin page of this server, else the
+/// Overview. Anything else (another site, `//host`, a backslash) is ignored.
+pub fn after_sign_in(next: Option<&str>) -> &str {
+    next.filter(|n| {
+        (n.starts_with("/admin/") || n.starts_with("/admin?"))
+            && n.len() <= 2048
+            && !n.contains('\\')
+            && !n.chars().any(|c| c.is_control() || c.is_whitespace())
+    })
+    .unwrap_or("/admin")
+}
+
 /// `POST /admin/search` — any signed-in member (each list checks its own permission): a list's
 /// filter form. Answers 303 to the list (`_to`) with the same filters, its words sealed in
 /// `s=`, empty fields left out. 400 for a list that is not one, 403 without the session's CSRF
