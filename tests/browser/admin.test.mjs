@@ -3,7 +3,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { startLeadbox, launchBrowser, signIn, screenshots } from "./harness.mjs";
+import { startLeadbox, launchBrowser, signIn, screenshots, OWNER } from "./harness.mjs";
 
 let server;
 let browser;
@@ -133,4 +133,17 @@ test("signing out returns to the sign-in page", async () => {
   await page.goto(`${server.base}/admin`);
   assert.equal(new URL(page.url()).pathname, "/login");
   await page.close();
+});
+
+test("a link to an admin page opened while signed out opens that page after signing in", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${server.base}/admin/members`);
+  assert.equal(new URL(page.url()).pathname, "/login");
+  assert.equal(new URL(page.url()).searchParams.get("next"), "/admin/members");
+  await page.fill("#email", OWNER.email);
+  await page.fill("#password", OWNER.password);
+  await Promise.all([page.waitForURL(`${server.base}/admin/members`), page.click("button[type=submit]")]);
+  assert.equal(new URL(page.url()).pathname, "/admin/members");
+  await context.close();
 });
