@@ -276,6 +276,23 @@ async fn the_account_page_keeps_notification_choices_and_hides_email_without_smt
     let (_, html) = app.page("/admin/account").await;
     assert!(html.contains("name=\"push_new_leads\" value=\"1\" checked"));
     assert!(!html.contains("name=\"push_assigned\" value=\"1\" checked"));
+    // An owner may take escalations alone, without every new lead.
+    assert!(html.contains("name=\"push_escalations\""));
+    app.post_form(
+        "/admin/account/notifications",
+        &[("_csrf", &csrf), ("push_escalations", "1")],
+    )
+    .await;
+    let (_, html) = app.page("/admin/account").await;
+    assert!(html.contains("name=\"push_escalations\" value=\"1\" checked"));
+    assert!(!html.contains("name=\"push_new_leads\" value=\"1\" checked"));
+    let owner = app.owner_token().await;
+    let (_, b) = app.get("/api/v1/me/notifications", Some(&owner)).await;
+    assert_eq!(
+        b["data"]["push"],
+        serde_json::json!({ "newLeads": false, "assignedToMe": false, "escalations": true }),
+        "{b}"
+    );
     let (s, _, _) = app
         .post_form("/admin/account/notifications", &[("_csrf", "nope")])
         .await;
@@ -301,6 +318,26 @@ async fn the_account_page_keeps_notification_choices_and_hides_email_without_smt
         .await
         .unwrap()
         .contains("showNotification"));
+}
+
+#[rocket::async_test]
+async fn only_owners_and_admins_are_offered_escalations() {
+    let app = TestApp::spawn().await;
+    app.user_with_role("sam@example.com", "sales", "default")
+        .await;
+    let csrf = app.sign_in("sam@example.com", "member-password-1").await;
+    let (_, html) = app.page("/admin/account").await;
+    assert!(html.contains("name=\"push_new_leads\""));
+    assert!(!html.contains("push_escalations") && !html.contains("escalation-help"));
+    // Posted anyway, it changes nothing: escalations still follow the member's lead news.
+    app.post_form(
+        "/admin/account/notifications",
+        &[("_csrf", &csrf), ("push_escalations", "1")],
+    )
+    .await;
+    let token = app.token_for("sam@example.com", "member-password-1").await;
+    let (_, b) = app.get("/api/v1/me/notifications", Some(&token)).await;
+    assert_eq!(b["data"]["push"]["escalations"], false, "{b}");
 }
 
 #[rocket::async_test]

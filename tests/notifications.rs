@@ -76,7 +76,8 @@ async fn a_new_lead_emails_exactly_who_asked_in_their_language_with_little_perso
     let v = choose(&app, &owner, json!({ "email": { "newLeads": true } })).await;
     assert_eq!(
         v["email"],
-        json!({ "newLeads": true, "assignedToMe": false, "dailyDigest": false })
+        json!({ "newLeads": true, "assignedToMe": false, "dailyDigest": false, "escalations": true }),
+        "escalations follow the channel's lead news until chosen"
     );
     assert_eq!(v["emailAvailable"], true);
     choose(

@@ -449,6 +449,38 @@ async fn due_time_counts_working_hours_and_the_reminder_and_escalation_go_once_t
             .await;
         assert_eq!(s, Status::Ok, "{b}");
     }
+    // Escalations have a choice of their own: one admin takes only them, another every new
+    // lead but not them; the owner never chose, so they follow the owner's new-lead email.
+    let max = app
+        .user_with_role("max@example.com", "admin", "default")
+        .await;
+    let zoe = app
+        .user_with_role("zoe@example.com", "admin", "default")
+        .await;
+    for (token, body, email) in [
+        (
+            &max,
+            json!({ "email": { "escalations": true } }),
+            json!({ "newLeads": false, "assignedToMe": false, "dailyDigest": false, "escalations": true }),
+        ),
+        (
+            &zoe,
+            json!({ "email": { "newLeads": true, "escalations": false } }),
+            json!({ "newLeads": true, "assignedToMe": false, "dailyDigest": false, "escalations": false }),
+        ),
+        (
+            &owner,
+            json!({}),
+            json!({ "newLeads": true, "assignedToMe": false, "dailyDigest": false, "escalations": true }),
+        ),
+    ] {
+        let (s, b) = app
+            .put_json("/api/v1/me/notifications", Some(token), body)
+            .await;
+        assert_eq!(s, Status::Ok, "{b}");
+        assert_eq!(b["data"]["email"], email, "{b}");
+        assert_eq!(b["data"]["push"]["escalations"], false, "{b}");
+    }
     let browser = Browser::new();
     let (s, b) = app
         .post_json(
@@ -557,8 +589,8 @@ async fn due_time_counts_working_hours_and_the_reminder_and_escalation_go_once_t
         ]
     );
     // Email: the rep is assigned and reminded; the owner hears of the new lead and the
-    // escalation.
-    let mails = smtp.wait_for(4, 20).await;
+    // escalation, Max of the escalation only, Zoe of the new lead only.
+    let mails = smtp.wait_for(6, 20).await;
     let mut got: Vec<(String, String)> = mails
         .iter()
         .map(|m| {
@@ -579,11 +611,16 @@ async fn due_time_counts_working_hours_and_the_reminder_and_escalation_go_once_t
                 "ivy@example.com".to_string(),
                 "Due soon, not yet answered".to_string()
             ),
+            (
+                "max@example.com".to_string(),
+                "Not answered in time".to_string()
+            ),
             (common::OWNER_EMAIL.to_string(), "New".to_string()),
             (
                 common::OWNER_EMAIL.to_string(),
                 "Not answered in time".to_string()
             ),
+            ("zoe@example.com".to_string(), "New".to_string()),
         ],
         "{mails:#?}"
     );

@@ -47,6 +47,8 @@ struct SessionRow {
 struct AccountPage {
     chrome: Chrome,
     choices: Choices,
+    /// Owners and admins hear of leads past their first-response target, if they choose.
+    escalations: bool,
     email_available: bool,
     push_browsers: i64,
     vapid: String,
@@ -82,6 +84,10 @@ async fn account(
     render(&AccountPage {
         chrome: page.chrome("account", flash(f)),
         choices,
+        escalations: matches!(
+            page.role,
+            crate::auth::permissions::Role::Owner | crate::auth::permissions::Role::Admin
+        ),
         email_available: app.courier.email_enabled(),
         push_browsers,
         vapid: app.courier.vapid.public.clone(),

@@ -32,12 +32,18 @@ pub struct Subscriber {
     pub push_new: bool,
     /// Push for leads assigned to them.
     pub push_assigned: bool,
+    /// Email for leads past their first-response target (owners and admins).
+    pub email_escalations: bool,
+    /// Push for the same.
+    pub push_escalations: bool,
 }
 
 fn subscribers(conn: &Connection, ws: &str) -> Result<Vec<Subscriber>, ApiError> {
     let mut stmt = conn.prepare_cached(
         "SELECT m.user_id, m.role, p.email_new_leads, p.email_assigned, p.push_new_leads,
-             p.push_assigned
+             p.push_assigned,
+             COALESCE(p.email_escalations, p.email_new_leads OR p.email_assigned),
+             COALESCE(p.push_escalations, p.push_new_leads OR p.push_assigned)
          FROM memberships m JOIN notification_prefs p
              ON p.workspace_id = m.workspace_id AND p.user_id = m.user_id
          WHERE m.workspace_id = ?1",
@@ -50,11 +56,22 @@ fn subscribers(conn: &Connection, ws: &str) -> Result<Vec<Subscriber>, ApiError>
             r.get::<_, bool>(3)?,
             r.get::<_, bool>(4)?,
             r.get::<_, bool>(5)?,
+            r.get::<_, bool>(6)?,
+            r.get::<_, bool>(7)?,
         ))
     })?;
     let mut out = vec![];
     for row in rows {
-        let (user_id, role, email_new, email_assigned, push_new, push_assigned) = row?;
+        let (
+            user_id,
+            role,
+            email_new,
+            email_assigned,
+            push_new,
+            push_assigned,
+            email_escalations,
+            push_escalations,
+        ) = row?;
         let Ok(role) = Role::parse(&role) else {
             continue;
         };
@@ -65,6 +82,8 @@ fn subscribers(conn: &Connection, ws: &str) -> Result<Vec<Subscriber>, ApiError>
             email_assigned,
             push_new,
             push_assigned,
+            email_escalations,
+            push_escalations,
         });
     }
     Ok(out)
@@ -220,11 +239,10 @@ pub fn step(tx: &mut Tx<'_>, kinds: &Registry, email: bool, limit: i64) -> Resul
                 Audience::NewLead => (s.email_new, s.push_new),
                 Audience::Assigned(to) if *to == s.user_id => (s.email_assigned, s.push_assigned),
                 Audience::Assigned(_) => (false, false),
-                // Escalations reach owners and admins by every channel they take lead news on.
-                Audience::Escalation if matches!(s.role, Role::Owner | Role::Admin) => (
-                    s.email_new || s.email_assigned,
-                    s.push_new || s.push_assigned,
-                ),
+                // Escalations reach owners and admins by the channels they chose for them.
+                Audience::Escalation if matches!(s.role, Role::Owner | Role::Admin) => {
+                    (s.email_escalations, s.push_escalations)
+                }
                 Audience::Escalation => (false, false),
             };
             let queue = |channel: &'static str, target: String| NewDelivery {

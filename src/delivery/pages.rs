@@ -589,6 +589,8 @@ struct ChoicesForm {
     email_digest: Option<String>,
     push_new_leads: Option<String>,
     push_assigned: Option<String>,
+    email_escalations: Option<String>,
+    push_escalations: Option<String>,
 }
 
 /// `POST /admin/account/notifications` — any member.
@@ -602,6 +604,11 @@ async fn save_choices(
     let on = |v: &Option<String>| v.is_some();
     let email = app.courier.email_enabled();
     let (ws, user) = (page.workspace.id.clone(), page.staff.user.id.clone());
+    // Only owners and admins are offered escalations; anyone else's stored choice stays.
+    let escalations = matches!(
+        page.role,
+        crate::auth::permissions::Role::Owner | crate::auth::permissions::Role::Admin
+    );
     let f = form.into_inner();
     app.store
         .write(move |tx| {
@@ -613,6 +620,10 @@ async fn save_choices(
             }
             c.push.new_leads = on(&f.push_new_leads);
             c.push.assigned_to_me = on(&f.push_assigned);
+            c.choose_escalations(
+                Some(on(&f.email_escalations)).filter(|_| escalations && email),
+                Some(on(&f.push_escalations)).filter(|_| escalations),
+            );
             prefs::set(tx, &ws, &user, c)
         })
         .await

@@ -21,6 +21,8 @@ pub struct EmailChoices {
     pub assigned_to_me: bool,
     /// A daily digest.
     pub daily_digest: bool,
+    /// An email when a lead passes its first-response target (owners and admins).
+    pub escalations: bool,
 }
 
 /// Push choices.
@@ -31,6 +33,8 @@ pub struct PushChoices {
     pub new_leads: bool,
     /// A push when a lead is assigned to me.
     pub assigned_to_me: bool,
+    /// A push when a lead passes its first-response target (owners and admins).
+    pub escalations: bool,
 }
 
 /// Every choice of one user in one workspace.
@@ -41,6 +45,10 @@ pub struct Choices {
     pub email: EmailChoices,
     /// Browser push.
     pub push: PushChoices,
+    /// The escalation choices as made (email, push); `None` until made.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub chosen_escalations: (Option<bool>, Option<bool>),
 }
 
 /// What the API answers: the choices, and what this leadbox can send.
@@ -77,6 +85,8 @@ pub struct EmailBody {
     pub assigned_to_me: Option<bool>,
     /// Daily digest.
     pub daily_digest: Option<bool>,
+    /// Leads past their first-response target (sent to owners and admins only).
+    pub escalations: Option<bool>,
 }
 
 /// Push choices to change.
@@ -87,20 +97,49 @@ pub struct PushBody {
     pub new_leads: Option<bool>,
     /// Leads assigned to me.
     pub assigned_to_me: Option<bool>,
+    /// Leads past their first-response target (sent to owners and admins only).
+    pub escalations: Option<bool>,
 }
 
 impl Choices {
+    /// Chooses escalations on a channel (`None` leaves it as it is).
+    pub fn choose_escalations(&mut self, email: Option<bool>, push: Option<bool>) {
+        if email.is_some() {
+            self.chosen_escalations.0 = email;
+        }
+        if push.is_some() {
+            self.chosen_escalations.1 = push;
+        }
+        self.settle();
+    }
+
+    /// The escalation choices in effect: as chosen, else on every channel that takes new or
+    /// assigned leads.
+    fn settle(&mut self) {
+        self.email.escalations = self
+            .chosen_escalations
+            .0
+            .unwrap_or(self.email.new_leads || self.email.assigned_to_me);
+        self.push.escalations = self
+            .chosen_escalations
+            .1
+            .unwrap_or(self.push.new_leads || self.push.assigned_to_me);
+    }
+
     /// Applies a change.
     pub fn apply(mut self, b: ChoicesBody) -> Choices {
         if let Some(e) = b.email {
             self.email.new_leads = e.new_leads.unwrap_or(self.email.new_leads);
             self.email.assigned_to_me = e.assigned_to_me.unwrap_or(self.email.assigned_to_me);
             self.email.daily_digest = e.daily_digest.unwrap_or(self.email.daily_digest);
+            self.chosen_escalations.0 = e.escalations.or(self.chosen_escalations.0);
         }
         if let Some(p) = b.push {
             self.push.new_leads = p.new_leads.unwrap_or(self.push.new_leads);
             self.push.assigned_to_me = p.assigned_to_me.unwrap_or(self.push.assigned_to_me);
+            self.chosen_escalations.1 = p.escalations.or(self.chosen_escalations.1);
         }
+        self.settle();
         self
     }
 }
@@ -110,20 +149,26 @@ pub fn get(conn: &Connection, ws: &str, user: &str) -> Result<Choices, ApiError>
     Ok(conn
         .prepare_cached(
             "SELECT email_new_leads, email_assigned, email_daily_digest, push_new_leads,
-                 push_assigned FROM notification_prefs WHERE workspace_id = ?1 AND user_id = ?2",
+                 push_assigned, email_escalations, push_escalations
+             FROM notification_prefs WHERE workspace_id = ?1 AND user_id = ?2",
         )?
         .query_row([ws, user], |r| {
-            Ok(Choices {
+            let mut c = Choices {
                 email: EmailChoices {
                     new_leads: r.get(0)?,
                     assigned_to_me: r.get(1)?,
                     daily_digest: r.get(2)?,
+                    escalations: false,
                 },
                 push: PushChoices {
                     new_leads: r.get(3)?,
                     assigned_to_me: r.get(4)?,
+                    escalations: false,
                 },
-            })
+                chosen_escalations: (r.get(5)?, r.get(6)?),
+            };
+            c.settle();
+            Ok(c)
         })
         .optional()?
         .unwrap_or_default())
@@ -133,12 +178,15 @@ pub fn get(conn: &Connection, ws: &str, user: &str) -> Result<Choices, ApiError>
 pub fn set(conn: &Connection, ws: &str, user: &str, c: Choices) -> Result<(), ApiError> {
     conn.prepare_cached(
         "INSERT INTO notification_prefs (workspace_id, user_id, email_new_leads, email_assigned,
-             email_daily_digest, push_new_leads, push_assigned, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             email_daily_digest, push_new_leads, push_assigned, updated_at, email_escalations,
+             push_escalations)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT (workspace_id, user_id) DO UPDATE SET
              email_new_leads = excluded.email_new_leads, email_assigned = excluded.email_assigned,
              email_daily_digest = excluded.email_daily_digest,
              push_new_leads = excluded.push_new_leads, push_assigned = excluded.push_assigned,
+             email_escalations = excluded.email_escalations,
+             push_escalations = excluded.push_escalations,
              updated_at = excluded.updated_at",
     )?
     .execute(params![
@@ -149,7 +197,9 @@ pub fn set(conn: &Connection, ws: &str, user: &str, c: Choices) -> Result<(), Ap
         c.email.daily_digest,
         c.push.new_leads,
         c.push.assigned_to_me,
-        util::now_str()
+        util::now_str(),
+        c.chosen_escalations.0,
+        c.chosen_escalations.1
     ])?;
     Ok(())
 }

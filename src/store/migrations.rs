@@ -46,6 +46,7 @@ pub const ALL: &[Migration] = migrations![
     10 "forms_spam",
     11 "index_backlog",
     12 "capture_indexes",
+    13 "escalation_choices",
 ];
 
 /// The newest version compiled in.
