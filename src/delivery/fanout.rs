@@ -49,44 +49,24 @@ fn subscribers(conn: &Connection, ws: &str) -> Result<Vec<Subscriber>, ApiError>
          WHERE m.workspace_id = ?1",
     )?;
     let rows = stmt.query_map([ws], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, bool>(2)?,
-            r.get::<_, bool>(3)?,
-            r.get::<_, bool>(4)?,
-            r.get::<_, bool>(5)?,
-            r.get::<_, bool>(6)?,
-            r.get::<_, bool>(7)?,
-        ))
-    })?;
-    let mut out = vec![];
-    for row in rows {
-        let (
-            user_id,
-            role,
-            email_new,
-            email_assigned,
-            push_new,
-            push_assigned,
-            email_escalations,
-            push_escalations,
-        ) = row?;
-        let Ok(role) = Role::parse(&role) else {
-            continue;
+        // A role this build does not know (a newer database) leaves the member out.
+        let Ok(role) = Role::parse(&r.get::<_, String>(1)?) else {
+            return Ok(None);
         };
-        out.push(Subscriber {
-            user_id,
+        Ok(Some(Subscriber {
+            user_id: r.get(0)?,
             role,
-            email_new,
-            email_assigned,
-            push_new,
-            push_assigned,
-            email_escalations,
-            push_escalations,
-        });
-    }
-    Ok(out)
+            email_new: r.get(2)?,
+            email_assigned: r.get(3)?,
+            push_new: r.get(4)?,
+            push_assigned: r.get(5)?,
+            email_escalations: r.get(6)?,
+            push_escalations: r.get(7)?,
+        }))
+    })?;
+    Ok(rows
+        .filter_map(Result::transpose)
+        .collect::<Result<_, _>>()?)
 }
 
 fn subscriptions_of(conn: &Connection, user: &str) -> Result<Vec<String>, ApiError> {

@@ -361,6 +361,14 @@ fn order_of(inbox: &Inbox) -> String {
     }
 }
 
+/// Index row ids as an SQL list (`1,2,3`): integers only, so safe to splice into a statement.
+fn rid_list(rids: &[i64]) -> String {
+    rids.iter()
+        .map(|r| r.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// Index rows by rid, in the given order.
 fn rows_by_rid(
     conn: &Connection,
@@ -371,11 +379,7 @@ fn rows_by_rid(
     if rids.is_empty() {
         return Ok(vec![]);
     }
-    let list = rids
-        .iter()
-        .map(|r| r.to_string())
-        .collect::<Vec<_>>()
-        .join(",");
+    let list = rid_list(rids);
     let mut stmt = conn.prepare(&format!(
         "SELECT {}, l.rid FROM lead_index l WHERE l.rid IN ({list})",
         columns(now)

@@ -2,7 +2,7 @@
 
 use rusqlite::Connection;
 
-use super::{where_of, Inbox, DUE_AT};
+use super::{rid_list, where_of, Inbox, DUE_AT};
 use crate::error::ApiError;
 use crate::leads::kind::Registry;
 
@@ -78,11 +78,7 @@ pub(super) fn snippets(
     if rids.is_empty() {
         return Ok(out);
     }
-    let list = rids
-        .iter()
-        .map(|r| r.to_string())
-        .collect::<Vec<_>>()
-        .join(",");
+    let list = rid_list(rids);
     let mut stmt = conn.prepare(&format!(
         "SELECT rowid, snippet(lead_fts, -1, char(1), char(2), '…', 12) FROM lead_fts
          WHERE lead_fts MATCH ?1 AND rowid IN ({list})"
