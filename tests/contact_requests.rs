@@ -718,6 +718,20 @@ async fn analytics_events_record_the_funnel_without_personal_data() {
         !all.contains("private.person"),
         "no personal data in any event: {all}"
     );
+    // The Overview counts the same funnel, and says why submits may outnumber clicks.
+    app.sign_in(common::OWNER_EMAIL, common::OWNER_PASSWORD)
+        .await;
+    let (_, html) = app.page("/admin").await;
+    let funnel = &html[html.find("id=\"funnel\"").expect("the funnel card")..];
+    let funnel = &funnel[..funnel.find("</section>").unwrap()];
+    for step in [
+        "<strong>1</strong>Clicked",
+        "<strong>1</strong>Submitted",
+        "<strong>1</strong>Failed",
+    ] {
+        assert!(funnel.contains(step), "{step} in {funnel}");
+    }
+    assert!(funnel.contains("a request your own backend sends is submitted without one"));
     for (event, field) in [
         (json!({ "event": "made_up" }), "event"),
         (
