@@ -10,6 +10,7 @@ use rocket::response::Redirect;
 use rocket::{get, post, routes, Either, Route, State};
 
 use super::{render, Chrome, Page};
+use crate::admin::CsrfForm;
 use crate::app::App;
 use crate::auth::guards::{is_https, ClientIp};
 use crate::auth::{password, routes::check_credentials, sessions, users};
@@ -269,19 +270,13 @@ async fn login(
     }
 }
 
-#[derive(FromForm)]
-struct CsrfOnly {
-    #[field(name = "_csrf")]
-    csrf: Option<String>,
-}
-
 /// `POST /logout` — signed in.
 #[post("/logout", data = "<form>")]
 async fn logout(
     app: &State<App>,
     page: Page,
     cookies: &CookieJar<'_>,
-    form: Form<CsrfOnly>,
+    form: Form<CsrfForm>,
 ) -> Result<Redirect, Status> {
     page.check_csrf(form.csrf.as_deref())?;
     let hash = page.session.token_hash.clone();

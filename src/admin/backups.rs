@@ -2,7 +2,7 @@
 //! downloaded and deleted. Every action is a plain form; no script is needed.
 
 use askama::Template;
-use rocket::form::{Form, FromForm};
+use rocket::form::Form;
 use rocket::http::Status;
 use rocket::request::FlashMessage;
 use rocket::response::content::RawHtml;
@@ -10,6 +10,7 @@ use rocket::response::{Flash, Redirect};
 use rocket::{get, post, routes, Route, State};
 
 use super::{render, Chrome, Page};
+use crate::admin::CsrfForm;
 use crate::app::App;
 use crate::auth::permissions::Perm;
 use crate::ops::backups::{self, Download};
@@ -102,12 +103,6 @@ async fn page(
             f.map(|m| (m.kind().to_string(), m.message().to_string())),
         ),
     })
-}
-
-#[derive(FromForm)]
-struct CsrfForm {
-    #[field(name = "_csrf")]
-    csrf: Option<String>,
 }
 
 /// `POST /admin/backups` — BackupPermissions.Manage: takes a snapshot now.

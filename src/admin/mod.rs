@@ -6,11 +6,13 @@ pub mod backups;
 pub mod dashboard;
 pub mod i18n;
 pub mod invite;
+pub mod members;
+pub mod overview;
 pub mod search;
 pub mod security;
 pub mod settings;
+pub mod tokens;
 pub mod when;
-pub mod workspace;
 
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -45,7 +47,9 @@ pub fn routes() -> Vec<Route> {
     r.extend(invite::routes());
     r.extend(backups::routes());
     r.extend(settings::routes());
-    r.extend(workspace::routes());
+    r.extend(overview::routes());
+    r.extend(members::routes());
+    r.extend(tokens::routes());
     r
 }
 
@@ -402,6 +406,14 @@ impl<'r> FromRequest<'r> for Page {
             live_topics,
         })
     }
+}
+
+/// The form of a button that carries nothing but the session's CSRF token.
+#[derive(rocket::form::FromForm)]
+pub struct CsrfForm {
+    /// The session's CSRF token.
+    #[field(name = "_csrf")]
+    pub csrf: Option<String>,
 }
 
 /// The form every lead detail page posts its lifecycle actions with.

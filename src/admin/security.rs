@@ -13,6 +13,7 @@ use rocket::{get, post, routes, Either, Route, State};
 use super::account::{pre_csrf, pre_csrf_ok, Https, PublicLang};
 use super::i18n::{self, Strings};
 use super::{render, when, Chrome, Page};
+use crate::admin::CsrfForm;
 use crate::app::App;
 use crate::auth::guards::ClientIp;
 use crate::auth::{password, resets, sessions, users};
@@ -208,18 +209,12 @@ async fn change_password(
     Ok(Flash::success(back, t.password_changed))
 }
 
-#[derive(FromForm)]
-struct CsrfOnly {
-    #[field(name = "_csrf")]
-    csrf: Option<String>,
-}
-
 /// `POST /admin/account/sessions/end-others` — any member: signs out every other browser.
 #[post("/admin/account/sessions/end-others", data = "<form>")]
 async fn end_other_sessions(
     app: &State<App>,
     page: Page,
-    form: Form<CsrfOnly>,
+    form: Form<CsrfForm>,
 ) -> Result<Flash<Redirect>, Status> {
     page.check_csrf(form.csrf.as_deref())?;
     let (user, keep) = (page.staff.user.id.clone(), page.session.token_hash.clone());
@@ -239,7 +234,7 @@ async fn end_all_sessions(
     app: &State<App>,
     page: Page,
     cookies: &CookieJar<'_>,
-    form: Form<CsrfOnly>,
+    form: Form<CsrfForm>,
 ) -> Result<Redirect, Status> {
     page.check_csrf(form.csrf.as_deref())?;
     let user = page.staff.user.id.clone();

@@ -15,6 +15,7 @@ use rocket::{get, post, routes, Route, State};
 use super::outbox::{self, DeliveryView};
 use super::prefs;
 use super::webhooks::{self, Change, Webhook, WebhookBody};
+use crate::admin::CsrfForm;
 use crate::admin::{render, Chrome, Page};
 use crate::app::App;
 use crate::auth::permissions::Perm;
@@ -395,13 +396,6 @@ async fn update(
         Redirect::to(format!("/admin/webhooks/{id}")),
         page.t().webhook_saved,
     )))
-}
-
-/// The form of a button.
-#[derive(FromForm)]
-struct CsrfForm {
-    #[field(name = "_csrf")]
-    csrf: Option<String>,
 }
 
 /// Runs one button's write and returns to the endpoint's page with a notice.
