@@ -204,6 +204,19 @@ async fn the_embed_page_offers_a_snippet_that_posts_to_this_server() {
             && html.contains("_gotcha")
             && html.contains("/embed.js")
     );
+    // …and the same form in Vietnamese, folded below, for the other half of a bilingual site.
+    let other = &html[html.find("id=\"snippet-other\"").expect("a second snippet")..];
+    let other = &other[..other.find("</pre>").unwrap()];
+    assert!(
+        other.contains("data-lang=&#34;vi&#34;")
+            && other.contains("Họ và tên")
+            && other.contains(&format!("/api/public/forms/{key}/inquiries")),
+        "{other}"
+    );
+    assert!(
+        html.contains(&format!("http://leads.acme.test/f/{key}?lang=vi")),
+        "{html}"
+    );
     // The snippet's form, posted as a browser without JavaScript would, is accepted.
     let res = app
         .client

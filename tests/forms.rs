@@ -671,3 +671,55 @@ async fn the_editor_with_a_mistake_keeps_showing_the_saved_forms_snippet() {
     let (_, b) = app.get(&format!("/api/v1/forms/{id}"), Some(&owner)).await;
     assert_eq!(b["data"]["name"], json!("Demo request"), "{b}");
 }
+
+/// The text of the `<pre>` with `id` on a page.
+fn pre_of<'a>(html: &'a str, id: &str) -> &'a str {
+    let at = &html[html.find(&format!("id=\"{id}\"")).expect(id)..];
+    &at[..at.find("</pre>").unwrap()]
+}
+
+#[rocket::async_test]
+async fn a_forms_editor_offers_its_snippet_in_both_languages() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner_token().await;
+    let form = new_form(&app, &owner, demo_form()).await;
+    let (id, key) = (
+        form["id"].as_str().unwrap(),
+        form["publicKey"].as_str().unwrap(),
+    );
+    app.sign_in(OWNER_EMAIL, OWNER_PASSWORD).await;
+    let (s, html) = app.page(&format!("/admin/forms/{id}")).await;
+    assert_eq!(s, Status::Ok);
+    // The workspace speaks English: its snippet first, the Vietnamese one folded below it.
+    let main = pre_of(&html, "snippet");
+    assert!(
+        main.contains("data-lang=&#34;en&#34;") && main.contains("Budget"),
+        "{main}"
+    );
+    assert!(!main.contains("Ngân sách"), "{main}");
+    assert!(
+        html.contains("<summary>The same form in Vietnamese</summary>"),
+        "{html}"
+    );
+    let other = pre_of(&html, "snippet-other");
+    assert!(
+        other.contains("data-lang=&#34;vi&#34;")
+            && other.contains("Ngân sách")
+            && other.contains("Tôi đồng ý"),
+        "{other}"
+    );
+    assert!(
+        other.contains(&format!("/api/public/forms/{key}/inquiries")),
+        "the same form: {other}"
+    );
+    assert!(html.contains(&format!("/f/{key}?lang=vi</code>")), "{html}");
+    // A workspace that speaks Vietnamese gets it the other way round.
+    app.settings(&owner, json!({ "defaultLocale": "vi" })).await;
+    let (_, html) = app.page(&format!("/admin/forms/{id}")).await;
+    assert!(pre_of(&html, "snippet").contains("Ngân sách"));
+    assert!(pre_of(&html, "snippet-other").contains("data-lang=&#34;en&#34;"));
+    assert!(html.contains(&format!("/f/{key}?lang=en</code>")), "{html}");
+    // A form not saved yet has no snippet to offer.
+    let (_, html) = app.page("/admin/forms/new").await;
+    assert!(!html.contains("snippet-other"), "{html}");
+}

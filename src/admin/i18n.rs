@@ -634,6 +634,10 @@ pub struct Strings {
     pub form_public_key: &'static str,
     pub form_snippet: &'static str,
     pub form_hosted: &'static str,
+    /// The snippet in the workspace's other language (English when it speaks Vietnamese).
+    pub snippet_in_en: &'static str,
+    /// The same, in Vietnamese.
+    pub snippet_in_vi: &'static str,
     pub form_count_questions: &'static str,
     pub no_forms: &'static str,
     pub type_text: &'static str,
@@ -1279,6 +1283,8 @@ pub const EN: Strings = Strings {
     form_public_key: "Public key",
     form_snippet: "Snippet to paste",
     form_hosted: "Hosted page",
+    snippet_in_en: "The same form in English",
+    snippet_in_vi: "The same form in Vietnamese",
     form_count_questions: "questions",
     no_forms: "No forms of your own yet: the built-in form is used.",
     type_text: "Text",
@@ -1921,6 +1927,8 @@ pub const VI: Strings = Strings {
     form_public_key: "Khóa công khai",
     form_snippet: "Đoạn mã để dán",
     form_hosted: "Trang lưu trữ",
+    snippet_in_en: "Cùng biểu mẫu bằng tiếng Anh",
+    snippet_in_vi: "Cùng biểu mẫu bằng tiếng Việt",
     form_count_questions: "câu hỏi",
     no_forms: "Chưa có biểu mẫu riêng: đang dùng biểu mẫu mặc định.",
     type_text: "Văn bản",

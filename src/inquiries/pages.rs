@@ -581,8 +581,42 @@ async fn verdict(
 struct EmbedPage {
     chrome: Chrome,
     snippet: String,
+    other: OtherSnippet,
     hosted: String,
     origins: Vec<String>,
+}
+
+/// The snippet in the workspace's other language, offered below the main one (a site in two
+/// languages pastes one on each), with its hosted page in that language.
+pub struct OtherSnippet {
+    /// What the fold says ("The same form in Vietnamese").
+    pub summary: &'static str,
+    /// The snippet.
+    pub code: String,
+    /// The hosted page in that language.
+    pub hosted: String,
+}
+
+impl OtherSnippet {
+    /// The snippet of `public_key` in the language that is not `default`.
+    pub fn of(
+        t: &crate::admin::i18n::Strings,
+        base: &str,
+        public_key: &str,
+        default: crate::domain::Locale,
+        questions: &[super::forms::Field],
+    ) -> OtherSnippet {
+        use crate::domain::Locale;
+        let (other, summary) = match default {
+            Locale::Vi => (Locale::En, t.snippet_in_en),
+            Locale::En => (Locale::Vi, t.snippet_in_vi),
+        };
+        OtherSnippet {
+            summary,
+            code: snippet(base, public_key, other, questions),
+            hosted: format!("{base}/f/{public_key}?lang={}", other.as_str()),
+        }
+    }
 }
 
 /// The snippet a team pastes into its site, in the workspace's language: it works with
@@ -661,6 +695,13 @@ async fn embed_page(
     let key = page.workspace.public_key.clone();
     render(&EmbedPage {
         snippet: snippet(&origin.0, &key, page.workspace.default_locale, &[]),
+        other: OtherSnippet::of(
+            page.t(),
+            &origin.0,
+            &key,
+            page.workspace.default_locale,
+            &[],
+        ),
         hosted: format!("{}/f/{key}", origin.0),
         origins: page.workspace.allowed_origins.clone(),
         chrome: page.chrome("embed", None),

@@ -92,6 +92,16 @@ test("the owner builds a form in the editor, without JavaScript", async () => {
   formSnippet = await p.textContent("#snippet");
   assert.match(formSnippet, /name="budget"/);
   await p.screenshot({ path: join(screenshots, "form-editor.png"), fullPage: true });
+  // The Vietnamese half of a bilingual site gets the same form in Vietnamese, unfolded
+  // without any script.
+  assert.equal(await p.isVisible("#snippet-other"), false, "folded at first");
+  await p.click("details.other-lang > summary");
+  assert.ok(await p.isVisible("#snippet-other"));
+  const vi = await p.textContent("#snippet-other");
+  assert.match(vi, /data-lang="vi"/);
+  assert.match(vi, /Ngân sách/);
+  assert.equal(vi.match(/action="([^"]+)"/)[1], formSnippet.match(/action="([^"]+)"/)[1], "the same form");
+  await p.locator("details.other-lang").screenshot({ path: join(screenshots, "form-editor-vietnamese-snippet.png") });
   await p.goto(`${server.base}/admin/embed`);
   defaultSnippet = await p.textContent("#snippet");
   await ctx.close();

@@ -18,7 +18,7 @@ use crate::admin::{render, Chrome, Page};
 use crate::app::App;
 use crate::auth::permissions::Perm;
 use crate::error::FieldErrors;
-use crate::inquiries::pages::{snippet, BaseUrl};
+use crate::inquiries::pages::{snippet, BaseUrl, OtherSnippet};
 
 /// The HTTP routes of the form pages.
 pub fn routes() -> Vec<Route> {
@@ -99,6 +99,8 @@ struct EditPage {
     types: Vec<(&'static str, &'static str)>,
     errors: Vec<(String, String)>,
     snippet: String,
+    /// The snippet in the other language (none before the form is saved).
+    other: Option<OtherSnippet>,
     hosted: String,
     can_edit: bool,
 }
@@ -172,6 +174,8 @@ fn editor(page: &Page, base: &str, form: Option<&Form>) -> EditPage {
         snippet: form
             .map(|f| snippet(base, key, page.workspace.default_locale, &f.fields))
             .unwrap_or_default(),
+        other: form
+            .map(|f| OtherSnippet::of(t, base, key, page.workspace.default_locale, &f.fields)),
         hosted: format!("{base}/f/{key}"),
         can_edit: page.role.can(Perm::WorkspaceUpdate),
         chrome: page.chrome("forms", None),
