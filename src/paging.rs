@@ -300,6 +300,11 @@ impl Where {
         }
     }
 
+    /// `AND column IS NULL`.
+    pub fn null(&mut self, column: &str) {
+        self.sql.push_str(&format!(" AND {column} IS NULL"));
+    }
+
     /// The assignee filter: an id, or `none` for unassigned.
     pub fn assignee(&mut self, assignee: Option<&str>) {
         match assignee {

@@ -723,3 +723,115 @@ async fn a_forms_editor_offers_its_snippet_in_both_languages() {
     let (_, html) = app.page("/admin/forms/new").await;
     assert!(!html.contains("snippet-other"), "{html}");
 }
+
+#[rocket::async_test]
+async fn the_inquiries_filter_by_the_form_they_came_through() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner_token().await;
+    let form = new_form(&app, &owner, demo_form()).await;
+    let (id, key) = (
+        form["id"].as_str().unwrap(),
+        form["publicKey"].as_str().unwrap(),
+    );
+    for email in ["a@acme.test", "b@acme.test"] {
+        let mut b = answers();
+        b["email"] = json!(email);
+        let (s, _, r) = post_from(&app, key, None, b).await;
+        assert_eq!(s, Status::Created, "{r}");
+    }
+    let (s, r) = app.submit(inquiry()).await;
+    assert_eq!(s, Status::Created, "{r}");
+    // Through the API: the form's two, the built-in form's one, and the count agrees.
+    let (s, mine) = app
+        .get(&format!("/api/v1/inquiries?formId={id}"), Some(&owner))
+        .await;
+    assert_eq!(s, Status::Ok, "{mine}");
+    assert_eq!(mine["data"]["pagination"]["totalItems"], 2, "{mine}");
+    for item in mine["data"]["items"].as_array().unwrap() {
+        assert_eq!(item["formId"], json!(id));
+    }
+    let (_, builtin) = app
+        .get("/api/v1/inquiries?formId=default", Some(&owner))
+        .await;
+    assert_eq!(builtin["data"]["pagination"]["totalItems"], 1, "{builtin}");
+    assert_eq!(builtin["data"]["items"][0]["formId"], Value::Null);
+    let (_, n) = app
+        .get(
+            &format!("/api/v1/inquiries/count?formId={id}"),
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(n["data"]["count"], 2, "{n}");
+    let (s, none) = app
+        .get("/api/v1/inquiries?formId=form_0000", Some(&owner))
+        .await;
+    assert_eq!(
+        (s, &none["data"]["pagination"]["totalItems"]),
+        (Status::Ok, &json!(0))
+    );
+    for bad in ["demo", "form_", "form_xyz", "default%20x"] {
+        let (s, e) = app
+            .get(&format!("/api/v1/inquiries?formId={bad}"), Some(&owner))
+            .await;
+        assert_eq!(s, Status::BadRequest, "{bad}: {e}");
+        assert_error(&e, "VALIDATION_ERROR", Some("formId"));
+    }
+    // In the admin: the Forms page links each form to its leads, and the list keeps the filter.
+    let csrf = app.sign_in(OWNER_EMAIL, OWNER_PASSWORD).await;
+    let (_, forms) = app.page("/admin/forms").await;
+    assert!(
+        forms.contains(&format!("href=\"/admin/inquiries?formId={id}\"")),
+        "{forms}"
+    );
+    assert!(
+        forms.contains("href=\"/admin/inquiries?formId=default\""),
+        "{forms}"
+    );
+    let (s, html) = app.page(&format!("/admin/inquiries?formId={id}")).await;
+    assert_eq!(s, Status::Ok);
+    assert!(
+        html.contains("a@acme.test") && html.contains("b@acme.test"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("ada@example.com"),
+        "the built-in form's lead is left out"
+    );
+    assert!(
+        html.contains(&format!(
+            "<option value=\"{id}\" selected>Demo request</option>"
+        )),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("formId={id}")),
+        "its CSV and pages keep it: {html}"
+    );
+    let (s, to, _) = app
+        .post_form(
+            "/admin/search",
+            &[
+                ("_csrf", &csrf),
+                ("_to", "/admin/inquiries"),
+                ("formId", "default"),
+                ("q", ""),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (s, to.as_deref()),
+        (Status::SeeOther, Some("/admin/inquiries?formId=default"))
+    );
+    let (_, csv) = app.page(&format!("/admin/inquiries.csv?formId={id}")).await;
+    assert_eq!(
+        csv.lines().count(),
+        3,
+        "a header and the form's two leads: {csv}"
+    );
+    let (s, _) = app.page("/admin/inquiries?formId=nope").await;
+    assert_eq!(
+        s,
+        Status::Ok,
+        "a bad filter is named on the page, not a 500"
+    );
+}

@@ -609,6 +609,10 @@ pub struct Strings {
     pub no: &'static str,
     pub quarantine_folder: &'static str,
     pub all_sources: &'static str,
+    /// The form filter's first choice.
+    pub all_forms: &'static str,
+    /// A form's link to its leads.
+    pub form_leads: &'static str,
     pub nav_forms: &'static str,
     pub forms_title: &'static str,
     pub forms_help: &'static str,
@@ -1258,6 +1262,8 @@ pub const EN: Strings = Strings {
     no: "no",
     quarantine_folder: "Quarantine",
     all_sources: "All sources",
+    all_forms: "All forms",
+    form_leads: "Leads",
     nav_forms: "Forms",
     forms_title: "Forms",
     forms_help: "Each form has its own public key, hosted page and snippet, its own questions after name, email and message, and its own thank-you page and allowed origins (added to the workspace's).",
@@ -1902,6 +1908,8 @@ pub const VI: Strings = Strings {
     no: "không",
     quarantine_folder: "Cách ly",
     all_sources: "Mọi nguồn",
+    all_forms: "Mọi biểu mẫu",
+    form_leads: "Khách hàng tiềm năng",
     nav_forms: "Biểu mẫu",
     forms_title: "Biểu mẫu",
     forms_help: "Mỗi biểu mẫu có khóa công khai, trang lưu trữ và đoạn mã riêng, câu hỏi riêng sau tên, email và tin nhắn, cùng trang cảm ơn và các nguồn gốc được phép riêng (cộng thêm vào của không gian làm việc).",

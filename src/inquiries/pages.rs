@@ -75,6 +75,9 @@ struct ListPage {
     can_export: bool,
     source: String,
     sources: Vec<String>,
+    /// The form filter (`default`, a form's id, or empty) and the workspace's forms.
+    form_id: String,
+    forms: Vec<(String, String)>,
     /// (origin, form id, offer text) of what quarantine holds.
     held: Vec<(String, String, String)>,
     can_allow: bool,
@@ -104,6 +107,9 @@ fn query_of(f: &Filter, seal: &crate::admin::search::Seal) -> String {
     }
     if let Some(s) = &f.source {
         put("source", s);
+    }
+    if let Some(s) = &f.form_id {
+        put("formId", s);
     }
     if let Some(from) = &f.from {
         put("from", from);
@@ -157,9 +163,15 @@ async fn list_page(
         })
         .collect();
     let ws = page.workspace.id.clone();
-    let (held, sources) = app
+    let (held, sources, forms) = app
         .store
-        .read(move |c| Ok((super::quarantine::held(c, &ws)?, queries_sources(c, &ws)?)))
+        .read(move |c| {
+            Ok((
+                super::quarantine::held(c, &ws)?,
+                queries_sources(c, &ws)?,
+                super::forms::queries::list(c, &ws)?,
+            ))
+        })
         .await
         .map_err(|e: crate::error::ApiError| e.status)?;
     let held = held
@@ -204,6 +216,8 @@ async fn list_page(
         can_export: page.role.can(Perm::LeadExport),
         source: filter.source.clone().unwrap_or_default(),
         sources,
+        form_id: filter.form_id.clone().unwrap_or_default(),
+        forms: forms.into_iter().map(|f| (f.id, f.name)).collect(),
         held,
         can_allow: page.role.can(Perm::WorkspaceUpdate),
         chrome: page.chrome(

@@ -196,6 +196,10 @@ fn where_clause(conn: &Connection, workspace_id: &str, f: &Filter) -> Result<Whe
         ],
     );
     w.eq("utm_source", f.source.clone());
+    match f.form_id.as_deref() {
+        Some("default") => w.null("form_id"),
+        form => w.eq("form_id", form.map(str::to_string)),
+    }
     w.eq("status", f.status.map(|s| s.as_str()));
     w.eq("type", f.kind.clone());
     w.assignee(f.assignee_id.as_deref());

@@ -46,6 +46,15 @@ pub struct ListQuery {
     #[schemars(length(min = 1, max = 100), pattern(crate::domain::LINE))]
     #[serde(default)]
     source: One,
+    /// Only inquiries sent through this form (`form_…`), or `default` for the built-in form.
+    #[field(name = "formId")]
+    #[serde(rename = "formId")]
+    #[schemars(
+        length(min = 1, max = 100),
+        pattern(r"^(default|form_[0-9a-f-]{1,95})$")
+    )]
+    #[serde(default)]
+    form_id: One,
     /// Created at or after: `YYYY-MM-DD` or RFC 3339.
     #[schemars(with = "Option<paging::DateBound>")]
     #[serde(default)]
@@ -111,6 +120,7 @@ impl ListQuery {
                 ("deleted", &self.deleted),
                 ("quarantined", &self.quarantined),
                 ("source", &self.source),
+                ("formId", &self.form_id),
                 ("from", &self.from),
                 ("to", &self.to),
                 ("page", &self.page),
@@ -153,6 +163,7 @@ impl ListQuery {
             deleted: paging::parse_flag("deleted", self.deleted.as_deref(), errs),
             quarantined: paging::parse_flag("quarantined", self.quarantined.as_deref(), errs),
             source: parse_source(self.source.as_deref(), errs),
+            form_id: parse_form_id(self.form_id.as_deref(), errs),
             from: paging::parse_bound("from", self.from.as_deref(), false, errs),
             to: paging::parse_bound("to", self.to.as_deref(), true, errs),
         }
@@ -185,6 +196,21 @@ pub fn parse_source(v: Option<&str>, errs: &mut FieldErrors) -> Option<String> {
     Some(s.to_lowercase())
 }
 
+/// A form filter: a form's id (`form_…`) or `default` (the built-in form).
+fn parse_form_id(v: Option<&str>, errs: &mut FieldErrors) -> Option<String> {
+    let s = v.map(str::trim).filter(|s| !s.is_empty())?;
+    let id = s.strip_prefix("form_").unwrap_or("");
+    let ok = s == "default"
+        || (!id.is_empty()
+            && s.len() <= 100
+            && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-'));
+    if !ok {
+        errs.add("formId", "must be a form's id (form_…) or default");
+        return None;
+    }
+    Some(s.to_ascii_lowercase())
+}
+
 /// List filters, already validated.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
@@ -206,6 +232,8 @@ pub struct Filter {
     pub quarantined: bool,
     /// Only this first-touch source.
     pub source: Option<String>,
+    /// Only leads sent through this form (`default`: the built-in one).
+    pub form_id: Option<String>,
     /// Created at or after (RFC 3339).
     pub from: Option<String>,
     /// Created before (RFC 3339).
