@@ -779,13 +779,26 @@ async fn the_inquiries_filter_by_the_form_they_came_through() {
     // In the admin: the Forms page links each form to its leads, and the list keeps the filter.
     let csrf = app.sign_in(OWNER_EMAIL, OWNER_PASSWORD).await;
     let (_, forms) = app.page("/admin/forms").await;
+    // …with how many came through each in the last 30 days, linked to that period's list.
+    let since = forms.split("&amp;from=").nth(1).expect("a period")[..10].to_string();
     assert!(
-        forms.contains(&format!("href=\"/admin/inquiries?formId={id}\"")),
+        forms.contains(&format!(
+            "href=\"/admin/inquiries?formId={id}&amp;from={since}\">2 leads</a>"
+        )),
         "{forms}"
     );
     assert!(
-        forms.contains("href=\"/admin/inquiries?formId=default\""),
+        forms.contains(&format!(
+            "href=\"/admin/inquiries?formId=default&amp;from={since}\">1 lead</a>"
+        )),
         "{forms}"
+    );
+    let (_, period) = app
+        .page(&format!("/admin/inquiries?formId={id}&from={since}"))
+        .await;
+    assert!(
+        period.contains("Total: <span id=\"list-total\">2</span>"),
+        "{period}"
     );
     let (s, html) = app.page(&format!("/admin/inquiries?formId={id}")).await;
     assert_eq!(s, Status::Ok);

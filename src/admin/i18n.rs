@@ -613,6 +613,9 @@ pub struct Strings {
     pub all_forms: &'static str,
     /// A form's link to its leads.
     pub form_leads: &'static str,
+    /// "{n} leads" and its singular.
+    pub form_leads_count: &'static str,
+    pub form_leads_count_one: &'static str,
     pub nav_forms: &'static str,
     pub forms_title: &'static str,
     pub forms_help: &'static str,
@@ -1263,7 +1266,9 @@ pub const EN: Strings = Strings {
     quarantine_folder: "Quarantine",
     all_sources: "All sources",
     all_forms: "All forms",
-    form_leads: "Leads",
+    form_leads: "Leads, last 30 days",
+    form_leads_count: "{n} leads",
+    form_leads_count_one: "1 lead",
     nav_forms: "Forms",
     forms_title: "Forms",
     forms_help: "Each form has its own public key, hosted page and snippet, its own questions after name, email and message, and its own thank-you page and allowed origins (added to the workspace's).",
@@ -1909,7 +1914,9 @@ pub const VI: Strings = Strings {
     quarantine_folder: "Cách ly",
     all_sources: "Mọi nguồn",
     all_forms: "Mọi biểu mẫu",
-    form_leads: "Khách hàng tiềm năng",
+    form_leads: "Khách hàng tiềm năng, 30 ngày qua",
+    form_leads_count: "{n} khách hàng tiềm năng",
+    form_leads_count_one: "1 khách hàng tiềm năng",
     nav_forms: "Biểu mẫu",
     forms_title: "Biểu mẫu",
     forms_help: "Mỗi biểu mẫu có khóa công khai, trang lưu trữ và đoạn mã riêng, câu hỏi riêng sau tên, email và tin nhắn, cùng trang cảm ơn và các nguồn gốc được phép riêng (cộng thêm vào của không gian làm việc).",
@@ -2459,7 +2466,7 @@ mod message_tests {
         // Every singular form differs from its plural in English, and none keeps a plural noun.
         let en = written("EN");
         let ones: Vec<_> = en.iter().filter(|(k, _)| k.ends_with("_one")).collect();
-        assert_eq!(ones.len(), 4);
+        assert_eq!(ones.len(), 5);
         for (k, one) in ones {
             let many = en.iter().find(|(m, _)| Some(*m) == k.strip_suffix("_one"));
             assert_ne!(Some(one), many.map(|(_, v)| v), "{k}");

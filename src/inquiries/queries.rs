@@ -210,6 +210,24 @@ fn where_clause(conn: &Connection, workspace_id: &str, f: &Filter) -> Result<Whe
     Ok(w)
 }
 
+/// Inbox inquiries (not spam, held or deleted) created since `since`, per form (`None`: the
+/// built-in form). Bounded by the inbox index's date range, so a big workspace reads only
+/// the period.
+pub fn per_form_since(
+    conn: &Connection,
+    workspace_id: &str,
+    since: &str,
+) -> Result<std::collections::HashMap<Option<String>, i64>, ApiError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT form_id, COUNT(*) FROM inquiries
+         WHERE workspace_id = ?1 AND spam = 0 AND deleted_at IS NULL AND created_at >= ?2
+           AND quarantined = 0
+         GROUP BY form_id",
+    )?;
+    let rows = stmt.query_map([workspace_id, since], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// How many inquiries match.
 pub fn count(conn: &Connection, workspace_id: &str, f: &Filter) -> Result<i64, ApiError> {
     list::count(conn, "inquiries", &where_clause(conn, workspace_id, f)?)

@@ -30,6 +30,8 @@ struct Listed {
     name: String,
     key: String,
     questions: usize,
+    /// Its leads of the last 30 days ("3 leads").
+    leads: String,
 }
 
 #[derive(Template)]
@@ -38,6 +40,10 @@ struct ListPage {
     chrome: Chrome,
     forms: Vec<Listed>,
     default_key: String,
+    /// The built-in form's leads of the last 30 days.
+    default_leads: String,
+    /// The day 30 days ago (`YYYY-MM-DD`), where the leads links start.
+    since: String,
     can_edit: bool,
 }
 
@@ -50,21 +56,36 @@ async fn list_page(
 ) -> Result<RawHtml<String>, Status> {
     page.allow(Perm::WorkspaceRead)?;
     let ws = page.workspace.id.clone();
-    let forms = app
+    let since = crate::util::rfc3339(app.scope().now - time::Duration::days(30))[..10].to_string();
+    let from = since.clone();
+    let (forms, mut counts) = app
         .store
-        .read(move |c| queries::list(c, &ws))
+        .read(move |c| {
+            Ok((
+                queries::list(c, &ws)?,
+                crate::inquiries::queries::per_form_since(c, &ws, &from)?,
+            ))
+        })
         .await
-        .map_err(|e| e.status)?;
+        .map_err(|e: crate::error::ApiError| e.status)?;
+    let t = page.t();
+    let mut leads = |id: Option<String>| {
+        let n = counts.remove(&id).unwrap_or(0);
+        crate::admin::i18n::count(n, t.form_leads_count_one, t.form_leads_count)
+    };
     render(&ListPage {
+        default_leads: leads(None),
         forms: forms
             .into_iter()
             .map(|f| Listed {
                 questions: f.fields.len(),
+                leads: leads(Some(f.id.clone())),
                 id: f.id,
                 name: f.name,
                 key: f.public_key,
             })
             .collect(),
+        since,
         default_key: page.workspace.public_key.clone(),
         can_edit: page.role.can(Perm::WorkspaceUpdate),
         chrome: page.chrome(
