@@ -971,3 +971,47 @@ async fn twelve_concurrent_requests_with_one_key_store_once_and_replay_eleven_ti
     assert_eq!(n, 1);
     drop(server);
 }
+
+#[rocket::async_test]
+async fn the_contact_request_list_names_the_filters_it_does_not_have() {
+    let app = TestApp::spawn().await;
+    app.enable_end_users(json!({})).await;
+    let token = user_token(SUB, "buyer@example.com");
+    let (s, _, _) = app.contact(&token, contact_body(), &[]).await;
+    assert_eq!(s, Status::Created);
+    let owner = app.owner_token().await;
+    let (s, all) = app.get("/api/v1/contact-requests", Some(&owner)).await;
+    assert_eq!(s, Status::Ok);
+    assert_eq!(all["data"]["pagination"]["totalItems"], 1, "{all}");
+    // The filters of leads sent through forms, and `type`, belong to inquiries: asked of
+    // contact requests they are named, not silently ignored.
+    for (query, field) in [
+        ("formId=default", "formId"),
+        ("source=google", "source"),
+        ("quarantined=true", "quarantined"),
+        ("type=sales", "type"),
+    ] {
+        let (s, e) = app
+            .get(&format!("/api/v1/contact-requests?{query}"), Some(&owner))
+            .await;
+        assert_eq!(s, Status::BadRequest, "{query}: {e}");
+        assert_eq!(e["error"]["code"], "VALIDATION_ERROR", "{e}");
+        assert_eq!(
+            e["error"]["details"][field], "is not a filter of this list",
+            "{e}"
+        );
+    }
+    // Empty, as a form with nothing chosen sends them, they are no filter at all.
+    let (s, _) = app
+        .get("/api/v1/contact-requests?formId=&source=", Some(&owner))
+        .await;
+    assert_eq!(s, Status::Ok);
+    // Inquiries still take them.
+    let (s, b) = app
+        .get(
+            "/api/v1/inquiries?formId=default&source=google&quarantined=false",
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(s, Status::Ok, "{b}");
+}

@@ -8,7 +8,7 @@ use super::service;
 use crate::app::App;
 use crate::auth::permissions::LeadAction as A;
 use crate::json::{ok, ApiResult};
-use crate::leads::list::{ListQuery, WithTimeline};
+use crate::leads::list::{ListQuery, Own, WithTimeline};
 use crate::paging;
 use crate::workspaces::guard::Ctx;
 
@@ -21,7 +21,10 @@ pub fn routes() -> Vec<Route> {
 #[get("/api/v1/contact-requests?<query..>")]
 async fn list(app: &State<App>, ctx: Ctx, query: ListQuery) -> ApiResult {
     ctx.require(perm(A::Find))?;
-    let (filter, page, sort) = query.parse(&[])?;
+    let (filter, page, sort) = query.parse(Own {
+        types: &[],
+        from_forms: false,
+    })?;
     let (items, total) = service::list(app, ctx.workspace.id.clone(), filter, sort, page).await?;
     Ok(ok(paging::paged(items, page, total)))
 }

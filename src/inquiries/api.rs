@@ -4,7 +4,7 @@ use rocket::{get, patch, post, routes, Route, State};
 use serde_json::Value;
 
 use super::kind::perm;
-use super::model::{fields_from_json, Contact, TYPES};
+use super::model::{fields_from_json, Contact, OWN_FILTERS};
 use super::service::{self, Step};
 use crate::app::App;
 use crate::auth::permissions::LeadAction as A;
@@ -25,7 +25,7 @@ pub fn routes() -> Vec<Route> {
 #[get("/api/v1/inquiries?<query..>")]
 async fn list(app: &State<App>, ctx: Ctx, query: ListQuery) -> ApiResult {
     ctx.require(perm(A::Find))?;
-    let (filter, page, sort) = query.parse(&TYPES)?;
+    let (filter, page, sort) = query.parse(OWN_FILTERS)?;
     let (items, total) = service::list(app, ctx.workspace.id.clone(), filter, sort, page).await?;
     Ok(ok(paging::paged(
         items.iter().map(|i| i.view()).collect(),
@@ -39,7 +39,7 @@ async fn list(app: &State<App>, ctx: Ctx, query: ListQuery) -> ApiResult {
 async fn count(app: &State<App>, ctx: Ctx, query: ListQuery) -> ApiResult {
     ctx.require(perm(A::Count))?;
     // Paging and sorting do not change a count, but they are checked like everywhere else.
-    let (filter, _, _) = query.parse(&TYPES)?;
+    let (filter, _, _) = query.parse(OWN_FILTERS)?;
     let ws = ctx.workspace.id.clone();
     let n = app
         .store

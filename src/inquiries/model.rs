@@ -440,7 +440,14 @@ pub enum InquiryType {
     Other,
 }
 
-/// The list query of inquiries: the shared one plus the type filter.
+/// What the inquiries' lists filter on besides the shared filters.
+pub const OWN_FILTERS: crate::leads::list::Own<'static> = crate::leads::list::Own {
+    types: &TYPES,
+    from_forms: true,
+};
+
+/// The list query of inquiries: the shared one plus the type filter and the filters of leads
+/// sent through forms.
 #[derive(schemars::JsonSchema)]
 #[allow(dead_code)]
 pub struct InquiryListQuery {
@@ -450,6 +457,18 @@ pub struct InquiryListQuery {
     /// Only this type.
     #[serde(rename = "type")]
     kind: Option<InquiryType>,
+    /// Held in quarantine (posted from an origin not allowed) instead of the inbox.
+    quarantined: Option<bool>,
+    /// Only those whose first touch came from this source (`google`, `bing.com`, `direct`).
+    #[schemars(length(min = 1, max = 100), pattern(crate::domain::LINE))]
+    source: Option<String>,
+    /// Only those sent through this form (`form_…`), or `default` for the built-in form.
+    #[serde(rename = "formId")]
+    #[schemars(
+        length(min = 1, max = 100),
+        pattern(r"^(default|form_[0-9a-f-]{1,95})$")
+    )]
+    form_id: Option<String>,
 }
 
 /// An inquiry as stored.

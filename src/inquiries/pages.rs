@@ -10,7 +10,7 @@ use rocket::response::{Flash, Redirect};
 use rocket::{get, post, routes, Route, State};
 
 use super::kind::{perm, Inquiries};
-use super::model::TYPES;
+use super::model::{OWN_FILTERS, TYPES};
 use super::service::{self, Step};
 use crate::admin::{render, when, Chrome, LeadActionForm, Page};
 use crate::app::App;
@@ -133,7 +133,7 @@ async fn list_page(
 ) -> Result<RawHtml<String>, Status> {
     page.allow(perm(A::Find))?;
     let mut errs = FieldErrors::default();
-    let filter = query.filter(&TYPES, &mut errs);
+    let filter = query.filter(OWN_FILTERS, &mut errs);
     let (paging, sort) = query.page_and_sort(&mut errs);
     let members = page.members(app).await?;
     let (items, total) =
@@ -291,7 +291,7 @@ async fn allow_origin(
 async fn export_csv(app: &State<App>, page: Page, query: ListQuery) -> Result<CsvFile, Status> {
     page.allow(Perm::LeadExport)?;
     let mut errs = FieldErrors::default();
-    let filter = query.filter(&TYPES, &mut errs);
+    let filter = query.filter(OWN_FILTERS, &mut errs);
     if !errs.is_empty() {
         return Err(Status::BadRequest);
     }

@@ -38,21 +38,17 @@ pub struct ListQuery {
     #[schemars(with = "Option<bool>")]
     #[serde(default)]
     deleted: One,
-    /// Inquiries held in quarantine (posted from an origin not allowed) instead of the inbox.
-    #[schemars(with = "Option<bool>")]
+    /// Inquiries only (documented by their own query): held in quarantine instead of the inbox.
+    #[schemars(skip)]
     #[serde(default)]
     quarantined: One,
-    /// Only inquiries whose first touch came from this source (`google`, `bing.com`, `direct`).
-    #[schemars(length(min = 1, max = 100), pattern(crate::domain::LINE))]
+    /// Inquiries only: whose first touch came from this source.
+    #[schemars(skip)]
     #[serde(default)]
     source: One,
-    /// Only inquiries sent through this form (`form_…`), or `default` for the built-in form.
+    /// Inquiries only: sent through this form (`form_…`), or `default` for the built-in form.
     #[field(name = "formId")]
-    #[serde(rename = "formId")]
-    #[schemars(
-        length(min = 1, max = 100),
-        pattern(r"^(default|form_[0-9a-f-]{1,95})$")
-    )]
+    #[schemars(skip)]
     #[serde(default)]
     form_id: One,
     /// Created at or after: `YYYY-MM-DD` or RFC 3339.
@@ -107,9 +103,32 @@ pub const SORTS: &[(&str, &str)] = &[
     ("name", "name"),
 ];
 
+/// What a kind's list filters on besides the shared filters.
+#[derive(Debug, Clone, Copy)]
+pub struct Own<'a> {
+    /// The values of its `type` filter (none: it has no `type`).
+    pub types: &'a [&'a str],
+    /// Whether it takes the filters of leads sent through forms: `quarantined`, `source`
+    /// and `formId` (inquiries).
+    pub from_forms: bool,
+}
+
 impl ListQuery {
-    /// Validates the filters; every bad parameter is named.
-    pub fn filter(&self, types: &[&str], errs: &mut FieldErrors) -> Filter {
+    /// Validates the filters; every bad parameter is named, and so is a filter the kind
+    /// does not have.
+    pub fn filter(&self, own: Own, errs: &mut FieldErrors) -> Filter {
+        let types = own.types;
+        if !own.from_forms {
+            for (name, given) in [
+                ("quarantined", &self.quarantined),
+                ("source", &self.source),
+                ("formId", &self.form_id),
+            ] {
+                if given.as_deref().is_some_and(|v| !v.trim().is_empty()) {
+                    errs.add(name, "is not a filter of this list");
+                }
+            }
+        }
         paging::once(
             &[
                 ("status", &self.status),
@@ -291,9 +310,9 @@ pub fn page<T>(
 
 impl ListQuery {
     /// Validates everything: filters (with the kind's `types`), paging and sorting.
-    pub fn parse(&self, types: &[&str]) -> Result<(Filter, paging::Page, Sort), ApiError> {
+    pub fn parse(&self, own: Own) -> Result<(Filter, paging::Page, Sort), ApiError> {
         let mut errs = FieldErrors::default();
-        let filter = self.filter(types, &mut errs);
+        let filter = self.filter(own, &mut errs);
         let (page, sort) = self.page_and_sort(&mut errs);
         errs.finish()?;
         Ok((filter, page, sort))
