@@ -286,6 +286,11 @@ async fn bad_notification_choices_are_named() {
         (json!({ "email": { "weekly": true } }), "email"),
         (json!({ "sms": {} }), "sms"),
         (json!({ "email": [] }), "email"),
+        (
+            json!({ "email": { "escalations": "yes" } }),
+            "email.escalations",
+        ),
+        (json!({ "push": { "escalations": 0 } }), "push.escalations"),
     ] {
         let (s, b) = app
             .put_json("/api/v1/me/notifications", Some(&owner), body.clone())
